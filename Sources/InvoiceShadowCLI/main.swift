@@ -1,0 +1,4 @@
+import ArgumentParser
+
+// Placeholder until the CLI is written below.
+print("invoice-shadow")
