@@ -45,6 +45,9 @@ let package = Package(
             ]
         ),
 
+        // Test helpers shared by every test target: paths, the one shared interpreter, sample events.
+        .target(name: "TestSupport", dependencies: ["PythonBridge", "ShadowCore"], path: "Tests/TestSupport", exclude: ["python"]),
         .testTarget(name: "ShadowCoreTests", dependencies: ["ShadowCore"]),
+        .testTarget(name: "PythonBridgeTests", dependencies: ["PythonBridge", "ShadowCore", "TestSupport"]),
     ]
 )

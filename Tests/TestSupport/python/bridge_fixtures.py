@@ -1,0 +1,55 @@
+"""Python functions the bridge tests call: echoes, faults, and slow calls."""
+
+import sys
+import time
+
+
+def echo(data):
+    text = data.decode("utf-8")
+    return {"text": text, "length": str(len(text))}
+
+
+def fail(data):
+    return _deep_helper(data)
+
+
+def _deep_helper(data):
+    raise ValueError(f"cannot handle {len(data)} bytes")
+
+
+def sleep(data):
+    time.sleep(float(data))
+    return {"slept": data.decode()}
+
+
+def spin(data):
+    deadline = time.monotonic() + float(data)
+    while time.monotonic() < deadline:
+        pass
+    return {"spun": data.decode()}
+
+
+def swallow(data):
+    try:
+        time.sleep(float(data))
+    except Exception:  # a careless legacy handler: DeadlineExceeded must still get through
+        return {"swallowed": "yes"}
+    return {"swallowed": "no"}
+
+
+def returns_list(data):
+    return [1, 2]
+
+
+def returns_surrogate(data):
+    return {"bad": "\ud800"}
+
+
+def exits(data):
+    sys.exit(3)
+
+
+def environment(data):
+    import jinja2
+
+    return {"prefix": sys.prefix, "path": "\n".join(sys.path), "jinja2": jinja2.__file__, "version": sys.version}
