@@ -4,5 +4,6 @@
 // Dispatch's, and the build fails as soon as Foundation is imported beside CPython.
 #include <sys/select.h>
 #define PY_SSIZE_T_CLEAN
-#include <Python.h>
+// Found without -I: Python.h's own quoted includes resolve beside it in /usr/include/python3.11.
+#include <python3.11/Python.h>
 #endif

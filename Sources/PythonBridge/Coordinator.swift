@@ -188,7 +188,9 @@ final class Coordinator: @unchecked Sendable {
             var answered = 0
             for call in expired + (overdue.map { [$0] } ?? []) {
                 let waited = now - call.submitted
-                if call.finish(PythonCallOutcome(result: .failure(.timeout(waited)), pythonTime: .zero, queueTime: waited)) {
+                if call.finish(
+                    PythonCallOutcome(result: .failure(.timeout(waited)), pythonTime: .zero, queueTime: waited))
+                {
                     answered += 1
                 }
             }

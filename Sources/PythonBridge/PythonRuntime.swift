@@ -68,7 +68,9 @@ final class PythonRuntime {
         guard let module = PyImport_AddModule(Bootstrap.moduleName), let globals = PyModule_GetDict(module) else {
             throw PythonBridgeError(code: .initializationFailed, message: "cannot create \(Bootstrap.moduleName)")
         }
-        guard let result = PyRun_String(Bootstrap.source(interruptSignal: interruptSignal), Py_file_input, globals, globals)
+        guard
+            let result = PyRun_String(
+                Bootstrap.source(interruptSignal: interruptSignal), Py_file_input, globals, globals)
         else {
             let exception = fetchException()
             throw PythonBridgeError(code: .initializationFailed, message: "bootstrap failed: \(exception)")
@@ -106,7 +108,8 @@ final class PythonRuntime {
     /// Imports `name` once and keeps it; the error names the module and `sys.path`.
     private func resolve(_ name: PythonFunctionName) throws(PythonBridgeError) -> Object {
         if let cached = functions[name] { return cached }
-        guard let resolver = PyDict_GetItemString(PyModule_GetDict(PyImport_AddModule(Bootstrap.moduleName)), "resolve"),
+        guard
+            let resolver = PyDict_GetItemString(PyModule_GetDict(PyImport_AddModule(Bootstrap.moduleName)), "resolve"),
             let arguments = PyTuple_New(2)
         else {
             throw PythonBridgeError(code: .importFailed, message: "the bridge bootstrap is missing")
@@ -173,15 +176,19 @@ final class PythonRuntime {
                 return .success(try dictionary(PyTuple_GetItem(outcome, 1)))
             case 1:
                 return .failure(
-                    .invalidInput(field: try string(PyTuple_GetItem(outcome, 1)), reason: try string(PyTuple_GetItem(outcome, 2))))
+                    .invalidInput(
+                        field: try string(PyTuple_GetItem(outcome, 1)), reason: try string(PyTuple_GetItem(outcome, 2)))
+                )
             case 2:
                 return .failure(
                     .exception(
                         PythonException(
-                            type: try string(PyTuple_GetItem(outcome, 1)), message: try string(PyTuple_GetItem(outcome, 2)),
+                            type: try string(PyTuple_GetItem(outcome, 1)),
+                            message: try string(PyTuple_GetItem(outcome, 2)),
                             traceback: try string(PyTuple_GetItem(outcome, 3)))))
             default:
-                return .failure(.bridge(PythonBridgeError(code: .badResult, message: try string(PyTuple_GetItem(outcome, 1)))))
+                return .failure(
+                    .bridge(PythonBridgeError(code: .badResult, message: try string(PyTuple_GetItem(outcome, 1)))))
             }
         } catch {
             return .failure(.bridge(error))
@@ -196,7 +203,8 @@ final class PythonRuntime {
         sigemptyset(&mask)
         sigaddset(&mask, signal)
         pthread_sigmask(SIG_UNBLOCK, &mask, nil)
-        return PythonInterrupter(threadIdent: threadIdent, pthread: pthread_self(), signal: signal, exception: deadlineExceeded!)
+        return PythonInterrupter(
+            threadIdent: threadIdent, pthread: pthread_self(), signal: signal, exception: deadlineExceeded!)
     }
 
     /// Finalizes CPython. The runtime is unusable afterwards.
@@ -246,7 +254,8 @@ final class PythonRuntime {
         }
         guard let value else { return PythonException(type: "unknown", message: "no exception set", traceback: "") }
         if let traceback { PyException_SetTraceback(value, traceback) }
-        guard let describe = PyDict_GetItemString(PyModule_GetDict(PyImport_AddModule(Bootstrap.moduleName)), "describe"),
+        guard
+            let describe = PyDict_GetItemString(PyModule_GetDict(PyImport_AddModule(Bootstrap.moduleName)), "describe"),
             let arguments = PyTuple_New(1)
         else {
             return PythonException(type: "unknown", message: "the bridge bootstrap is missing", traceback: "")

@@ -1,8 +1,8 @@
 import Foundation
 import PythonBridge
 import ShadowCore
-import Testing
 import TestSupport
+import Testing
 
 // Serialized: the calls share one Python thread anyway, and the deadline tests need it to themselves.
 @Suite(.serialized) struct PythonBridgeTests {
@@ -19,7 +19,10 @@ import TestSupport
                         let event = try TestSupport.sampleEvent { $0["invoice_seq"] = index + 1 }
                         let run = await legacy.render(event: event, timeout: timeout)
                         let invoice = try TestSupport.object(try run.result.get().invoiceJSON)
-                        return (index, "DE-EATS-2026-\(String(format: "%08d", index + 1))", invoice["number"] as? String ?? "")
+                        return (
+                            index, "DE-EATS-2026-\(String(format: "%08d", index + 1))",
+                            invoice["number"] as? String ?? ""
+                        )
                     }
                     let payload = "task \(index) ✓"
                     let outcome = await legacy.interpreter.call(

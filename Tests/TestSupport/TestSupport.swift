@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PythonBridge
 
 /// Paths and the one embedded interpreter that every test in this process shares.
@@ -54,5 +55,65 @@ extension TestSupport {
             throw CocoaError(.fileReadCorruptFile)
         }
         return object
+    }
+}
+
+/// The result of running the `invoice-shadow` binary.
+public struct CommandResult: Sendable {
+    /// The exit status.
+    public var status: Int32
+    /// Standard output.
+    public var output: Data
+    /// Standard error, as text.
+    public var error: String
+
+    /// Standard output as text.
+    public var text: String { String(decoding: output, as: UTF8.self) }
+}
+
+extension TestSupport {
+    /// The built `invoice-shadow` binary beside this test bundle.
+    public static var executable: URL {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("invoice-shadow")
+        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
+        return repositoryRoot.appendingPathComponent(".build/debug/invoice-shadow")
+    }
+
+    /// Runs `invoice-shadow` with `arguments`, from the repository root, and waits for it.
+    /// - Parameters:
+    ///   - arguments: The command line after the program name.
+    ///   - input: Bytes for standard input.
+    ///   - environment: Extra environment variables.
+    public static func run(_ arguments: [String], input: Data = Data(), environment: [String: String] = [:]) throws
+        -> CommandResult
+    {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = repositoryRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        stdin.fileHandleForWriting.write(input)
+        try stdin.fileHandleForWriting.close()
+        // Read both pipes while the process runs, so a full pipe never blocks it.
+        let errorData = Mutex(Data())
+        let errorReader = Thread {
+            let data = stderr.fileHandleForReading.readDataToEndOfFile()
+            errorData.withLock { $0 = data }
+        }
+        errorReader.start()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while errorReader.isExecuting || !errorReader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+        return CommandResult(
+            status: process.terminationStatus, output: output,
+            error: String(decoding: errorData.withLock { $0 }, as: UTF8.self))
     }
 }

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import PythonBridge
+
+/// Where the legacy Python service lives, shared by every command that runs it.
+struct LegacyOptions: ParsableArguments {
+    @Option(
+        name: .customLong("legacy"),
+        help: ArgumentHelp(
+            "The legacy service's directory (the one holding invoicing/).",
+            discussion: "Default: $INVOICE_SHADOW_LEGACY, else ./legacy, else legacy/ beside the build directory.",
+            valueName: "DIR"))
+    var directory: String?
+
+    /// The absolute path of the legacy directory, or a validation error naming every place tried.
+    func resolvedDirectory() throws -> String {
+        var candidates: [String] = []
+        if let directory {
+            candidates = [directory]
+        } else {
+            if let fromEnvironment = ProcessInfo.processInfo.environment["INVOICE_SHADOW_LEGACY"] {
+                candidates.append(fromEnvironment)
+            }
+            candidates.append(FileManager.default.currentDirectoryPath + "/legacy")
+            // .build/<configuration>/invoice-shadow → the package root's legacy/
+            var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            for _ in 0..<4 {
+                url.deleteLastPathComponent()
+                candidates.append(url.appendingPathComponent("legacy").path)
+            }
+        }
+        for candidate in candidates {
+            let absolute = URL(fileURLWithPath: candidate).standardizedFileURL.path
+            if FileManager.default.fileExists(atPath: absolute + "/invoicing/__init__.py") {
+                return absolute
+            }
+        }
+        throw ValidationError(
+            "cannot find the legacy service (a directory holding invoicing/__init__.py); looked in: "
+                + candidates.joined(separator: ", ") + ". Pass --legacy DIR.")
+    }
+
+    /// Starts the embedded interpreter with the legacy service imported.
+    func start() async throws -> LegacyInvoiceService {
+        let directory = try resolvedDirectory()
+        do {
+            return try await LegacyInvoiceService.start(legacyDirectory: directory)
+        } catch {
+            throw CLIError("cannot start the legacy service: \(error.message)")
+        }
+    }
+}
+
+/// An error the CLI prints as it is, and exits non-zero.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

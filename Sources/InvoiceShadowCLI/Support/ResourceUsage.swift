@@ -1,0 +1,31 @@
+import Foundation
+
+/// Readings of this process's own resource use, for benchmarks.
+enum ResourceUsage {
+    /// Resident set size in bytes (`VmRSS` in /proc/self/status).
+    static func residentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+            return kilobytes * 1024
+        }
+        return 0
+    }
+
+    /// CPU time (user + system) this process has used.
+    static func processCPUTime() -> Duration {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func duration(_ time: timeval) -> Duration {
+            .seconds(time.tv_sec) + .microseconds(time.tv_usec)
+        }
+        return duration(usage.ru_utime) + duration(usage.ru_stime)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a Double, for printing.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

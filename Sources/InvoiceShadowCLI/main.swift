@@ -1,4 +1,0 @@
-import ArgumentParser
-
-// Placeholder until the CLI is written below.
-print("invoice-shadow")

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct RenderCommandTests {
+    @Test func rendersTheSampleLikeThePythonCommand() throws {
+        // When the sample DE eats event is rendered through the embedded interpreter
+        let result = try TestSupport.run(["render", "legacy/samples/de-eats.json"])
+        // Then it prints one JSON object with the invoice and the HTML, and exits 0 after finalizing Python
+        #expect(result.status == 0, "\(result.error)")
+        let output = try TestSupport.object(result.text)
+        let invoice = try #require(output["invoice"] as? [String: Any])
+        let totals = try #require(invoice["totals"] as? [String: String])
+        // 7 %: 27.39 × 7/107 = 1.79; 19 %: 4.49 × 19/119 = 0.72; tax 2.51 on gross 31.88
+        #expect(totals == ["net": "29.37", "tax": "2.51", "gross": "31.88", "tip": "3.00", "payable": "34.88"])
+        #expect((output["html"] as? String)?.contains("Vereinfachte Rechnung") == true)
+    }
+
+    @Test func readsStandardInputAndReportsAnInvalidEvent() throws {
+        let result = try TestSupport.run(["render", "-"], input: Data(#"{"schema_version": 2}"#.utf8))
+        #expect(result.status != 0)
+        #expect(result.error.contains("invalid event: schema_version: unsupported version 2"))
+        #expect(result.output.isEmpty)
+    }
+
+    @Test func aMissingLegacyDirectoryIsNamed() throws {
+        let result = try TestSupport.run(["render", "legacy/samples/de-eats.json", "--legacy", "/nonexistent/legacy"])
+        #expect(result.status != 0)
+        #expect(result.error.contains("cannot find the legacy service"))
+        #expect(result.error.contains("/nonexistent/legacy"))
+    }
+
+    @Test func aLegacyDirectoryWithoutTheServiceFailsToImportNamingThePath() throws {
+        // A directory that looks like the legacy (invoicing/__init__.py) but cannot be imported
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("broken-legacy-\(UUID())")
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("invoicing"), withIntermediateDirectories: true)
+        try Data("raise ImportError('the legacy is broken')\n".utf8).write(
+            to: directory.appendingPathComponent("invoicing/__init__.py"))
+        defer { try? FileManager.default.removeItem(at: directory) }
+
+        let result = try TestSupport.run(["render", "legacy/samples/de-eats.json", "--legacy", directory.path])
+        #expect(result.status != 0)
+        #expect(result.error.contains("cannot import invoicing.render_event"))
+        #expect(result.error.contains("the legacy is broken"))
+        #expect(result.error.contains(directory.path))
+    }
+}
+
+@Suite struct GenerateCommandTests {
+    @Test func theSameSeedGivesTheSameBytes() throws {
+        let first = try TestSupport.run(["generate", "--seed", "42", "--count", "300"])
+        let second = try TestSupport.run(["generate", "--seed", "42", "--count", "300"])
+        let other = try TestSupport.run(["generate", "--seed", "43", "--count", "300"])
+        #expect(first.status == 0)
+        #expect(first.output == second.output)
+        #expect(first.output != other.output)
+        #expect(first.text.split(separator: "\n").count == 300)
+    }
+
+    @Test func everyCountryAndLineAndRefundsAppear() throws {
+        let result = try TestSupport.run(["generate", "--seed", "1", "--count", "2000"])
+        var seen = Set<String>()
+        for line in result.text.split(separator: "\n") {
+            guard let event = try? TestSupport.object(String(line)) else { continue }
+            seen.insert("\(event["country"] ?? "")/\(event["business_line"] ?? "")")
+            seen.insert(event["event_type"] as? String ?? "")
+        }
+        for country in ["US", "GB", "DE", "FR", "NL", "CH", "SE", "JP", "IN", "MX"] {
+            #expect(seen.contains("\(country)/rides") && seen.contains("\(country)/eats"), "\(country)")
+        }
+        #expect(seen.contains("refund_issued"))
+    }
+
+    @Test func badArgumentsAreExplained() throws {
+        let result = try TestSupport.run(["generate", "--seed", "1", "--count=-5"])
+        #expect(result.status != 0)
+        #expect(result.error.contains("--count must be 0 or more"))
+    }
+}
