@@ -4,7 +4,7 @@ export SWIFT_DETERMINISTIC_HASHING := 1
 PYTHON := /usr/bin/python3
 SWIFT_FLAGS := $(if $(CI),-Xswiftc -warnings-as-errors,)
 
-.PHONY: setup build demo test test-swift test-legacy lint
+.PHONY: setup build demo test test-swift test-legacy lint format
 
 setup:
 	@bash scripts/setup.sh
@@ -32,3 +32,7 @@ test: setup
 	$(MAKE) --no-print-directory test-swift || status=1; \
 	$(MAKE) --no-print-directory test-legacy || status=1; \
 	exit $$status
+
+## Rewrites the Swift sources in the project's style (.swift-format).
+format:
+	swift format format -i -r Package.swift Sources Tests

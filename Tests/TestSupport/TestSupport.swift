@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import PythonBridge
+import Synchronization
 
 /// Paths and the one embedded interpreter that every test in this process shares.
 public enum TestSupport {
