@@ -1,0 +1,114 @@
+/// What the harness knows of an event before either side renders it.
+public struct EventFacts: Equatable, Sendable {
+    /// The event's `event_id`, or `sha:<hash of the bytes>` when it has none.
+    public var eventID: String
+    /// `country`, or `??` when the event does not say.
+    public var country: String
+    /// `business_line`, or `??`.
+    public var businessLine: String
+    /// `event_type`, or `??`.
+    public var eventType: String
+
+    /// Creates facts.
+    /// - Parameters:
+    ///   - eventID: The key the store uses.
+    ///   - country: The country.
+    ///   - businessLine: The business line.
+    ///   - eventType: The event type.
+    public init(eventID: String, country: String, businessLine: String, eventType: String) {
+        self.eventID = eventID
+        self.country = country
+        self.businessLine = businessLine
+        self.eventType = eventType
+    }
+
+    /// Reads the facts from raw event bytes, whatever state they are in. Never fails: bytes that
+    /// are not a JSON object give `??` fields and a key derived from the bytes, so even garbage
+    /// gets exactly one row.
+    /// - Parameter event: The event bytes.
+    public static func read(_ event: [UInt8]) -> EventFacts {
+        let document = (try? JSONValue.parse(String(decoding: event, as: UTF8.self))) ?? .null
+        func field(_ name: String) -> String? {
+            if case .object(let members) = document, case .string(let value)? = members[name], !value.isEmpty,
+                value.unicodeScalars.count <= 100
+            {
+                return value
+            }
+            return nil
+        }
+        return EventFacts(
+            eventID: field("event_id") ?? "sha:" + StableHash.hex(event),
+            country: field("country") ?? "??",
+            businessLine: field("business_line") ?? "??",
+            eventType: field("event_type") ?? "??")
+    }
+}
+
+/// A discrepancy's signature: what groups the many rows one bug causes.
+public struct Signature: Hashable, Sendable, Codable {
+    /// The country.
+    public var country: String
+    /// The business line.
+    public var businessLine: String
+    /// The kind.
+    public var kind: DiscrepancyKind
+    /// The differing places, generalized (`/lines/*/tax`), sorted; for failures, what failed
+    /// (`legacy:python:KeyError`, `swift:swift:not_implemented`, `invalid:customer.name`).
+    public var paths: [String]
+
+    /// Creates a signature.
+    /// - Parameters:
+    ///   - country: The country.
+    ///   - businessLine: The business line.
+    ///   - kind: The kind.
+    ///   - paths: What differed or failed, sorted.
+    public init(country: String, businessLine: String, kind: DiscrepancyKind, paths: [String]) {
+        self.country = country
+        self.businessLine = businessLine
+        self.kind = kind
+        self.paths = paths
+    }
+
+    /// The signature as one line: `DE|eats|mismatch|/lines/*/tax,/totals/tax`.
+    public var text: String { "\(country)|\(businessLine)|\(kind.rawValue)|\(paths.joined(separator: ","))" }
+
+    /// A short stable identifier: 16 hex digits of a 64-bit FNV-1a hash of ``text``.
+    public var id: String { StableHash.hex(Array(text.utf8)) }
+}
+
+/// The result of comparing the two sides on one event.
+public struct Comparison: Sendable, Equatable {
+    /// The event.
+    public var facts: EventFacts
+    /// The classification.
+    public var kind: DiscrepancyKind
+    /// The signature.
+    public var signature: Signature
+    /// The legacy side.
+    public var legacy: SideResult
+    /// The Swift side; nil when it did not run (skipped).
+    public var swift: SideResult?
+    /// Invoice JSON differences that count.
+    public var differences: [JSONDifference]
+    /// Differences dropped by an ignore rule.
+    public var ignored: [JSONDifference]
+    /// Paths that differed between two legacy runs of this event: noise, not counted.
+    public var noisePaths: [String]
+    /// The HTML line diff (`-` legacy, `+` Swift); empty when the documents are equal or ignored.
+    public var htmlDiff: [String]
+}
+
+/// A 64-bit FNV-1a hash: stable across runs and platforms (unlike `Hasher`), for keys and ids.
+public enum StableHash {
+    /// The hash of `bytes` as 16 lowercase hex digits.
+    /// - Parameter bytes: Any bytes.
+    public static func hex(_ bytes: [UInt8]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let digits = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

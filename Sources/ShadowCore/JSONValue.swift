@@ -1,0 +1,318 @@
+/// A parsed JSON document that keeps numbers as their text, so nothing is lost to `Double`.
+public indirect enum JSONValue: Equatable, Sendable {
+    /// `null`.
+    case null
+    /// `true` or `false`.
+    case bool(Bool)
+    /// A number, as canonical decimal text (see ``JSONValue/canonicalNumber(_:)``).
+    case number(String)
+    /// A string.
+    case string(String)
+    /// An array.
+    case array([JSONValue])
+    /// An object; duplicate keys keep the last value, as most parsers do.
+    case object([String: JSONValue])
+
+    /// Parses UTF-8 JSON text.
+    /// - Parameter text: The JSON document.
+    /// - Throws: ``JSONParseError`` with the byte offset of the problem.
+    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes: Array(text.utf8))
+        return try parser.document()
+    }
+
+    /// Compact JSON with keys sorted by their UTF-8 bytes and numbers canonical: the form in
+    /// which two results are compared.
+    public var canonicalText: String {
+        var output = ""
+        write(into: &output)
+        return output
+    }
+
+    private func write(into output: inout String) {
+        switch self {
+        case .null: output += "null"
+        case .bool(let value): output += value ? "true" : "false"
+        case .number(let text): output += text
+        case .string(let value): JSONValue.writeString(value, into: &output)
+        case .array(let values):
+            output += "["
+            for (index, value) in values.enumerated() {
+                if index > 0 { output += "," }
+                value.write(into: &output)
+            }
+            output += "]"
+        case .object(let members):
+            output += "{"
+            for (index, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+                if index > 0 { output += "," }
+                JSONValue.writeString(key, into: &output)
+                output += ":"
+                members[key]!.write(into: &output)
+            }
+            output += "}"
+        }
+    }
+
+    static func writeString(_ value: String, into output: inout String) {
+        output += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: output.unicodeScalars.append(scalar)
+            }
+        }
+        output += "\""
+    }
+
+    /// A JSON number's text in one form: no exponent, no leading `+`, no trailing fraction
+    /// zeros, no `-0`. `1.50`, `1.5e0` and `15E-1` all become `1.5`.
+    public static func canonicalNumber(_ text: String) -> String {
+        var mantissa = Substring(text)
+        var exponent = 0
+        if let e = mantissa.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            let exponentText = mantissa[mantissa.index(after: e)...]
+            exponent = Int(exponentText.hasPrefix("+") ? exponentText.dropFirst() : exponentText) ?? 0
+            mantissa = mantissa[..<e]
+        }
+        let negative = mantissa.hasPrefix("-")
+        if negative { mantissa = mantissa.dropFirst() }
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        var digits = String(parts[0])
+        if parts.count > 1 {
+            digits += parts[1]
+            exponent -= parts[1].count
+        }
+        // value = digits × 10^exponent
+        digits = String(digits.drop(while: { $0 == "0" }))
+        if digits.isEmpty { return "0" }
+        while exponent < 0, digits.hasSuffix("0") {
+            digits.removeLast()
+            exponent += 1
+        }
+        var result: String
+        if exponent >= 0 {
+            result = digits + String(repeating: "0", count: exponent)
+        } else if -exponent >= digits.count {
+            result = "0." + String(repeating: "0", count: -exponent - digits.count) + digits
+        } else {
+            let split = digits.index(digits.endIndex, offsetBy: exponent)
+            result = digits[..<split] + "." + digits[split...]
+        }
+        return (negative ? "-" : "") + result
+    }
+}
+
+/// Where and why JSON text could not be parsed.
+public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The byte offset of the problem.
+    public var offset: Int
+    /// What was wrong there.
+    public var reason: String
+
+    /// `reason at byte offset`.
+    public var description: String { "\(reason) at byte \(offset)" }
+}
+
+private struct JSONParser {
+    let bytes: [UInt8]
+    var position = 0
+    var depth = 0
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    mutating func document() throws(JSONParseError) -> JSONValue {
+        let value = try self.value()
+        skipWhitespace()
+        guard position == bytes.count else { throw fail("unexpected text after the document") }
+        return value
+    }
+
+    private func fail(_ reason: String) -> JSONParseError {
+        JSONParseError(offset: position, reason: reason)
+    }
+
+    private mutating func skipWhitespace() {
+        while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) { position += 1 }
+    }
+
+    private mutating func value() throws(JSONParseError) -> JSONValue {
+        skipWhitespace()
+        guard position < bytes.count else { throw fail("unexpected end of input") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"): return try object()
+        case UInt8(ascii: "["): return try array()
+        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "t"): return try literal("true", .bool(true))
+        case UInt8(ascii: "f"): return try literal("false", .bool(false))
+        case UInt8(ascii: "n"): return try literal("null", .null)
+        default: return try number()
+        }
+    }
+
+    private mutating func literal(_ word: String, _ value: JSONValue) throws(JSONParseError) -> JSONValue {
+        let expected = Array(word.utf8)
+        guard bytes.count - position >= expected.count, Array(bytes[position..<position + expected.count]) == expected
+        else { throw fail("invalid literal") }
+        position += expected.count
+        return value
+    }
+
+    private mutating func nest() throws(JSONParseError) {
+        depth += 1
+        if depth > 512 { throw fail("nested too deeply") }
+    }
+
+    private mutating func object() throws(JSONParseError) -> JSONValue {
+        try nest()
+        defer { depth -= 1 }
+        position += 1
+        var members: [String: JSONValue] = [:]
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            return .object(members)
+        }
+        while true {
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+            let key = try string()
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            position += 1
+            members[key] = try value()
+            skipWhitespace()
+            guard position < bytes.count else { throw fail("unexpected end of input") }
+            if bytes[position] == UInt8(ascii: ",") {
+                position += 1
+            } else if bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                return .object(members)
+            } else {
+                throw fail("expected ',' or '}'")
+            }
+        }
+    }
+
+    private mutating func array() throws(JSONParseError) -> JSONValue {
+        try nest()
+        defer { depth -= 1 }
+        position += 1
+        var values: [JSONValue] = []
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+            position += 1
+            return .array(values)
+        }
+        while true {
+            values.append(try value())
+            skipWhitespace()
+            guard position < bytes.count else { throw fail("unexpected end of input") }
+            if bytes[position] == UInt8(ascii: ",") {
+                position += 1
+            } else if bytes[position] == UInt8(ascii: "]") {
+                position += 1
+                return .array(values)
+            } else {
+                throw fail("expected ',' or ']'")
+            }
+        }
+    }
+
+    private mutating func number() throws(JSONParseError) -> JSONValue {
+        let start = position
+        func digits() -> Int {
+            let before = position
+            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) {
+                position += 1
+            }
+            return position - before
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
+        guard digits() > 0 else { throw fail("invalid number") }
+        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+            position += 1
+            guard digits() > 0 else { throw fail("invalid number") }
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
+            position += 1
+            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                position += 1
+            }
+            guard digits() > 0 else { throw fail("invalid number") }
+        }
+        let text = String(decoding: bytes[start..<position], as: UTF8.self)
+        return .number(JSONValue.canonicalNumber(text))
+    }
+
+    private mutating func string() throws(JSONParseError) -> String {
+        position += 1
+        var scalars = String.UnicodeScalarView()
+        var runStart = position
+        func flushRun(_ end: Int, into scalars: inout String.UnicodeScalarView) {
+            if end > runStart {
+                scalars.append(contentsOf: String(decoding: bytes[runStart..<end], as: UTF8.self).unicodeScalars)
+            }
+        }
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                flushRun(position, into: &scalars)
+                position += 1
+                return String(scalars)
+            }
+            if byte < 0x20 { throw fail("control character in a string") }
+            if byte == UInt8(ascii: "\\") {
+                flushRun(position, into: &scalars)
+                position += 1
+                guard position < bytes.count else { break }
+                let escape = bytes[position]
+                position += 1
+                switch escape {
+                case UInt8(ascii: "\""): scalars.append("\"")
+                case UInt8(ascii: "\\"): scalars.append("\\")
+                case UInt8(ascii: "/"): scalars.append("/")
+                case UInt8(ascii: "b"): scalars.append("\u{08}")
+                case UInt8(ascii: "f"): scalars.append("\u{0C}")
+                case UInt8(ascii: "n"): scalars.append("\n")
+                case UInt8(ascii: "r"): scalars.append("\r")
+                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "u"):
+                    var code = try hex4()
+                    if (0xD800..<0xDC00).contains(code), position + 6 <= bytes.count,
+                        bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
+                    {
+                        position += 2
+                        let low = try hex4()
+                        guard (0xDC00..<0xE000).contains(low) else { throw fail("unpaired surrogate") }
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let scalar = Unicode.Scalar(code) else { throw fail("unpaired surrogate") }
+                    scalars.append(scalar)
+                default: throw fail("invalid escape")
+                }
+                runStart = position
+                continue
+            }
+            position += 1
+        }
+        throw fail("unterminated string")
+    }
+
+    private mutating func hex4() throws(JSONParseError) -> UInt32 {
+        guard position + 4 <= bytes.count,
+            let code = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
+        else { throw fail("invalid \\u escape") }
+        position += 4
+        return code
+    }
+}

@@ -1,0 +1,176 @@
+import ShadowCore
+import Testing
+
+private func rendered(_ json: String, html: String = "<p>x</p>") -> SideResult {
+    SideResult(outcome: .rendered(RenderedInvoice(invoiceJSON: json, html: html)), latency: .microseconds(500))
+}
+
+private func side(_ outcome: RenderOutcome) -> SideResult {
+    SideResult(outcome: outcome, latency: .microseconds(100))
+}
+
+private let facts = EventFacts(eventID: "e1", country: "DE", businessLine: "eats", eventType: "order_delivered")
+
+@Suite struct CanonicalFormTests {
+    @Test(arguments: [
+        ("1.50", "1.5"), ("1.5e0", "1.5"), ("15E-1", "1.5"), ("-0", "0"), ("-0.0", "0"), ("100", "100"),
+        ("1e2", "100"), ("0.001", "0.001"), ("-12.340", "-12.34"), ("1E+3", "1000"),
+    ])
+    func numbersHaveOneForm(input: String, canonical: String) {
+        #expect(JSONValue.canonicalNumber(input) == canonical)
+    }
+
+    @Test func keyOrderAndSpacingDoNotMatter() throws {
+        let a = try JSONValue.parse(#"{"b": [1, 2.0], "a": {"y": "é", "x": null}}"#)
+        let b = try JSONValue.parse(#"{"a":{"x":null,"y":"\u00e9"},"b":[1,2]}"#)
+        #expect(a == b)
+        #expect(a.canonicalText == #"{"a":{"x":null,"y":"é"},"b":[1,2]}"#)
+    }
+
+    @Test func parseErrorsSayWhere() {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#"{"a": }"#) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#"{"a": 1} trailing"#) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#""\ud800""#) }
+    }
+
+    @Test func htmlWhitespaceIsLayoutButNoBreakSpaceIsContent() {
+        let a = HTMLCanonicalizer.canonical("<p>\n  Total:   12,50\u{A0}€ </p>\n<p>x</p>")
+        let b = HTMLCanonicalizer.canonical("<p>Total: 12,50\u{A0}€</p><p>x</p>")
+        #expect(a == b)
+        let c = HTMLCanonicalizer.canonical("<p>Total: 12,50 €</p><p>x</p>")
+        #expect(a != c)
+    }
+
+    @Test func htmlLineDiffShowsTheChangedElement() {
+        let legacy = HTMLCanonicalizer.canonical("<tr><td>1,24 €</td></tr><tr><td>x</td></tr>")
+        let swift = HTMLCanonicalizer.canonical("<tr><td>1,25 €</td></tr><tr><td>x</td></tr>")
+        let diff = HTMLCanonicalizer.lineDiff(legacy, swift)
+        #expect(diff.contains("- <td>1,24 €"))
+        #expect(diff.contains("+ <td>1,25 €"))
+        #expect(!diff.contains("- <td>x"))
+    }
+}
+
+@Suite struct ComparatorTests {
+    let comparator = Comparator()
+
+    @Test func equalInvoicesInAnotherLayoutMatch() {
+        let result = comparator.compare(
+            facts: facts, legacy: rendered(#"{"a":"1.50","b":[1]}"#, html: "<p> x </p>"),
+            swift: rendered(#"{ "b": [1.0], "a": "1.50" }"#, html: "<p>x</p>\n"))
+        #expect(result.kind == .match)
+        #expect(result.kind.isParity)
+        #expect(result.differences.isEmpty)
+    }
+
+    @Test func aWrongTaxIsReportedAtItsPathWithBothValues() {
+        let result = comparator.compare(
+            facts: facts,
+            legacy: rendered(#"{"lines":[{"tax":"1.24"},{"tax":"0.39"}],"totals":{"tax":"1.63"}}"#),
+            swift: rendered(#"{"lines":[{"tax":"1.24"},{"tax":"0.40"}],"totals":{"tax":"1.63"}}"#))
+        #expect(result.kind == .mismatch)
+        #expect(result.differences == [JSONDifference(path: "/lines/1/tax", legacy: #""0.39""#, swift: #""0.40""#)])
+        #expect(result.signature.paths == ["/lines/*/tax"])
+        #expect(result.signature.text == "DE|eats|mismatch|/lines/*/tax")
+    }
+
+    @Test func oneBugOnDifferentLinesIsOneSignature() {
+        let first = comparator.compare(
+            facts: facts, legacy: rendered(#"{"lines":[{"tax":"1"},{"tax":"2"}]}"#),
+            swift: rendered(#"{"lines":[{"tax":"9"},{"tax":"2"}]}"#))
+        let second = comparator.compare(
+            facts: EventFacts(eventID: "e2", country: "DE", businessLine: "eats", eventType: "order_delivered"),
+            legacy: rendered(#"{"lines":[{"tax":"1"},{"tax":"2"}]}"#),
+            swift: rendered(#"{"lines":[{"tax":"1"},{"tax":"9"}]}"#))
+        #expect(first.signature == second.signature)
+        #expect(first.signature.id == second.signature.id)
+        #expect(first.signature.id.count == 16)
+    }
+
+    @Test func missingArrayElementsAndKeysAreDifferences() {
+        let result = comparator.compare(
+            facts: facts, legacy: rendered(#"{"lines":[1,2],"x":1}"#), swift: rendered(#"{"lines":[1],"y":1}"#))
+        #expect(
+            result.differences == [
+                JSONDifference(path: "/lines/1", legacy: "2", swift: nil),
+                JSONDifference(path: "/x", legacy: "1", swift: nil),
+                JSONDifference(path: "/y", legacy: nil, swift: "1"),
+            ])
+    }
+
+    @Test func htmlOnlyDifferenceIsAMismatchOnHTML() {
+        let result = comparator.compare(
+            facts: facts, legacy: rendered("{}", html: "<p>12,50\u{A0}€</p>"),
+            swift: rendered("{}", html: "<p>12,50 €</p>"))
+        #expect(result.kind == .mismatch)
+        #expect(result.signature.paths == ["html"])
+        #expect(result.htmlDiff.contains("- <p>12,50\u{A0}€"))
+    }
+
+    @Test func ignoreRulesDropDifferencesAndSaySo() {
+        let rules = IgnoreRules(rules: [
+            .init(path: "/legal_notes/*", reason: "reworded"), .init(pattern: "^/seller/", reason: "seller data"),
+        ])
+        let result = Comparator(ignoreRules: rules).compare(
+            facts: facts, legacy: rendered(#"{"legal_notes":["a"],"seller":{"name":"A"},"n":1}"#),
+            swift: rendered(#"{"legal_notes":["b"],"seller":{"name":"B"},"n":1}"#))
+        #expect(result.kind == .match)
+        #expect(result.ignored.map(\.path) == ["/legal_notes/0", "/seller/name"])
+    }
+
+    @Test func noiseFromTwoLegacyRunsIsNotCounted() {
+        let result = comparator.compare(
+            facts: facts, legacy: rendered(#"{"stamp":"10:00","tax":"1"}"#),
+            swift: rendered(#"{"stamp":"10:05","tax":"1"}"#),
+            legacyRepeat: rendered(#"{"stamp":"10:01","tax":"1"}"#))
+        #expect(result.kind == .match)
+        #expect(result.noisePaths == ["/stamp"])
+    }
+
+    @Test(arguments: [
+        (
+            RenderOutcome.invalidEvent(field: "customer.name", reason: "x"),
+            RenderOutcome.invalidEvent(field: "customer.name", reason: "y"), DiscrepancyKind.invalidEvent
+        ),
+        (
+            .invalidEvent(field: "customer.name", reason: "x"), .invalidEvent(field: "currency", reason: "x"),
+            .bothErrorDifferent
+        ),
+        (
+            .rendered(RenderedInvoice(invoiceJSON: "{}", html: "")),
+            .failed(RenderFailure(origin: "swift", type: "not_implemented", message: "")), .swiftError
+        ),
+        (.rendered(RenderedInvoice(invoiceJSON: "{}", html: "")), .invalidEvent(field: "x", reason: ""), .swiftError),
+        (
+            .failed(RenderFailure(origin: "python", type: "KeyError", message: "'x'")),
+            .rendered(RenderedInvoice(invoiceJSON: "{}", html: "")), .legacyError
+        ),
+        (
+            .failed(RenderFailure(origin: "python", type: "E", message: "m")),
+            .failed(RenderFailure(origin: "swift", type: "E", message: "m")), .bothErrorSame
+        ),
+        (
+            .invalidEvent(field: "x", reason: ""),
+            .failed(RenderFailure(origin: "swift", type: "not_implemented", message: "")), .bothErrorDifferent
+        ),
+        (.timedOut, .rendered(RenderedInvoice(invoiceJSON: "{}", html: "")), .timeout),
+    ])
+    func failuresAreClassified(legacy: RenderOutcome, swift: RenderOutcome, kind: DiscrepancyKind) {
+        #expect(comparator.compare(facts: facts, legacy: side(legacy), swift: side(swift)).kind == kind)
+    }
+
+    @Test func aSkippedShadowIsSkipped() {
+        let result = comparator.compare(facts: facts, legacy: rendered("{}"), swift: nil)
+        #expect(result.kind == .skipped)
+        #expect(!result.kind.isParity)
+    }
+
+    @Test func factsComeFromAnyBytes() {
+        let facts = EventFacts.read(Array(#"{"event_id":"abc","country":"FR","business_line":"rides"}"#.utf8))
+        #expect(facts == EventFacts(eventID: "abc", country: "FR", businessLine: "rides", eventType: "??"))
+        let garbage = EventFacts.read([0xFF, 0x00, 0x7B])
+        #expect(garbage.eventID.hasPrefix("sha:"))
+        #expect(garbage.country == "??")
+        #expect(EventFacts.read([0xFF, 0x00, 0x7B]).eventID == garbage.eventID)
+    }
+}
