@@ -21,7 +21,9 @@ let package = Package(
         .executable(name: "invoice-shadow", targets: ["InvoiceShadowCLI"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // SQLite with migrations, WAL pools and typed rows; builds against Debian's libsqlite3.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C edges: system libraries found through pkg-config, nothing vendored.
@@ -47,14 +49,22 @@ let package = Package(
         // Kafka consumer, producer and the embedded mock cluster, through librdkafka.
         .target(name: "KafkaIO", dependencies: ["Crdkafka"]),
         // SQLite store: comparisons, discrepancies, latency, flags, audit.
-        .target(name: "ShadowStore", dependencies: ["ShadowCore"]),
+        .target(
+            name: "ShadowStore", dependencies: ["ShadowCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Replay: both implementations over recorded events, compared and recorded.
+        .target(
+            name: "ShadowHarness",
+            dependencies: ["ShadowCore", "PythonBridge", "InvoiceService", "ShadowStore"]),
+        // Parity reports as HTML, Markdown, JSON and JUnit XML: pure functions of a ParityReport.
+        .target(name: "ShadowReports", dependencies: ["ShadowCore"]),
         // Dashboard, JSON API and /metrics.
         .target(name: "ShadowWeb", dependencies: ["ShadowCore", "ShadowStore"]),
         // The `invoice-shadow` command.
         .executableTarget(
             name: "InvoiceShadowCLI",
             dependencies: [
-                "ShadowCore", "InvoiceService", "PythonBridge", "EventGenerator", "KafkaIO", "ShadowStore", "ShadowWeb",
+                "ShadowCore", "InvoiceService", "PythonBridge", "EventGenerator", "ShadowHarness", "ShadowReports",
+                "KafkaIO", "ShadowStore", "ShadowWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,212 @@
-/// The SQLite store lands with the shadow core and replay issue.
-public enum ShadowStoreSchema {
-    /// The schema version this build writes.
-    public static let version = 0
+import Foundation
+import GRDB
+import ShadowCore
+
+/// The SQLite store: comparisons, discrepancies, signatures, runs. Migrated on open; WAL for a
+/// file, a private in-memory database for tests. See ``Schema`` for the tables.
+public final class ShadowStore: Sendable {
+    private let writer: any DatabaseWriter
+
+    private init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Schema.migrator.migrate(writer)
+    }
+
+    /// Opens (creating if needed) the database file at `path`, in WAL mode, and migrates it.
+    /// - Parameter path: The database file.
+    /// - Throws: An error naming the file when it cannot be opened or migrated.
+    public static func open(path: String) throws -> ShadowStore {
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            return try ShadowStore(writer: DatabasePool(path: path, configuration: configuration))
+        } catch {
+            throw ShadowStoreError(message: "cannot open the store at \(path): \(error)")
+        }
+    }
+
+    /// A private in-memory database, migrated.
+    public static func inMemory() throws -> ShadowStore {
+        try ShadowStore(writer: DatabaseQueue())
+    }
+
+    // MARK: - Runs
+
+    /// Records the start of a run and returns its number.
+    /// - Parameters:
+    ///   - source: What is replayed, or `serve`.
+    ///   - ignoreRules: The rules in force.
+    ///   - noiseCheck: Whether the legacy runs twice per event.
+    ///   - startedAt: When the run started.
+    public func startRun(source: String, ignoreRules: IgnoreRules, noiseCheck: Bool, startedAt: Date) throws -> Int64 {
+        let rules = String(decoding: try JSONEncoder().encode(ignoreRules.rules), as: UTF8.self)
+        return try writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO run (started_ms, source, ignore_rules, noise_check) VALUES (?, ?, ?, ?)",
+                arguments: [milliseconds(startedAt), source, rules, noiseCheck ? 1 : 0])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Records the end of a run.
+    public func finishRun(_ id: Int64, finishedAt: Date) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "UPDATE run SET finished_ms = ? WHERE id = ?", arguments: [milliseconds(finishedAt), id])
+        }
+    }
+
+    /// The most recent run's number, if any.
+    public func latestRunID() throws -> Int64? {
+        try writer.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM run") }
+    }
+
+    // MARK: - Comparisons
+
+    /// One comparison as it is recorded.
+    public struct Record: Sendable {
+        /// The comparison.
+        public var comparison: Comparison
+        /// The event bytes, kept for every discrepancy so it can be reproduced.
+        public var event: [UInt8]
+        /// Which implementation served.
+        public var primary: Implementation
+        /// When it was recorded.
+        public var recordedAt: Date
+
+        /// Creates a record.
+        public init(comparison: Comparison, event: [UInt8], primary: Implementation, recordedAt: Date) {
+            self.comparison = comparison
+            self.event = event
+            self.primary = primary
+            self.recordedAt = recordedAt
+        }
+    }
+
+    /// Records a batch in one transaction. Recording an event again replaces its row: one row per event.
+    /// - Parameters:
+    ///   - records: The comparisons.
+    ///   - runID: The run recording them.
+    public func record(_ records: [Record], runID: Int64) throws {
+        guard !records.isEmpty else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func json<T: Encodable>(_ value: T) throws -> String {
+            String(decoding: try encoder.encode(value), as: UTF8.self)
+        }
+        try writer.write { db in
+            let upsertSignature = try db.makeStatement(
+                sql: """
+                    INSERT INTO signature (id, country, business_line, kind, paths) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO NOTHING
+                    """)
+            let upsertComparison = try db.makeStatement(
+                sql: """
+                    INSERT INTO comparison (event_id, run_id, country, business_line, event_type, kind, signature_id,
+                        primary_side, legacy_us, swift_us, noise_paths, recorded_ms)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(event_id) DO UPDATE SET run_id = excluded.run_id, country = excluded.country,
+                        business_line = excluded.business_line, event_type = excluded.event_type, kind = excluded.kind,
+                        signature_id = excluded.signature_id, primary_side = excluded.primary_side,
+                        legacy_us = excluded.legacy_us, swift_us = excluded.swift_us,
+                        noise_paths = excluded.noise_paths, recorded_ms = excluded.recorded_ms
+                    """)
+            let replaceDiscrepancy = try db.makeStatement(
+                sql: """
+                    INSERT OR REPLACE INTO discrepancy (event_id, event, differences, ignored, html_diff,
+                        legacy_invoice, legacy_html, legacy_error, swift_invoice, swift_html, swift_error)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            let deleteDiscrepancy = try db.makeStatement(sql: "DELETE FROM discrepancy WHERE event_id = ?")
+            for record in records {
+                let comparison = record.comparison
+                let signature = comparison.signature
+                try upsertSignature.execute(arguments: [
+                    signature.id, signature.country, signature.businessLine, signature.kind.rawValue,
+                    try json(signature.paths),
+                ])
+                try upsertComparison.execute(arguments: [
+                    comparison.facts.eventID, runID, comparison.facts.country, comparison.facts.businessLine,
+                    comparison.facts.eventType, comparison.kind.rawValue, signature.id, record.primary.rawValue,
+                    microseconds(comparison.legacy.latency, ran: true),
+                    comparison.swift.map { microseconds($0.latency, ran: true) } ?? nil,
+                    try json(comparison.noisePaths), milliseconds(record.recordedAt),
+                ])
+                if comparison.kind == .match {
+                    try deleteDiscrepancy.execute(arguments: [comparison.facts.eventID])
+                } else {
+                    let legacy = Self.columns(comparison.legacy.outcome)
+                    let swift: (invoice: String?, html: String?, error: String?) =
+                        comparison.swift.map { Self.columns($0.outcome) } ?? (nil, nil, nil)
+                    try replaceDiscrepancy.execute(arguments: [
+                        comparison.facts.eventID, Data(record.event), try json(comparison.differences),
+                        try json(comparison.ignored), comparison.htmlDiff.joined(separator: "\n"),
+                        legacy.invoice, legacy.html, legacy.error, swift.invoice, swift.html, swift.error,
+                    ])
+                }
+            }
+        }
+    }
+
+    private static func columns(_ outcome: RenderOutcome) -> (invoice: String?, html: String?, error: String?) {
+        func text(_ object: [String: String]) -> String {
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+            return String(decoding: data, as: UTF8.self)
+        }
+        switch outcome {
+        case .rendered(let invoice): return (invoice.invoiceJSON, invoice.html, nil)
+        case .invalidEvent(let field, let reason): return (nil, nil, text(["invalid_field": field, "reason": reason]))
+        case .failed(let failure):
+            return (
+                nil, nil,
+                text([
+                    "origin": failure.origin, "type": failure.type, "message": failure.message,
+                    "detail": failure.detail,
+                ])
+            )
+        case .timedOut: return (nil, nil, #"{"timeout":true}"#)
+        }
+    }
+
+    /// Comparisons recorded, in one run or in all.
+    public func comparisonCount(runID: Int64? = nil) throws -> Int {
+        try writer.read { db in
+            if let runID {
+                return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM comparison WHERE run_id = ?", arguments: [runID])
+                    ?? 0
+            }
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM comparison") ?? 0
+        }
+    }
+
+    /// The kind recorded for an event, if any.
+    public func kind(ofEvent eventID: String) throws -> DiscrepancyKind? {
+        try writer.read { db in
+            try String.fetchOne(db, sql: "SELECT kind FROM comparison WHERE event_id = ?", arguments: [eventID])
+                .flatMap(DiscrepancyKind.init(rawValue:))
+        }
+    }
+
+    /// Runs `body` with read access, for tools and tests that query the schema directly.
+    public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        try writer.read(body)
+    }
+}
+
+/// An error opening or using the store.
+public struct ShadowStoreError: Error, CustomStringConvertible, Sendable {
+    /// What happened, naming the file.
+    public var message: String
+    /// The message.
+    public var description: String { message }
+}
+
+func milliseconds(_ date: Date) -> Int64 {
+    Int64((date.timeIntervalSince1970 * 1000).rounded())
+}
+
+func microseconds(_ duration: Duration, ran: Bool) -> Int64? {
+    guard ran else { return nil }
+    let (seconds, attoseconds) = duration.components
+    return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
 }

@@ -51,8 +51,8 @@ private let facts = EventFacts(eventID: "e1", country: "DE", businessLine: "eats
     }
 }
 
-@Suite struct ComparatorTests {
-    let comparator = Comparator()
+@Suite struct OutcomeComparatorTests {
+    let comparator = OutcomeComparator()
 
     @Test func equalInvoicesInAnotherLayoutMatch() {
         let result = comparator.compare(
@@ -111,7 +111,7 @@ private let facts = EventFacts(eventID: "e1", country: "DE", businessLine: "eats
         let rules = IgnoreRules(rules: [
             .init(path: "/legal_notes/*", reason: "reworded"), .init(pattern: "^/seller/", reason: "seller data"),
         ])
-        let result = Comparator(ignoreRules: rules).compare(
+        let result = OutcomeComparator(ignoreRules: rules).compare(
             facts: facts, legacy: rendered(#"{"legal_notes":["a"],"seller":{"name":"A"},"n":1}"#),
             swift: rendered(#"{"legal_notes":["b"],"seller":{"name":"B"},"n":1}"#))
         #expect(result.kind == .match)

@@ -1,5 +1,5 @@
 /// Compares the two sides' outcomes for one event: canonical forms, diff, kind, signature.
-public struct Comparator: Sendable {
+public struct OutcomeComparator: Sendable {
     /// The differences that do not count.
     public var ignoreRules: IgnoreRules
 

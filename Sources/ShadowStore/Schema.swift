@@ -1,0 +1,92 @@
+import GRDB
+
+/// The store's schema, as append-only migrations. Never edit a shipped migration: add one.
+///
+/// Tables (query them with `sqlite3 shadow.db`):
+///
+/// `run`: one per `replay` or `serve` process.
+/// | column | meaning |
+/// |---|---|
+/// | `id` | run number |
+/// | `started_ms`, `finished_ms` | Unix milliseconds; `finished_ms` NULL while running or after a crash |
+/// | `source` | what was replayed (`replay Tests/Corpus/events.jsonl`) or `serve` |
+/// | `ignore_rules` | JSON array of the ignore rules in force (`[{"path": ..., "reason": ...}]`) |
+/// | `noise_check` | 1 when the legacy ran twice per event to detect noise |
+///
+/// `comparison`: exactly one row per event, keyed by `event_id` (a later run of the same event replaces it).
+/// | column | meaning |
+/// |---|---|
+/// | `event_id` | the event's `event_id`, or `sha:<16 hex>` of its bytes when it has none |
+/// | `run_id` | the run that recorded it last |
+/// | `country`, `business_line`, `event_type` | from the event (`??` when unreadable) |
+/// | `kind` | `match`, `mismatch`, `legacy_error`, `swift_error`, `both_error_same`, `both_error_different`, `invalid_event`, `timeout`, `skipped` |
+/// | `signature_id` | → `signature.id` |
+/// | `primary_side` | `legacy` or `swift`: which implementation served |
+/// | `legacy_us`, `swift_us` | each side's own render time in microseconds; NULL when that side did not run |
+/// | `noise_paths` | JSON array of paths that differed between two legacy runs; `[]` otherwise |
+/// | `recorded_ms` | Unix milliseconds |
+///
+/// `signature`: what groups one bug's rows. `id` (16 hex digits), `country`, `business_line`,
+/// `kind`, `paths` (JSON array, generalized: `/lines/*/tax`).
+///
+/// `discrepancy`: details for every comparison that is not a `match`, keyed by `event_id`.
+/// `event` (the bytes), `differences` and `ignored` (JSON arrays of `{path, legacy, swift}`, values
+/// as canonical JSON), `html_diff` (text, `-` legacy / `+` Swift), and per side `*_invoice`,
+/// `*_html` and `*_error` (JSON: `{"origin", "type", "message", "detail"}` or
+/// `{"invalid_field", "reason"}`, or `{"timeout": true}`).
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: runs, comparisons, signatures, discrepancies") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE run (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        started_ms INTEGER NOT NULL,
+                        finished_ms INTEGER,
+                        source TEXT NOT NULL,
+                        ignore_rules TEXT NOT NULL DEFAULT '[]',
+                        noise_check INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE TABLE signature (
+                        id TEXT PRIMARY KEY,
+                        country TEXT NOT NULL,
+                        business_line TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        paths TEXT NOT NULL
+                    );
+                    CREATE TABLE comparison (
+                        event_id TEXT PRIMARY KEY,
+                        run_id INTEGER NOT NULL REFERENCES run(id),
+                        country TEXT NOT NULL,
+                        business_line TEXT NOT NULL,
+                        event_type TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        signature_id TEXT NOT NULL REFERENCES signature(id),
+                        primary_side TEXT NOT NULL,
+                        legacy_us INTEGER,
+                        swift_us INTEGER,
+                        noise_paths TEXT NOT NULL DEFAULT '[]',
+                        recorded_ms INTEGER NOT NULL
+                    );
+                    CREATE INDEX comparison_run ON comparison(run_id, kind);
+                    CREATE INDEX comparison_country_time ON comparison(country, recorded_ms);
+                    CREATE INDEX comparison_signature ON comparison(signature_id);
+                    CREATE TABLE discrepancy (
+                        event_id TEXT PRIMARY KEY REFERENCES comparison(event_id) ON DELETE CASCADE,
+                        event BLOB NOT NULL,
+                        differences TEXT NOT NULL,
+                        ignored TEXT NOT NULL,
+                        html_diff TEXT NOT NULL,
+                        legacy_invoice TEXT,
+                        legacy_html TEXT,
+                        legacy_error TEXT,
+                        swift_invoice TEXT,
+                        swift_html TEXT,
+                        swift_error TEXT
+                    );
+                    """)
+        }
+        return migrator
+    }
+}
