@@ -75,6 +75,11 @@ let package = Package(
             exclude: ["python"]),
         .testTarget(name: "ShadowCoreTests", dependencies: ["ShadowCore"]),
         .testTarget(name: "PythonBridgeTests", dependencies: ["PythonBridge", "ShadowCore", "TestSupport"]),
+        .testTarget(
+            name: "ShadowHarnessTests",
+            dependencies: [
+                "ShadowHarness", "ShadowCore", "ShadowStore", "ShadowReports", "EventGenerator", "TestSupport",
+            ]),
         // Runs the built binary as a user would; depends on the executable so that it is built.
         .testTarget(name: "CLITests", dependencies: ["InvoiceShadowCLI", "TestSupport"]),
     ]

@@ -13,6 +13,8 @@ struct InvoiceShadow: AsyncParsableCommand {
             Start with:
               invoice-shadow render legacy/samples/de-eats.json
             """,
-        subcommands: [RenderCommand.self, GenerateCommand.self, BenchCommand.self]
+        subcommands: [
+            RenderCommand.self, GenerateCommand.self, ReplayCommand.self, ReportCommand.self, BenchCommand.self,
+        ]
     )
 }

@@ -68,13 +68,29 @@ public enum JSONPointer {
         return result
     }
 
-    /// The pointer with every array index replaced by `*`: `/lines/3/tax` → `/lines/*/tax`.
+    /// The pointer with every array index replaced by `*`: `/lines/3/tax` → `/lines/*/tax`, and
+    /// likewise for field paths: `order.items[3].name` → `order.items[*].name`.
     /// Used for signatures, so one bug on different lines is one signature.
-    /// - Parameter pointer: A JSON pointer.
+    /// - Parameter pointer: A JSON pointer or a field path.
     public static func generalized(_ pointer: String) -> String {
-        pointer.split(separator: "/", omittingEmptySubsequences: false).map { token in
+        let tokens = pointer.split(separator: "/", omittingEmptySubsequences: false).map { token in
             !token.isEmpty && token.allSatisfy(\.isASCIIDigit) ? "*" : String(token)
-        }.joined(separator: "/")
+        }
+        var result = ""
+        let text = tokens.joined(separator: "/")
+        var index = text.startIndex
+        while index < text.endIndex {
+            if text[index] == "[", let close = text[index...].firstIndex(of: "]"),
+                close > text.index(after: index), text[text.index(after: index)..<close].allSatisfy(\.isASCIIDigit)
+            {
+                result += "[*]"
+                index = text.index(after: close)
+            } else {
+                result.append(text[index])
+                index = text.index(after: index)
+            }
+        }
+        return result
     }
 }
 

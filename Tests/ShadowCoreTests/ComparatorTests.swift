@@ -174,3 +174,14 @@ private let facts = EventFacts(eventID: "e1", country: "DE", businessLine: "eats
         #expect(EventFacts.read([0xFF, 0x00, 0x7B]).eventID == garbage.eventID)
     }
 }
+
+@Suite struct GeneralizationTests {
+    @Test(arguments: [
+        ("/lines/3/tax", "/lines/*/tax"), ("order.items[12].unit_price", "order.items[*].unit_price"),
+        ("charges[0].amount", "charges[*].amount"), ("/totals/tax", "/totals/tax"), ("/a~1b/0", "/a~1b/*"),
+        ("weird[x]", "weird[x]"),
+    ])
+    func indicesBecomeWildcards(path: String, generalized: String) {
+        #expect(JSONPointer.generalized(path) == generalized)
+    }
+}
