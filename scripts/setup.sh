@@ -8,6 +8,7 @@ PACKAGES=(
     libpython3-dev python3-jinja2 python3-babel python3-pytest   # the embedded legacy service
     librdkafka-dev kcat                                          # Kafka and its embedded mock broker
     libsqlite3-dev sqlite3                                       # the store
+    libxml2-utils                                                # xmllint validates the JUnit reports
     tzdata
 )
 
