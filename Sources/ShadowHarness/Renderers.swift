@@ -66,7 +66,11 @@ public struct SwiftRenderer: InvoiceRenderer {
         do {
             outcome = .rendered(try service.render(event: event))
         } catch {
-            outcome = .failed(RenderFailure(origin: "swift", type: error.code.description, message: error.message))
+            if error.code == .invalidEvent, let field = error.field {
+                outcome = .invalidEvent(field: field, reason: error.message)
+            } else {
+                outcome = .failed(RenderFailure(origin: "swift", type: error.code.description, message: error.message))
+            }
         }
         return SideResult(outcome: outcome, latency: ContinuousClock.now - started)
     }

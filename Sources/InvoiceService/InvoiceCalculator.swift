@@ -1,0 +1,230 @@
+import Foundation
+
+/// The invoice the port computes, in minor units of the currency: the legacy's `entities.Invoice`.
+struct Invoice: Sendable {
+    struct Party: Sendable {
+        var name: String
+        var email: String?
+        var taxID: String?
+    }
+
+    struct Line: Sendable {
+        var description: String
+        var quantity: Int
+        var unitPrice: Int128
+        var net: Int128
+        var taxRate: Rate
+        var tax: Int128
+        var gross: Int128
+    }
+
+    struct TaxSummaryEntry: Sendable {
+        var label: String
+        var rate: Rate
+        var net: Int128
+        var tax: Int128
+    }
+
+    struct Totals: Sendable {
+        var net: Int128
+        var tax: Int128
+        var gross: Int128
+        var tip: Int128
+        var payable: Int128
+    }
+
+    var number: String
+    var documentType: String
+    var issueDate: MoneyEvent.LocalDate
+    var seller: Party
+    var buyer: Party
+    var lines: [Line]
+    var taxSummary: [TaxSummaryEntry]
+    var totals: Totals
+    var currency: String
+    var locale: String
+    var digits: Int
+    var legalNotes: [String]
+}
+
+/// Tax and totals: a port of the legacy's `service.py`, in exact integer arithmetic.
+enum InvoiceCalculator {
+    private struct Draft {
+        var description: String
+        var quantity: Int
+        var unitPrice: Int128  // minor units, signed
+        var amount: Int128  // gross where prices are inclusive, net where exclusive
+        var rate: Rate
+    }
+
+    static func invoiceNumber(country: String, businessLine: String, year: Int, seq: Int64) -> String {
+        let digits = String(seq)
+        let padded = digits.count >= 8 ? digits : String(repeating: "0", count: 8 - digits.count) + digits
+        let yearText = String(year)
+        return "\(country)-\(businessLine.uppercased())-\(String(repeating: "0", count: max(0, 4 - yearText.count)) + yearText)-\(padded)"
+    }
+
+    static func build(_ event: MoneyEvent) -> Invoice {
+        let rules = CountryRules.all[event.country]!
+        let day = CivilCalendar.localDate(secondsSinceEpoch: event.occurredAt, zone: event.timeZone)
+        let sign: Int128 = event.isRefund ? -1 : 1
+        let labels = Labels.table(forLocale: event.locale)
+        let unit = DecimalAmount.power(rules.digits)
+        func minor(_ amount: DecimalAmount) -> Int128 { amount.rescaled(to: rules.digits).units }
+
+        var drafts: [Draft] = []
+        func add(_ description: String, _ quantity: Int, _ price: DecimalAmount, _ source: CountryRules.Source) {
+            let unitPrice = sign * minor(price)
+            drafts.append(
+                Draft(
+                    description: description, quantity: quantity, unitPrice: unitPrice,
+                    amount: unitPrice * Int128(quantity), rate: rules.rate(event, day, source)))
+        }
+        if let order = event.order {
+            for item in order.items { add(item.name, item.quantity, item.unitPrice, .item(item.category)) }
+        }
+        for charge in event.charges where charge.kind != "tip" && charge.kind != "promotion" {
+            add(labels[charge.kind]!, 1, charge.amount, .charge(charge.kind))
+        }
+        var promotion: Int128 = 0
+        for charge in event.charges where charge.kind == "promotion" { promotion += minor(charge.amount) }
+        if promotion != 0 {
+            drafts += promotionLines(
+                sign * promotion, drafts, standard: rules.standardRate(event, day), description: labels["promotion"]!)
+        }
+
+        let intraState = event.country == "IN" && event.customer.state == event.provider.state
+        var taxes = drafts.map { lineTax($0.amount, $0.rate, rules, intraState: intraState) }
+        if rules.rounding == .perRateOnTotals {
+            var lastOfRate: [Rate: Int] = [:]
+            var grossOfRate: [Rate: Int128] = [:]
+            for (index, draft) in drafts.enumerated() {
+                lastOfRate[draft.rate] = index
+                grossOfRate[draft.rate, default: 0] += draft.amount
+            }
+            for (rate, last) in lastOfRate {
+                let total = tax(of: grossOfRate[rate]!, rate, rules)
+                var others: Int128 = 0
+                for (index, draft) in drafts.enumerated() where draft.rate == rate && index != last { others += taxes[index] }
+                taxes[last] = total - others
+            }
+        }
+        let lines = zip(drafts, taxes).map { draft, tax in
+            Invoice.Line(
+                description: draft.description, quantity: draft.quantity, unitPrice: draft.unitPrice,
+                net: rules.prices == .inclusive ? draft.amount - tax : draft.amount, taxRate: draft.rate, tax: tax,
+                gross: rules.prices == .inclusive ? draft.amount : draft.amount + tax)
+        }
+
+        var summaryByRate: [Rate: (net: Int128, tax: Int128)] = [:]
+        for line in lines {
+            let current = summaryByRate[line.taxRate] ?? (0, 0)
+            summaryByRate[line.taxRate] = (current.net + line.net, current.tax + line.tax)
+        }
+        var summary: [Invoice.TaxSummaryEntry] = []
+        for rate in summaryByRate.keys.sorted(by: >) {
+            let (net, tax) = summaryByRate[rate]!
+            if intraState {
+                summary.append(Invoice.TaxSummaryEntry(label: "CGST", rate: rate.half, net: net, tax: tax / 2))
+                summary.append(Invoice.TaxSummaryEntry(label: "SGST", rate: rate.half, net: net, tax: tax / 2))
+            } else {
+                summary.append(Invoice.TaxSummaryEntry(label: rules.taxLabel, rate: rate, net: net, tax: tax))
+            }
+        }
+
+        let net = lines.reduce(0) { $0 + $1.net }
+        let taxTotal = lines.reduce(0) { $0 + $1.tax }
+        let gross = net + taxTotal
+        var tip: Int128 = 0
+        for charge in event.charges where charge.kind == "tip" { tip += minor(charge.amount) }
+        tip *= sign
+        var payable = gross + tip
+        if let increment = rules.cashIncrement {
+            payable = RoundingMode.halfUp.round(payable, increment) * increment
+        }
+        _ = unit
+
+        var number = invoiceNumber(country: event.country, businessLine: event.businessLine, year: day.year, seq: event.invoiceSeq)
+        var notes: [String] = []
+        let documentType: String
+        if let refund = event.refund, event.isRefund {
+            documentType = "credit_note"
+            let original = invoiceNumber(
+                country: event.country, businessLine: event.businessLine, year: day.year, seq: refund.originalInvoiceSeq)
+            number = "CN-" + number
+            notes.append(labels["note_credit_for"]!.replacingPlaceholder("number", with: original))
+            notes.append(labels["note_reason"]!.replacingPlaceholder("reason", with: refund.reason))
+        } else {
+            if event.country == "US" {
+                documentType = "receipt"
+            } else if event.country == "MX" {
+                documentType = event.customer.taxID != nil ? "invoice" : "receipt"
+            } else if let threshold = rules.simplifiedThreshold, gross <= threshold, event.customer.taxID == nil {
+                documentType = "simplified_invoice"
+            } else {
+                documentType = "invoice"
+            }
+            if documentType == "simplified_invoice" { notes.append(labels["note_simplified_\(event.country)"]!) }
+        }
+        if event.country == "IN" {
+            notes.append(labels["note_place_of_supply"]!.replacingPlaceholder("state", with: event.customer.state ?? "None"))
+        }
+        return Invoice(
+            number: number, documentType: documentType, issueDate: day,
+            seller: Invoice.Party(name: event.provider.legalName, email: nil, taxID: event.provider.taxID),
+            buyer: Invoice.Party(name: event.customer.name, email: event.customer.email, taxID: event.customer.taxID),
+            lines: lines, taxSummary: summary,
+            totals: Invoice.Totals(net: net, tax: taxTotal, gross: gross, tip: tip, payable: payable),
+            currency: event.currency, locale: event.locale, digits: rules.digits, legalNotes: notes)
+    }
+
+    /// The standard rate first, then each lower rate in turn, each up to its base. `promotion` has
+    /// the opposite sign of the lines; the decoder checked it is no larger than their sum.
+    private static func promotionLines(_ promotion: Int128, _ drafts: [Draft], standard: Rate, description: String)
+        -> [Draft]
+    {
+        var bases: [Rate: Int128] = [:]
+        for draft in drafts { bases[draft.rate, default: 0] += draft.amount }
+        let order = [standard] + bases.keys.filter { $0 != standard }.sorted(by: >)
+        var remaining = -promotion
+        var result: [Draft] = []
+        for rate in order {
+            let base = bases[rate] ?? 0
+            var take: Int128 = 0
+            if (base > 0 && remaining > 0) || (base < 0 && remaining < 0) {
+                take = min(abs(remaining), abs(base)) * (remaining < 0 ? -1 : 1)
+            }
+            if take != 0 {
+                result.append(Draft(description: description, quantity: 1, unitPrice: -take, amount: -take, rate: rate))
+                remaining -= take
+            }
+            if remaining == 0 { break }
+        }
+        return result
+    }
+
+    /// The tax in (inclusive) or on (exclusive) an amount, rounded once with the country's mode.
+    private static func tax(of amount: Int128, _ rate: Rate, _ rules: CountryRules) -> Int128 {
+        let denominator =
+            rules.prices == .inclusive ? rate.denominator * 100 + rate.numerator : rate.denominator * 100
+        return rules.roundingMode.round(amount * rate.numerator, denominator)
+    }
+
+    private static func lineTax(_ amount: Int128, _ rate: Rate, _ rules: CountryRules, intraState: Bool) -> Int128 {
+        intraState ? 2 * tax(of: amount, rate.half, rules) : tax(of: amount, rate, rules)
+    }
+}
+
+extension String {
+    /// `str.format(name=value)` for one placeholder.
+    func replacingPlaceholder(_ name: String, with value: String) -> String {
+        var result = ""
+        var rest = Substring(self)
+        let token = "{\(name)}"
+        while let range = rest.range(of: token) {
+            result += rest[..<range.lowerBound] + value
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+}

@@ -1,0 +1,324 @@
+/// JSON parsed the way the legacy's `json.loads(text, object_pairs_hook=..., parse_constant=...)`
+/// sees it, so that the port accepts and rejects the same documents:
+/// - integers (no fraction, no exponent) and floats are different types, `true`/`false` are booleans;
+/// - a duplicate key, `NaN`/`Infinity`, an integer of more than 4,300 digits, or values nested more
+///   than ``maximumDepth`` deep (Python's recursion limit) make the whole document invalid;
+/// - `\ud800` without its pair is a valid string that remembers it held a lone surrogate.
+indirect enum PythonJSON {
+    case null
+    case bool(Bool)
+    /// An integer's canonical digits (`-0` is `0`).
+    case integer(String)
+    case float
+    case string(PythonString)
+    case array([PythonJSON])
+    /// Members in document order; keys are unique.
+    case object([(key: PythonString, value: PythonJSON)])
+
+    /// Python's `json` raises RecursionError at about this depth of values (measured: 991 nested arrays).
+    static let maximumDepth = 991
+
+    /// The JSON type name the legacy's messages use.
+    var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .integer, .float: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+
+    subscript(key: String) -> PythonJSON? {
+        guard case .object(let members) = self else { return nil }
+        return members.first { $0.key.value == key && !$0.key.hasLoneSurrogate }?.value
+    }
+
+    /// Why a document is not valid JSON for the legacy.
+    enum Failure: Error {
+        case syntax(String)
+        case duplicateKey(String)
+        case constant(String)
+        case tooDeep
+        case integerTooLong
+    }
+
+    static func parse(_ bytes: [UInt8]) throws(Failure) -> PythonJSON {
+        var parser = Parser(bytes: bytes)
+        return try parser.document()
+    }
+
+    private struct Parser {
+        let bytes: [UInt8]
+        var position = 0
+
+        init(bytes: [UInt8]) { self.bytes = bytes }
+
+        mutating func document() throws(Failure) -> PythonJSON {
+            skipWhitespace()
+            let value = try self.value(depth: 1)
+            skipWhitespace()
+            guard position == bytes.count else { throw .syntax("Extra data at byte \(position)") }
+            return value
+        }
+
+        private mutating func skipWhitespace() {
+            while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x0A || bytes[position] == 0x0D
+                || bytes[position] == 0x09
+            {
+                position += 1
+            }
+        }
+
+        private func peek(_ literal: String) -> Bool {
+            let expected = Array(literal.utf8)
+            return bytes.count - position >= expected.count && bytes[position..<position + expected.count].elementsEqual(expected)
+        }
+
+        private mutating func value(depth: Int) throws(Failure) -> PythonJSON {
+            if depth > PythonJSON.maximumDepth { throw .tooDeep }
+            guard position < bytes.count else { throw .syntax("Expecting value at byte \(position)") }
+            switch bytes[position] {
+            case UInt8(ascii: "{"): return try object(depth: depth)
+            case UInt8(ascii: "["): return try array(depth: depth)
+            case UInt8(ascii: "\""): return .string(try string())
+            default: break
+            }
+            for (literal, value) in [("null", PythonJSON.null), ("true", .bool(true)), ("false", .bool(false))]
+            where peek(literal) {
+                position += literal.utf8.count
+                return value
+            }
+            for constant in ["NaN", "Infinity", "-Infinity"] where peek(constant) {
+                throw .constant(constant)
+            }
+            return try number()
+        }
+
+        private mutating func object(depth: Int) throws(Failure) -> PythonJSON {
+            position += 1
+            var members: [(key: PythonString, value: PythonJSON)] = []
+            var seen = Set<String>()
+            skipWhitespace()
+            if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                return .object(members)
+            }
+            while true {
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                    throw .syntax("Expecting property name enclosed in double quotes at byte \(position)")
+                }
+                let key = try string()
+                skipWhitespace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
+                    throw .syntax("Expecting ':' delimiter at byte \(position)")
+                }
+                position += 1
+                skipWhitespace()
+                let value = try self.value(depth: depth + 1)
+                members.append((key, value))
+                skipWhitespace()
+                guard position < bytes.count else { throw .syntax("Expecting ',' delimiter at byte \(position)") }
+                if bytes[position] == UInt8(ascii: "}") {
+                    position += 1
+                    break
+                }
+                guard bytes[position] == UInt8(ascii: ",") else { throw .syntax("Expecting ',' delimiter at byte \(position)") }
+                position += 1
+                skipWhitespace()
+            }
+            // The legacy's object_pairs_hook runs when an object closes, inner objects first.
+            for member in members {
+                let identity = member.key.identity
+                if !seen.insert(identity).inserted { throw .duplicateKey(member.key.pythonRepr) }
+            }
+            return .object(members)
+        }
+
+        private mutating func array(depth: Int) throws(Failure) -> PythonJSON {
+            position += 1
+            var values: [PythonJSON] = []
+            skipWhitespace()
+            if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+                position += 1
+                return .array(values)
+            }
+            while true {
+                skipWhitespace()
+                values.append(try value(depth: depth + 1))
+                skipWhitespace()
+                guard position < bytes.count else { throw .syntax("Expecting ',' delimiter at byte \(position)") }
+                if bytes[position] == UInt8(ascii: "]") {
+                    position += 1
+                    return .array(values)
+                }
+                guard bytes[position] == UInt8(ascii: ",") else { throw .syntax("Expecting ',' delimiter at byte \(position)") }
+                position += 1
+            }
+        }
+
+        private mutating func number() throws(Failure) -> PythonJSON {
+            let start = position
+            func digits() -> Int {
+                let before = position
+                while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 { position += 1 }
+                return position - before
+            }
+            let negative = position < bytes.count && bytes[position] == UInt8(ascii: "-")
+            if negative { position += 1 }
+            guard position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 else {
+                throw .syntax("Expecting value at byte \(start)")
+            }
+            let integerStart = position
+            if bytes[position] == UInt8(ascii: "0") { position += 1 } else { _ = digits() }
+            let integerEnd = position
+            var isFloat = false
+            if position + 1 < bytes.count, bytes[position] == UInt8(ascii: "."), bytes[position + 1] >= 0x30,
+                bytes[position + 1] <= 0x39
+            {
+                position += 1
+                _ = digits()
+                isFloat = true
+            }
+            if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
+                let mark = position
+                position += 1
+                if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                    position += 1
+                }
+                if digits() == 0 { position = mark } else { isFloat = true }
+            }
+            if isFloat { return .float }
+            let digitText = String(decoding: bytes[integerStart..<integerEnd], as: UTF8.self)
+            if digitText.count > 4300 { throw .integerTooLong }
+            return .integer(negative && digitText != "0" ? "-" + digitText : digitText)
+        }
+
+        private mutating func hex4() throws(Failure) -> UInt32 {
+            guard position + 4 <= bytes.count else { throw .syntax("Invalid \\uXXXX escape at byte \(position)") }
+            var value: UInt32 = 0
+            for byte in bytes[position..<position + 4] {
+                value <<= 4
+                switch byte {
+                case 0x30...0x39: value |= UInt32(byte - 0x30)
+                case 0x41...0x46: value |= UInt32(byte - 0x41 + 10)
+                case 0x61...0x66: value |= UInt32(byte - 0x61 + 10)
+                default: throw .syntax("Invalid \\uXXXX escape at byte \(position)")
+                }
+            }
+            position += 4
+            return value
+        }
+
+        private mutating func string() throws(Failure) -> PythonString {
+            position += 1
+            var scalars = String.UnicodeScalarView()
+            var lone = false
+            var runStart = position
+            while position < bytes.count {
+                let byte = bytes[position]
+                if byte == UInt8(ascii: "\"") {
+                    scalars.append(contentsOf: String(decoding: bytes[runStart..<position], as: UTF8.self).unicodeScalars)
+                    position += 1
+                    return PythonString(value: String(scalars), hasLoneSurrogate: lone)
+                }
+                if byte < 0x20 { throw .syntax("Invalid control character at byte \(position)") }
+                if byte != UInt8(ascii: "\\") {
+                    position += 1
+                    continue
+                }
+                scalars.append(contentsOf: String(decoding: bytes[runStart..<position], as: UTF8.self).unicodeScalars)
+                position += 1
+                guard position < bytes.count else { break }
+                let escape = bytes[position]
+                position += 1
+                switch escape {
+                case UInt8(ascii: "\""): scalars.append("\"")
+                case UInt8(ascii: "\\"): scalars.append("\\")
+                case UInt8(ascii: "/"): scalars.append("/")
+                case UInt8(ascii: "b"): scalars.append("\u{08}")
+                case UInt8(ascii: "f"): scalars.append("\u{0C}")
+                case UInt8(ascii: "n"): scalars.append("\n")
+                case UInt8(ascii: "r"): scalars.append("\r")
+                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "u"):
+                    let code = try hex4()
+                    if (0xD800..<0xDC00).contains(code), peek("\\u") {
+                        let mark = position
+                        position += 2
+                        let low = try hex4()
+                        if (0xDC00..<0xE000).contains(low) {
+                            scalars.append(Unicode.Scalar(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))!)
+                        } else {
+                            position = mark
+                            lone = true
+                            scalars.append("\u{FFFD}")
+                        }
+                    } else if let scalar = Unicode.Scalar(code) {
+                        scalars.append(scalar)
+                    } else {
+                        lone = true
+                        scalars.append("\u{FFFD}")
+                    }
+                default: throw .syntax("Invalid \\escape at byte \(position - 2)")
+                }
+                runStart = position
+            }
+            throw .syntax("Unterminated string")
+        }
+    }
+}
+
+/// A JSON string as Python holds it. Swift strings cannot hold a lone surrogate, so one is kept
+/// as U+FFFD with a flag: the legacy rejects such text wherever it validates it.
+struct PythonString: Sendable {
+    var value: String
+    var hasLoneSurrogate: Bool
+
+    /// Distinguishes a lone surrogate from a real U+FFFD for duplicate-key detection.
+    var identity: String { hasLoneSurrogate ? "\u{0}lone:" + value : value }
+
+    /// `json.dumps(value)`: ASCII only, like Python's default `ensure_ascii=True`.
+    var pythonRepr: String { PythonText.jsonDumpsASCII(value) }
+}
+
+/// Python's text conventions, where the legacy's messages depend on them.
+enum PythonText {
+    /// `json.dumps(text)` with `ensure_ascii=True`.
+    static func jsonDumpsASCII(_ text: String) -> String {
+        var output = "\""
+        func hex(_ value: UInt32) -> String {
+            let digits = String(value, radix: 16)
+            return "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
+        }
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            case "\u{08}": output += "\\b"
+            case "\u{0C}": output += "\\f"
+            default:
+                if scalar.value < 0x20 || scalar.value > 0x7E {
+                    if scalar.value > 0xFFFF {
+                        let offset = scalar.value - 0x10000
+                        output += hex(0xD800 + (offset >> 10)) + hex(0xDC00 + (offset & 0x3FF))
+                    } else {
+                        output += hex(scalar.value)
+                    }
+                } else {
+                    output.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return output + "\""
+    }
+
+    /// Code point order, as Python's `sorted()` compares strings.
+    static func precedes(_ left: String, _ right: String) -> Bool {
+        left.unicodeScalars.lexicographicallyPrecedes(right.unicodeScalars)
+    }
+}
