@@ -76,6 +76,9 @@ let package = Package(
         .testTarget(name: "ShadowCoreTests", dependencies: ["ShadowCore"]),
         .testTarget(name: "PythonBridgeTests", dependencies: ["PythonBridge", "ShadowCore", "TestSupport"]),
         .testTarget(
+            name: "InvoiceServiceTests",
+            dependencies: ["InvoiceService", "ShadowCore", "PythonBridge", "TestSupport"]),
+        .testTarget(
             name: "ShadowHarnessTests",
             dependencies: [
                 "ShadowHarness", "ShadowCore", "ShadowStore", "ShadowReports", "EventGenerator", "TestSupport",

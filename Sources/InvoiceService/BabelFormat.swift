@@ -31,7 +31,9 @@ struct BabelFormat: Sendable {
         "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.",
     ]
 
-    static let symbols = ["USD": "$", "GBP": "£", "EUR": "€", "CHF": "CHF", "SEK": "kr", "JPY": "￥", "INR": "₹", "MXN": "$"]
+    static let symbols = [
+        "USD": "$", "GBP": "£", "EUR": "€", "CHF": "CHF", "SEK": "kr", "JPY": "￥", "INR": "₹", "MXN": "$",
+    ]
     static let currencyDigits = ["JPY": 0]
 
     static func prefixed(_ prefix: String, suffix: String = "") -> (String, String, String, String) {

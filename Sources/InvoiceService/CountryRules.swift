@@ -48,7 +48,8 @@ struct CountryRules: Sendable {
     }
 
     static func chRates(_ day: MoneyEvent.LocalDate) -> (Rate, Rate) {
-        day < MoneyEvent.LocalDate(year: 2024, month: 1, day: 1) ? (Rate("7.7"), Rate("2.5")) : (Rate("8.1"), Rate("2.6"))
+        day < MoneyEvent.LocalDate(year: 2024, month: 1, day: 1)
+            ? (Rate("7.7"), Rate("2.5")) : (Rate("8.1"), Rate("2.6"))
     }
 
     static func constant(_ text: String) -> @Sendable (MoneyEvent, MoneyEvent.LocalDate) -> Rate {
@@ -76,7 +77,8 @@ struct CountryRules: Sendable {
                 rate: { event, day, source in
                     let (standard, reduced) = deRates(day)
                     if isFood(source) { return reduced }
-                    if isRideCharge(source), let trip = event.trip, trip.distanceKm < DecimalAmount(units: 50, scale: 0) {
+                    if isRideCharge(source), let trip = event.trip, trip.distanceKm < DecimalAmount(units: 50, scale: 0)
+                    {
                         return reduced
                     }
                     return standard

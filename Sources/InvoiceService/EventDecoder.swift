@@ -114,7 +114,8 @@ enum EventDecoder {
         }
 
         func amount(_ key: String, currency: String, digits: Int) throws(InvalidEvent) -> DecimalAmount {
-            try EventDecoder.decimal(try present(key), field: field(key), maxDecimals: digits, what: currency, integerDigits: 9)
+            try EventDecoder.decimal(
+                try present(key), field: field(key), maxDecimals: digits, what: currency, integerDigits: 9)
         }
     }
 
@@ -208,7 +209,8 @@ enum EventDecoder {
         let city = try event.text("city")
         let timeZone = try event.text("time_zone")
         if !rules.timeZones.contains(timeZone) {
-            throw InvalidEvent("time_zone", "\(PythonText.jsonDumpsASCII(timeZone)) is not a time zone of \(countryCode)")
+            throw InvalidEvent(
+                "time_zone", "\(PythonText.jsonDumpsASCII(timeZone)) is not a time zone of \(countryCode)")
         }
         let locale = try event.text("locale")
         if !rules.locales.contains(locale) {
@@ -412,7 +414,8 @@ enum EventDecoder {
             if event.has("refund") { throw InvalidEvent("refund", "only refund_issued events carry a refund") }
             return nil
         }
-        let refund = try object(try event.present("refund"), path: "refund", fields: ["original_invoice_seq", "reason"])
+        let refund = try object(
+            try event.present("refund"), path: "refund", fields: ["original_invoice_seq", "reason"])
         let original = try refund.integer("original_invoice_seq", 1, maxSeq)
         let reason = try refund.text("reason")
         return MoneyEvent.Refund(originalInvoiceSeq: original, reason: reason)

@@ -61,7 +61,8 @@ enum InvoiceCalculator {
         let digits = String(seq)
         let padded = digits.count >= 8 ? digits : String(repeating: "0", count: 8 - digits.count) + digits
         let yearText = String(year)
-        return "\(country)-\(businessLine.uppercased())-\(String(repeating: "0", count: max(0, 4 - yearText.count)) + yearText)-\(padded)"
+        return
+            "\(country)-\(businessLine.uppercased())-\(String(repeating: "0", count: max(0, 4 - yearText.count)) + yearText)-\(padded)"
     }
 
     static func build(_ event: MoneyEvent) -> Invoice {
@@ -105,7 +106,9 @@ enum InvoiceCalculator {
             for (rate, last) in lastOfRate {
                 let total = tax(of: grossOfRate[rate]!, rate, rules)
                 var others: Int128 = 0
-                for (index, draft) in drafts.enumerated() where draft.rate == rate && index != last { others += taxes[index] }
+                for (index, draft) in drafts.enumerated() where draft.rate == rate && index != last {
+                    others += taxes[index]
+                }
                 taxes[last] = total - others
             }
         }
@@ -144,13 +147,15 @@ enum InvoiceCalculator {
         }
         _ = unit
 
-        var number = invoiceNumber(country: event.country, businessLine: event.businessLine, year: day.year, seq: event.invoiceSeq)
+        var number = invoiceNumber(
+            country: event.country, businessLine: event.businessLine, year: day.year, seq: event.invoiceSeq)
         var notes: [String] = []
         let documentType: String
         if let refund = event.refund, event.isRefund {
             documentType = "credit_note"
             let original = invoiceNumber(
-                country: event.country, businessLine: event.businessLine, year: day.year, seq: refund.originalInvoiceSeq)
+                country: event.country, businessLine: event.businessLine, year: day.year, seq: refund.originalInvoiceSeq
+            )
             number = "CN-" + number
             notes.append(labels["note_credit_for"]!.replacingPlaceholder("number", with: original))
             notes.append(labels["note_reason"]!.replacingPlaceholder("reason", with: refund.reason))
@@ -167,7 +172,8 @@ enum InvoiceCalculator {
             if documentType == "simplified_invoice" { notes.append(labels["note_simplified_\(event.country)"]!) }
         }
         if event.country == "IN" {
-            notes.append(labels["note_place_of_supply"]!.replacingPlaceholder("state", with: event.customer.state ?? "None"))
+            notes.append(
+                labels["note_place_of_supply"]!.replacingPlaceholder("state", with: event.customer.state ?? "None"))
         }
         return Invoice(
             number: number, documentType: documentType, issueDate: day,

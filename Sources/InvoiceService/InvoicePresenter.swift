@@ -152,7 +152,8 @@ enum InvoicePresenter {
         if totals.tip != 0 {
             h += "<tr class=\"tip\"><th>\(label("tip"))</th><td class=\"amount\">\(money(totals.tip))</td></tr>\n"
         }
-        h += "<tr class=\"payable\"><th>\(label("payable"))</th><td class=\"amount\">\(money(totals.payable))</td></tr>\n"
+        h +=
+            "<tr class=\"payable\"><th>\(label("payable"))</th><td class=\"amount\">\(money(totals.payable))</td></tr>\n"
         h += "</tbody>\n</table>\n"
         if !invoice.legalNotes.isEmpty {
             h += "<ul class=\"legal-notes\">\n"

@@ -64,8 +64,9 @@ indirect enum PythonJSON {
         }
 
         private mutating func skipWhitespace() {
-            while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x0A || bytes[position] == 0x0D
-                || bytes[position] == 0x09
+            while position < bytes.count,
+                bytes[position] == 0x20 || bytes[position] == 0x0A || bytes[position] == 0x0D
+                    || bytes[position] == 0x09
             {
                 position += 1
             }
@@ -73,7 +74,8 @@ indirect enum PythonJSON {
 
         private func peek(_ literal: String) -> Bool {
             let expected = Array(literal.utf8)
-            return bytes.count - position >= expected.count && bytes[position..<position + expected.count].elementsEqual(expected)
+            return bytes.count - position >= expected.count
+                && bytes[position..<position + expected.count].elementsEqual(expected)
         }
 
         private mutating func value(depth: Int) throws(Failure) -> PythonJSON {
@@ -124,7 +126,9 @@ indirect enum PythonJSON {
                     position += 1
                     break
                 }
-                guard bytes[position] == UInt8(ascii: ",") else { throw .syntax("Expecting ',' delimiter at byte \(position)") }
+                guard bytes[position] == UInt8(ascii: ",") else {
+                    throw .syntax("Expecting ',' delimiter at byte \(position)")
+                }
                 position += 1
                 skipWhitespace()
             }
@@ -153,7 +157,9 @@ indirect enum PythonJSON {
                     position += 1
                     return .array(values)
                 }
-                guard bytes[position] == UInt8(ascii: ",") else { throw .syntax("Expecting ',' delimiter at byte \(position)") }
+                guard bytes[position] == UInt8(ascii: ",") else {
+                    throw .syntax("Expecting ',' delimiter at byte \(position)")
+                }
                 position += 1
             }
         }
@@ -184,7 +190,8 @@ indirect enum PythonJSON {
             if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
                 let mark = position
                 position += 1
-                if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")
+                {
                     position += 1
                 }
                 if digits() == 0 { position = mark } else { isFloat = true }
@@ -219,7 +226,8 @@ indirect enum PythonJSON {
             while position < bytes.count {
                 let byte = bytes[position]
                 if byte == UInt8(ascii: "\"") {
-                    scalars.append(contentsOf: String(decoding: bytes[runStart..<position], as: UTF8.self).unicodeScalars)
+                    scalars.append(
+                        contentsOf: String(decoding: bytes[runStart..<position], as: UTF8.self).unicodeScalars)
                     position += 1
                     return PythonString(value: String(scalars), hasLoneSurrogate: lone)
                 }

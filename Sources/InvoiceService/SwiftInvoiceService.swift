@@ -18,7 +18,8 @@ public struct SwiftInvoiceService: Sendable {
             throw SwiftInvoiceError(code: .invalidEvent, message: error.reason, field: error.field)
         }
         let invoice = InvoiceCalculator.build(decoded)
-        return RenderedInvoice(invoiceJSON: InvoicePresenter.json(invoice), html: InvoicePresenter.html(invoice, event: decoded))
+        return RenderedInvoice(
+            invoiceJSON: InvoicePresenter.json(invoice), html: InvoicePresenter.html(invoice, event: decoded))
     }
 }
 
