@@ -77,6 +77,7 @@ final class Coordinator: @unchecked Sendable {
 
         while let call = nextCall() {
             let picked = ContinuousClock.now
+            let cpuBefore = ThreadCPUClock.now()
             let result = runtime.withGIL {
                 let result = call.work(runtime)
                 // Cleared with the GIL still held: an interrupt checks `running` under the GIL.
@@ -84,8 +85,9 @@ final class Coordinator: @unchecked Sendable {
                 return result
             }
             let finished = ContinuousClock.now
-            let outcome = PythonCallOutcome(
+            var outcome = PythonCallOutcome(
                 result: result, pythonTime: finished - picked, queueTime: picked - call.submitted)
+            outcome.pythonCPUTime = ThreadCPUClock.now() - cpuBefore
             if call.finish(outcome) {
                 condition.withLock { counters.completed += 1 }
             }

@@ -50,7 +50,7 @@ public struct LegacyInvoiceService: Sendable {
                 }
                 return .success(RenderedInvoice(invoiceJSON: invoice, html: html))
             },
-            pythonTime: outcome.pythonTime)
+            pythonTime: outcome.pythonTime, cpuTime: outcome.pythonCPUTime)
     }
 }
 
@@ -60,4 +60,6 @@ public struct LegacyRun: Sendable {
     public var result: Result<RenderedInvoice, PythonCallFailure>
     /// Wall time of the Python work alone.
     public var pythonTime: Duration
+    /// CPU time of the Python work alone.
+    public var cpuTime: Duration = .zero
 }

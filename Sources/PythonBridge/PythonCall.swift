@@ -8,6 +8,8 @@ public struct PythonCallOutcome: Sendable {
     public var pythonTime: Duration
     /// Time from submission until the Python thread picked the call up (or until it timed out in the queue).
     public var queueTime: Duration
+    /// CPU time the Python thread spent on the call (`CLOCK_THREAD_CPUTIME_ID`); zero when it never ran.
+    public var pythonCPUTime: Duration = .zero
 
     /// Creates an outcome.
     /// - Parameters:

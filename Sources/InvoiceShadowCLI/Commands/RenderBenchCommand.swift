@@ -1,0 +1,76 @@
+import ArgumentParser
+import EventGenerator
+import Foundation
+import InvoiceService
+import PythonBridge
+import ShadowCore
+
+/// `invoice-shadow bench render`: render CPU per invoice, legacy against the port, per country.
+struct RenderBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Render CPU per invoice: the legacy (through the bridge) against the Swift port, per country.",
+        discussion: """
+            Renders the same generated events with both implementations in one run and compares the
+            CPU time each spends per invoice: the legacy's is the Python thread's own CPU time per call
+            (CLOCK_THREAD_CPUTIME_ID, bridge excluded), the port's is the calling thread's CPU time
+            around each render. Target: the port at least 20 times cheaper. Use a release build:
+              swift build -c release && .build/release/invoice-shadow bench render
+            """)
+
+    @Option(help: "Generated events.")
+    var events = 10_000
+
+    @Option(help: "The generator seed.")
+    var seed: UInt64 = 3
+
+    @Option(help: "Passes of the port over the events (its cost per render is averaged over all).")
+    var swiftPasses = 5
+
+    @OptionGroup var legacy: LegacyOptions
+
+    func run() async throws {
+        let payloads = EventGenerator().events(seed: seed, count: events).map { Array($0.utf8) }
+        let countries = payloads.map { EventFacts.read($0).country }
+        let service = try await legacy.start()
+        var legacyCPU: [String: Duration] = [:]
+        var swiftCPU: [String: Duration] = [:]
+        var counts: [String: Int] = [:]
+
+        for payload in payloads.prefix(300) { _ = await service.render(event: payload, timeout: .seconds(60)) }
+        for (index, payload) in payloads.enumerated() {
+            let run = await service.render(event: payload, timeout: .seconds(60))
+            legacyCPU[countries[index], default: .zero] += run.cpuTime
+            counts[countries[index], default: 0] += 1
+        }
+        await service.interpreter.shutdown()
+
+        let port = SwiftInvoiceService()
+        for payload in payloads.prefix(300) { _ = try? port.render(event: payload) }
+        for _ in 0..<swiftPasses {
+            for (index, payload) in payloads.enumerated() {
+                let before = ThreadCPUClock.now()
+                _ = try? port.render(event: payload)
+                swiftCPU[countries[index], default: .zero] += ThreadCPUClock.now() - before
+            }
+        }
+
+        print("render CPU per invoice, \(events) events (seed \(seed)), legacy once, port \(swiftPasses)×")
+        print("country  events  legacy µs  swift µs   legacy ÷ swift")
+        func micro(_ duration: Duration, _ n: Int) -> Double { duration.seconds * 1e6 / Double(n) }
+        for country in counts.keys.sorted() {
+            let n = counts[country]!
+            let left = micro(legacyCPU[country]!, n)
+            let right = micro(swiftCPU[country]!, n * swiftPasses)
+            print(
+                country.padding(toLength: 8, withPad: " ", startingAt: 0)
+                    + String(format: " %6d  %9.1f  %8.2f   %6.1f×", n, left, right, left / right))
+        }
+        let totalLegacy = micro(legacyCPU.values.reduce(.zero, +), events)
+        let totalSwift = micro(swiftCPU.values.reduce(.zero, +), events * swiftPasses)
+        print(
+            String(
+                format: "all      %6d  %9.1f  %8.2f   %6.1f×  (target ≥ 20×)", events, totalLegacy, totalSwift,
+                totalLegacy / totalSwift))
+    }
+}
