@@ -93,18 +93,27 @@ struct BabelFormat: Sendable {
 
     /// `format_currency(units / 10^digits, currency, locale)`.
     func currency(_ units: Int128, digits: Int, code: String) -> String {
-        let magnitude = units < 0 ? -units : units
-        let unit = DecimalAmount.power(digits)
-        var number = grouped(String(magnitude / unit))
-        if digits > 0 {
-            let fraction = String(magnitude % unit)
-            number += decimal + String(repeating: "0", count: digits - fraction.count) + fraction
-        }
+        var writer = ByteWriter(capacity: 32)
+        writeCurrency(units, digits: digits, code: code, into: &writer)
+        return writer.string
+    }
+
+    /// The same, written into `writer`.
+    func writeCurrency(_ units: Int128, digits: Int, code: String, into writer: inout ByteWriter) {
         let symbol = Self.symbols[code] ?? code
         let (prefix, suffix) =
             units < 0 ? (negativeCurrencyPrefix, negativeCurrencySuffix) : (currencyPrefix, currencySuffix)
-        return prefix.replacingSymbol(symbol) + number + suffix.replacingSymbol(symbol)
+        if !prefix.isEmpty { writer.write(prefix.replacingSymbol(symbol)) }
+        writer.write(
+            minor: units, digits: digits, decimal: decimalByte, group: groupBytes, indian: indianGrouping, signed: false
+        )
+        if !suffix.isEmpty { writer.write(suffix.replacingSymbol(symbol)) }
     }
+
+    private var decimalByte: UInt8 { decimal.utf8.first! }
+    private var groupBytes: [UInt8] { Self.groupBytesByLocale[group] ?? Array(group.utf8) }
+    private static let groupBytesByLocale: [String: [UInt8]] = Dictionary(
+        uniqueKeysWithValues: [",", ".", "\u{202F}", "\u{A0}", "’"].map { ($0, Array($0.utf8)) })
 
     /// `format_percent(rate / 100, decimal_quantization=False)`.
     func percent(_ rate: Rate) -> String {

@@ -35,26 +35,25 @@ struct CountryRules: Sendable {
         source == .item("prepared_food") || source == .item("grocery")
     }
 
-    static let usStateRates = ["NY": Rate("8.875"), "CA": Rate("8.625"), "TX": Rate("8.25")]
+    static let usStateRates = ["NY": Rates.r8_875, "CA": Rates.r8_625, "TX": Rates.r8_25]
 
     static func usStandard(_ event: MoneyEvent) -> Rate {
-        event.businessLine == "rides" ? Rate("0") : usStateRates[event.customer.state ?? ""] ?? Rate("0")
+        event.businessLine == "rides" ? Rates.r0 : usStateRates[event.customer.state ?? ""] ?? Rates.r0
     }
 
     static func deRates(_ day: MoneyEvent.LocalDate) -> (Rate, Rate) {
         let cutStart = MoneyEvent.LocalDate(year: 2020, month: 7, day: 1)
         let cutEnd = MoneyEvent.LocalDate(year: 2020, month: 12, day: 31)
-        return cutStart <= day && day <= cutEnd ? (Rate("16"), Rate("5")) : (Rate("19"), Rate("7"))
+        return cutStart <= day && day <= cutEnd ? (Rates.r16, Rates.r5) : (Rates.r19, Rates.r7)
     }
 
     static func chRates(_ day: MoneyEvent.LocalDate) -> (Rate, Rate) {
         day < MoneyEvent.LocalDate(year: 2024, month: 1, day: 1)
-            ? (Rate("7.7"), Rate("2.5")) : (Rate("8.1"), Rate("2.6"))
+            ? (Rates.r7_7, Rates.r2_5) : (Rates.r8_1, Rates.r2_6)
     }
 
-    static func constant(_ text: String) -> @Sendable (MoneyEvent, MoneyEvent.LocalDate) -> Rate {
-        let rate = Rate(text)
-        return { _, _ in rate }
+    static func constant(_ rate: Rate) -> @Sendable (MoneyEvent, MoneyEvent.LocalDate) -> Rate {
+        { _, _ in rate }
     }
 
     static let all: [String: CountryRules] = {
@@ -69,8 +68,8 @@ struct CountryRules: Sendable {
             CountryRules(
                 code: "GB", currency: "GBP", digits: 2, locales: ["en_GB"], timeZones: ["Europe/London"],
                 prices: .inclusive, rounding: .perLine, roundingMode: .halfUp, taxLabel: "VAT",
-                rate: { _, _, source in source == .item("grocery") ? Rate("0") : Rate("20") },
-                standardRate: constant("20"), simplifiedThreshold: 25_000),
+                rate: { _, _, source in source == .item("grocery") ? Rates.r0 : Rates.r20 },
+                standardRate: constant(Rates.r20), simplifiedThreshold: 25_000),
             CountryRules(
                 code: "DE", currency: "EUR", digits: 2, locales: ["de_DE", "en_DE"], timeZones: ["Europe/Berlin"],
                 prices: .inclusive, rounding: .perRateOnTotals, roundingMode: .halfUp, taxLabel: "USt.",
@@ -87,15 +86,15 @@ struct CountryRules: Sendable {
                 code: "FR", currency: "EUR", digits: 2, locales: ["fr_FR"], timeZones: ["Europe/Paris"],
                 prices: .inclusive, rounding: .perRateOnTotals, roundingMode: .halfUp, taxLabel: "TVA",
                 rate: { _, _, source in
-                    if source == .item("grocery") { return Rate("5.5") }
-                    if isRideCharge(source) || source == .item("prepared_food") { return Rate("10") }
-                    return Rate("20")
-                }, standardRate: constant("20")),
+                    if source == .item("grocery") { return Rates.r5_5 }
+                    if isRideCharge(source) || source == .item("prepared_food") { return Rates.r10 }
+                    return Rates.r20
+                }, standardRate: constant(Rates.r20)),
             CountryRules(
                 code: "NL", currency: "EUR", digits: 2, locales: ["nl_NL", "en_NL"], timeZones: ["Europe/Amsterdam"],
                 prices: .inclusive, rounding: .perRateOnTotals, roundingMode: .halfEven, taxLabel: "btw",
-                rate: { _, _, source in isRideCharge(source) || isFood(source) ? Rate("9") : Rate("21") },
-                standardRate: constant("21")),
+                rate: { _, _, source in isRideCharge(source) || isFood(source) ? Rates.r9 : Rates.r21 },
+                standardRate: constant(Rates.r21)),
             CountryRules(
                 code: "CH", currency: "CHF", digits: 2, locales: ["de_CH", "fr_CH", "en_CH"],
                 timeZones: ["Europe/Zurich"], prices: .inclusive, rounding: .perRateOnTotals, roundingMode: .halfUp,
@@ -108,24 +107,49 @@ struct CountryRules: Sendable {
                 code: "SE", currency: "SEK", digits: 2, locales: ["sv_SE", "en_SE"], timeZones: ["Europe/Stockholm"],
                 prices: .inclusive, rounding: .perRateOnTotals, roundingMode: .halfUp, taxLabel: "Moms",
                 rate: { _, _, source in
-                    if isFood(source) { return Rate("12") }
-                    if isRideCharge(source) { return Rate("6") }
-                    return Rate("25")
-                }, standardRate: constant("25")),
+                    if isFood(source) { return Rates.r12 }
+                    if isRideCharge(source) { return Rates.r6 }
+                    return Rates.r25
+                }, standardRate: constant(Rates.r25)),
             CountryRules(
                 code: "JP", currency: "JPY", digits: 0, locales: ["ja_JP"], timeZones: ["Asia/Tokyo"],
                 prices: .inclusive, rounding: .perRateOnTotals, roundingMode: .down, taxLabel: "消費税",
-                rate: { _, _, source in isFood(source) ? Rate("8") : Rate("10") }, standardRate: constant("10")),
+                rate: { _, _, source in isFood(source) ? Rates.r8 : Rates.r10 }, standardRate: constant(Rates.r10)),
             CountryRules(
                 code: "IN", currency: "INR", digits: 2, locales: ["en_IN"], timeZones: ["Asia/Kolkata"],
                 prices: .exclusive, rounding: .perLine, roundingMode: .halfUp, taxLabel: "IGST",
-                rate: { _, _, _ in Rate("5") }, standardRate: constant("5")),
+                rate: { _, _, _ in Rates.r5 }, standardRate: constant(Rates.r5)),
             CountryRules(
                 code: "MX", currency: "MXN", digits: 2, locales: ["es_MX"],
                 timeZones: ["America/Mexico_City", "America/Monterrey", "America/Cancun", "America/Tijuana"],
                 prices: .inclusive, rounding: .perLine, roundingMode: .halfUp, taxLabel: "IVA",
-                rate: { _, _, _ in Rate("16") }, standardRate: constant("16")),
+                rate: { _, _, _ in Rates.r16 }, standardRate: constant(Rates.r16)),
         ]
         return Dictionary(uniqueKeysWithValues: list.map { ($0.code, $0) })
     }()
+}
+
+/// The rates of the table, parsed once.
+enum Rates {
+    static let r0 = Rate("0")
+    static let r10 = Rate("10")
+    static let r12 = Rate("12")
+    static let r16 = Rate("16")
+    static let r19 = Rate("19")
+    static let r2_5 = Rate("2.5")
+    static let r2_6 = Rate("2.6")
+    static let r20 = Rate("20")
+    static let r21 = Rate("21")
+    static let r25 = Rate("25")
+    static let r5 = Rate("5")
+    static let r5_5 = Rate("5.5")
+    static let r6 = Rate("6")
+    static let r7 = Rate("7")
+    static let r7_7 = Rate("7.7")
+    static let r8 = Rate("8")
+    static let r8_1 = Rate("8.1")
+    static let r8_25 = Rate("8.25")
+    static let r8_625 = Rate("8.625")
+    static let r8_875 = Rate("8.875")
+    static let r9 = Rate("9")
 }

@@ -49,18 +49,24 @@ struct DecimalAmount: Equatable, Sendable {
 
     /// Parses the contract's decimal text (already checked against `-?(0|[1-9][0-9]*)(\.[0-9]+)?`).
     init?(text: String) {
-        var body = Substring(text)
-        let negative = body.hasPrefix("-")
-        if negative { body = body.dropFirst() }
-        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let whole = Int128(parts[0]) else { return nil }
-        var value = whole
+        var value: Int128 = 0
         var scale = 0
-        if parts.count == 2 {
-            guard let fraction = Int128(parts[1]) else { return nil }
-            scale = parts[1].count
-            value = whole * Self.power(scale) + fraction
+        var negative = false
+        var seenPoint = false
+        var digits = 0
+        for (index, byte) in text.utf8.enumerated() {
+            switch byte {
+            case UInt8(ascii: "-") where index == 0: negative = true
+            case UInt8(ascii: ".") where !seenPoint && digits > 0: seenPoint = true
+            case 0x30...0x39:
+                value = value * 10 + Int128(byte - 0x30)
+                digits += 1
+                if seenPoint { scale += 1 }
+                if digits > 30 { return nil }
+            default: return nil
+            }
         }
+        guard digits > 0, !seenPoint || scale > 0 else { return nil }
         units = negative ? -value : value
         self.scale = scale
     }

@@ -4,30 +4,85 @@ enum InvoicePresenter {
     // MARK: - JSON
 
     static func json(_ invoice: Invoice) -> String {
-        var out = ""
-        out.reserveCapacity(2048)
-        func money(_ units: Int128) -> String { "\"" + DecimalAmount(units: units, scale: invoice.digits).text + "\"" }
-        func string(_ value: String?) -> String { value.map(jsonString) ?? "null" }
-        out += "{\"buyer\":{\"email\":\(string(invoice.buyer.email)),\"name\":\(string(invoice.buyer.name)),"
-        out += "\"tax_id\":\(string(invoice.buyer.taxID))},\"currency\":\(string(invoice.currency)),"
-        out += "\"document_type\":\(string(invoice.documentType)),\"issue_date\":\"\(isoDate(invoice.issueDate))\","
-        out += "\"legal_notes\":[" + invoice.legalNotes.map(jsonString).joined(separator: ",") + "],\"lines\":["
-        out += invoice.lines.map { line in
-            "{\"description\":\(jsonString(line.description)),\"gross\":\(money(line.gross)),\"net\":\(money(line.net)),"
-                + "\"quantity\":\(line.quantity),\"tax\":\(money(line.tax)),\"tax_rate\":\"\(line.taxRate.text)\","
-                + "\"unit_price\":\(money(line.unitPrice))}"
-        }.joined(separator: ",")
-        out += "],\"locale\":\(string(invoice.locale)),\"number\":\(string(invoice.number)),"
-        out += "\"seller\":{\"name\":\(string(invoice.seller.name)),\"tax_id\":\(string(invoice.seller.taxID))},"
-        out += "\"tax_summary\":["
-        out += invoice.taxSummary.map { entry in
-            "{\"label\":\(jsonString(entry.label)),\"net\":\(money(entry.net)),\"rate\":\"\(entry.rate.text)\","
-                + "\"tax\":\(money(entry.tax))}"
-        }.joined(separator: ",")
+        var w = ByteWriter(capacity: 2048)
+        func money(_ units: Int128) {
+            w.write("\"")
+            w.write(minor: units, digits: invoice.digits)
+            w.write("\"")
+        }
+        func string(_ value: String?) {
+            if let value { w.writeJSONString(value) } else { w.write("null") }
+        }
+        w.write("{\"buyer\":{\"email\":")
+        string(invoice.buyer.email)
+        w.write(",\"name\":")
+        string(invoice.buyer.name)
+        w.write(",\"tax_id\":")
+        string(invoice.buyer.taxID)
+        w.write("},\"currency\":")
+        string(invoice.currency)
+        w.write(",\"document_type\":")
+        string(invoice.documentType)
+        w.write(",\"issue_date\":\"")
+        w.write(isoDate(invoice.issueDate))
+        w.write("\",\"legal_notes\":[")
+        for (index, note) in invoice.legalNotes.enumerated() {
+            if index > 0 { w.write(",") }
+            w.writeJSONString(note)
+        }
+        w.write("],\"lines\":[")
+        for (index, line) in invoice.lines.enumerated() {
+            if index > 0 { w.write(",") }
+            w.write("{\"description\":")
+            w.writeJSONString(line.description)
+            w.write(",\"gross\":")
+            money(line.gross)
+            w.write(",\"net\":")
+            money(line.net)
+            w.write(",\"quantity\":")
+            w.write(integer: Int128(line.quantity))
+            w.write(",\"tax\":")
+            money(line.tax)
+            w.write(",\"tax_rate\":\"")
+            w.write(line.taxRate.text)
+            w.write("\",\"unit_price\":")
+            money(line.unitPrice)
+            w.write("}")
+        }
+        w.write("],\"locale\":")
+        string(invoice.locale)
+        w.write(",\"number\":")
+        string(invoice.number)
+        w.write(",\"seller\":{\"name\":")
+        string(invoice.seller.name)
+        w.write(",\"tax_id\":")
+        string(invoice.seller.taxID)
+        w.write("},\"tax_summary\":[")
+        for (index, entry) in invoice.taxSummary.enumerated() {
+            if index > 0 { w.write(",") }
+            w.write("{\"label\":")
+            w.writeJSONString(entry.label)
+            w.write(",\"net\":")
+            money(entry.net)
+            w.write(",\"rate\":\"")
+            w.write(entry.rate.text)
+            w.write("\",\"tax\":")
+            money(entry.tax)
+            w.write("}")
+        }
         let totals = invoice.totals
-        out += "],\"totals\":{\"gross\":\(money(totals.gross)),\"net\":\(money(totals.net)),"
-        out += "\"payable\":\(money(totals.payable)),\"tax\":\(money(totals.tax)),\"tip\":\(money(totals.tip))}}"
-        return out
+        w.write("],\"totals\":{\"gross\":")
+        money(totals.gross)
+        w.write(",\"net\":")
+        money(totals.net)
+        w.write(",\"payable\":")
+        money(totals.payable)
+        w.write(",\"tax\":")
+        money(totals.tax)
+        w.write(",\"tip\":")
+        money(totals.tip)
+        w.write("}}")
+        return w.string
     }
 
     static func isoDate(_ date: MoneyEvent.LocalDate) -> String {
@@ -40,127 +95,178 @@ enum InvoicePresenter {
 
     /// `json.dumps(value, ensure_ascii=False)`.
     static func jsonString(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        var writer = ByteWriter(capacity: value.utf8.count + 2)
+        writer.writeJSONString(value)
+        return writer.string
     }
 
     // MARK: - HTML
 
     /// markupsafe's escape: `&`, `<`, `>`, `"` and `'`.
     static func escape(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
-            return text
-        }
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&#34;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        var writer = ByteWriter(capacity: text.utf8.count + 8)
+        writer.writeEscaped(text)
+        return writer.string
     }
 
     static func html(_ invoice: Invoice, event: MoneyEvent) -> String {
-        let t = Labels.table(forLocale: invoice.locale).mapValues(escape)
+        let t = Labels.escapedTable(forLocale: invoice.locale)
         let format = BabelFormat.locales[invoice.locale]!
-        func money(_ units: Int128) -> String {
-            escape(format.currency(units, digits: invoice.digits, code: invoice.currency))
+        var h = ByteWriter(capacity: 8192)
+        func label(_ key: String) { h.write(t[key]!) }
+        func text(_ value: String) { h.writeEscaped(value) }
+        func money(_ units: Int128) {
+            format.writeCurrency(units, digits: invoice.digits, code: invoice.currency, into: &h)
         }
-        func label(_ key: String) -> String { t[key]! }
-        let title = label(invoice.documentType)
-        let number = escape(invoice.number)
-        let lang = escape(String(invoice.locale.prefix { $0 != "_" }))
-        var h = ""
-        h.reserveCapacity(6000)
-        h += "<!DOCTYPE html>\n<html lang=\"\(lang)\">\n<head>\n<meta charset=\"utf-8\">\n"
-        h += "<title>\(title) \(number)</title>\n<style>\n"
-        h += "body { font-family: sans-serif; margin: 2em; color: #222; }\n"
-        h += "table { border-collapse: collapse; width: 100%; margin: 1em 0; }\n"
-        h += "th, td { border-bottom: 1px solid #ccc; padding: 0.3em 0.5em; text-align: left; }\n"
-        h += "td.amount, th.amount { text-align: right; }\n"
-        h += ".parties { display: flex; gap: 4em; }\n</style>\n</head>\n<body>\n<header>\n"
-        h += "<h1>\(title)</h1>\n<dl class=\"meta\">\n"
-        h += "<dt>\(label("number"))</dt><dd class=\"number\">\(number)</dd>\n"
-        h += "<dt>\(label("issue_date"))</dt><dd class=\"issue-date\">\(escape(format.date(invoice.issueDate)))</dd>\n"
-        h += "</dl>\n</header>\n<section class=\"parties\">\n<div class=\"seller\">\n"
-        h += "<h2>\(label("seller"))</h2>\n<p class=\"name\">\(escape(invoice.seller.name))</p>\n"
+        func amountCell(_ units: Int128) {
+            h.write("<td class=\"amount\">")
+            money(units)
+            h.write("</td>")
+        }
+        h.write("<!DOCTYPE html>\n<html lang=\"")
+        text(String(invoice.locale.prefix { $0 != "_" }))
+        h.write("\">\n<head>\n<meta charset=\"utf-8\">\n<title>")
+        label(invoice.documentType)
+        h.write(" ")
+        text(invoice.number)
+        h.write("</title>\n<style>\n")
+        h.write("body { font-family: sans-serif; margin: 2em; color: #222; }\n")
+        h.write("table { border-collapse: collapse; width: 100%; margin: 1em 0; }\n")
+        h.write("th, td { border-bottom: 1px solid #ccc; padding: 0.3em 0.5em; text-align: left; }\n")
+        h.write("td.amount, th.amount { text-align: right; }\n")
+        h.write(".parties { display: flex; gap: 4em; }\n</style>\n</head>\n<body>\n<header>\n<h1>")
+        label(invoice.documentType)
+        h.write("</h1>\n<dl class=\"meta\">\n<dt>")
+        label("number")
+        h.write("</dt><dd class=\"number\">")
+        text(invoice.number)
+        h.write("</dd>\n<dt>")
+        label("issue_date")
+        h.write("</dt><dd class=\"issue-date\">")
+        text(format.date(invoice.issueDate))
+        h.write("</dd>\n</dl>\n</header>\n<section class=\"parties\">\n<div class=\"seller\">\n<h2>")
+        label("seller")
+        h.write("</h2>\n<p class=\"name\">")
+        text(invoice.seller.name)
+        h.write("</p>\n")
         if let taxID = invoice.seller.taxID, !taxID.isEmpty {
-            h += "<p class=\"tax-id\">\(label("tax_id")): \(escape(taxID))</p>\n"
+            h.write("<p class=\"tax-id\">")
+            label("tax_id")
+            h.write(": ")
+            text(taxID)
+            h.write("</p>\n")
         }
-        h += "</div>\n<div class=\"buyer\">\n<h2>\(label("buyer"))</h2>\n"
-        h += "<p class=\"name\">\(escape(invoice.buyer.name))</p>\n"
-        h += "<p class=\"email\">\(label("email")): \(escape(invoice.buyer.email ?? ""))</p>\n"
+        h.write("</div>\n<div class=\"buyer\">\n<h2>")
+        label("buyer")
+        h.write("</h2>\n<p class=\"name\">")
+        text(invoice.buyer.name)
+        h.write("</p>\n<p class=\"email\">")
+        label("email")
+        h.write(": ")
+        text(invoice.buyer.email ?? "")
+        h.write("</p>\n")
         if let taxID = invoice.buyer.taxID, !taxID.isEmpty {
-            h += "<p class=\"tax-id\">\(label("tax_id")): \(escape(taxID))</p>\n"
+            h.write("<p class=\"tax-id\">")
+            label("tax_id")
+            h.write(": ")
+            text(taxID)
+            h.write("</p>\n")
         }
-        h += "</div>\n</section>\n<section class=\"context\">\n"
-        let city = escape(event.city)
+        h.write("</div>\n</section>\n<section class=\"context\">\n")
         if let trip = event.trip {
-            h += "<h2>\(label("trip"))</h2>\n<p>\(escape(trip.pickup)) → \(escape(trip.dropoff)) (\(city))</p>\n"
-            h += "<p>\(escape(format.number(trip.distanceKm.text))) km · "
-            h += "\(escape(format.number(String(trip.durationMin)))) min</p>\n"
+            h.write("<h2>")
+            label("trip")
+            h.write("</h2>\n<p>")
+            text(trip.pickup)
+            h.write(" → ")
+            text(trip.dropoff)
+            h.write(" (")
+            text(event.city)
+            h.write(")</p>\n<p>")
+            text(format.number(trip.distanceKm.text))
+            h.write(" km · ")
+            text(format.number(String(trip.durationMin)))
+            h.write(" min</p>\n")
         }
         if let order = event.order {
-            h += "<h2>\(label("order"))</h2>\n<p>\(escape(order.restaurant)) (\(city))</p>\n"
+            h.write("<h2>")
+            label("order")
+            h.write("</h2>\n<p>")
+            text(order.restaurant)
+            h.write(" (")
+            text(event.city)
+            h.write(")</p>\n")
         }
-        h += "</section>\n<table class=\"lines\">\n<thead>\n"
-        h += "<tr><th>\(label("description"))</th><th class=\"amount\">\(label("quantity"))</th>"
-        h += "<th class=\"amount\">\(label("unit_price"))</th><th class=\"amount\">\(label("tax_rate"))</th>"
-        h += "<th class=\"amount\">\(label("net"))</th><th class=\"amount\">\(label("tax"))</th>"
-        h += "<th class=\"amount\">\(label("gross"))</th></tr>\n</thead>\n<tbody>\n"
+        h.write("</section>\n<table class=\"lines\">\n<thead>\n<tr><th>")
+        label("description")
+        h.write("</th><th class=\"amount\">")
+        label("quantity")
+        h.write("</th><th class=\"amount\">")
+        label("unit_price")
+        h.write("</th><th class=\"amount\">")
+        label("tax_rate")
+        h.write("</th><th class=\"amount\">")
+        label("net")
+        h.write("</th><th class=\"amount\">")
+        label("tax")
+        h.write("</th><th class=\"amount\">")
+        label("gross")
+        h.write("</th></tr>\n</thead>\n<tbody>\n")
         for line in invoice.lines {
-            h += "<tr><td>\(escape(line.description))</td>"
-            h += "<td class=\"amount\">\(escape(format.number(String(line.quantity))))</td>"
-            h += "<td class=\"amount\">\(money(line.unitPrice))</td>"
-            h += "<td class=\"amount\">\(escape(format.percent(line.taxRate)))</td>"
-            h += "<td class=\"amount\">\(money(line.net))</td><td class=\"amount\">\(money(line.tax))</td>"
-            h += "<td class=\"amount\">\(money(line.gross))</td></tr>\n"
+            h.write("<tr><td>")
+            text(line.description)
+            h.write("</td><td class=\"amount\">")
+            text(format.number(String(line.quantity)))
+            h.write("</td>")
+            amountCell(line.unitPrice)
+            h.write("<td class=\"amount\">")
+            text(format.percent(line.taxRate))
+            h.write("</td>")
+            amountCell(line.net)
+            amountCell(line.tax)
+            amountCell(line.gross)
+            h.write("</tr>\n")
         }
-        h += "</tbody>\n</table>\n<h2>\(label("tax_summary"))</h2>\n<table class=\"tax-summary\">\n<tbody>\n"
+        h.write("</tbody>\n</table>\n<h2>")
+        label("tax_summary")
+        h.write("</h2>\n<table class=\"tax-summary\">\n<tbody>\n")
         for entry in invoice.taxSummary {
-            h += "<tr><td>\(escape(entry.label))</td><td class=\"amount\">\(escape(format.percent(entry.rate)))</td>"
-            h += "<td class=\"amount\">\(money(entry.net))</td><td class=\"amount\">\(money(entry.tax))</td></tr>\n"
+            h.write("<tr><td>")
+            text(entry.label)
+            h.write("</td><td class=\"amount\">")
+            text(format.percent(entry.rate))
+            h.write("</td>")
+            amountCell(entry.net)
+            amountCell(entry.tax)
+            h.write("</tr>\n")
         }
         let totals = invoice.totals
-        h += "</tbody>\n</table>\n<table class=\"totals\">\n<tbody>\n"
-        h += "<tr class=\"net\"><th>\(label("net"))</th><td class=\"amount\">\(money(totals.net))</td></tr>\n"
-        h += "<tr class=\"tax\"><th>\(label("tax"))</th><td class=\"amount\">\(money(totals.tax))</td></tr>\n"
-        h += "<tr class=\"gross\"><th>\(label("gross"))</th><td class=\"amount\">\(money(totals.gross))</td></tr>\n"
-        if totals.tip != 0 {
-            h += "<tr class=\"tip\"><th>\(label("tip"))</th><td class=\"amount\">\(money(totals.tip))</td></tr>\n"
+        h.write("</tbody>\n</table>\n<table class=\"totals\">\n<tbody>\n")
+        func totalRow(_ cssClass: StaticString, _ key: String, _ units: Int128) {
+            h.write("<tr class=\"")
+            h.write(cssClass)
+            h.write("\"><th>")
+            label(key)
+            h.write("</th>")
+            amountCell(units)
+            h.write("</tr>\n")
         }
-        h +=
-            "<tr class=\"payable\"><th>\(label("payable"))</th><td class=\"amount\">\(money(totals.payable))</td></tr>\n"
-        h += "</tbody>\n</table>\n"
+        totalRow("net", "net", totals.net)
+        totalRow("tax", "tax", totals.tax)
+        totalRow("gross", "gross", totals.gross)
+        if totals.tip != 0 { totalRow("tip", "tip", totals.tip) }
+        totalRow("payable", "payable", totals.payable)
+        h.write("</tbody>\n</table>\n")
         if !invoice.legalNotes.isEmpty {
-            h += "<ul class=\"legal-notes\">\n"
-            for note in invoice.legalNotes { h += "<li>\(escape(note))</li>\n" }
-            h += "</ul>\n"
+            h.write("<ul class=\"legal-notes\">\n")
+            for note in invoice.legalNotes {
+                h.write("<li>")
+                text(note)
+                h.write("</li>\n")
+            }
+            h.write("</ul>\n")
         }
-        h += "</body>\n</html>\n"
-        return h
+        h.write("</body>\n</html>\n")
+        return h.string
     }
 }

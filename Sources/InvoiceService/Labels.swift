@@ -6,6 +6,15 @@ enum Labels {
         return tables[language] ?? tables["en"]!
     }
 
+    /// The same tables, HTML-escaped once, for the document.
+    static let escapedTables: [String: [String: String]] = tables.mapValues { $0.mapValues(InvoicePresenter.escape) }
+
+    /// The escaped table of a locale.
+    static func escapedTable(forLocale locale: String) -> [String: String] {
+        let language = String(locale.prefix { $0 != "_" })
+        return escapedTables[language] ?? escapedTables["en"]!
+    }
+
     static let tables: [String: [String: String]] = [
         "en": [
             "invoice": "Invoice",

@@ -72,10 +72,12 @@ indirect enum PythonJSON {
             }
         }
 
-        private func peek(_ literal: String) -> Bool {
-            let expected = Array(literal.utf8)
-            return bytes.count - position >= expected.count
-                && bytes[position..<position + expected.count].elementsEqual(expected)
+        private func peek(_ literal: StaticString) -> Bool {
+            let count = literal.utf8CodeUnitCount
+            guard bytes.count - position >= count else { return false }
+            let pointer = literal.utf8Start
+            for offset in 0..<count where bytes[position + offset] != pointer[offset] { return false }
+            return true
         }
 
         private mutating func value(depth: Int) throws(Failure) -> PythonJSON {
@@ -85,17 +87,20 @@ indirect enum PythonJSON {
             case UInt8(ascii: "{"): return try object(depth: depth)
             case UInt8(ascii: "["): return try array(depth: depth)
             case UInt8(ascii: "\""): return .string(try string())
-            default: break
+            case UInt8(ascii: "n") where peek("null"):
+                position += 4
+                return .null
+            case UInt8(ascii: "t") where peek("true"):
+                position += 4
+                return .bool(true)
+            case UInt8(ascii: "f") where peek("false"):
+                position += 5
+                return .bool(false)
+            case UInt8(ascii: "N") where peek("NaN"): throw .constant("NaN")
+            case UInt8(ascii: "I") where peek("Infinity"): throw .constant("Infinity")
+            case UInt8(ascii: "-") where peek("-Infinity"): throw .constant("-Infinity")
+            default: return try number()
             }
-            for (literal, value) in [("null", PythonJSON.null), ("true", .bool(true)), ("false", .bool(false))]
-            where peek(literal) {
-                position += literal.utf8.count
-                return value
-            }
-            for constant in ["NaN", "Infinity", "-Infinity"] where peek(constant) {
-                throw .constant(constant)
-            }
-            return try number()
         }
 
         private mutating func object(depth: Int) throws(Failure) -> PythonJSON {
@@ -133,9 +138,16 @@ indirect enum PythonJSON {
                 skipWhitespace()
             }
             // The legacy's object_pairs_hook runs when an object closes, inner objects first.
-            for member in members {
-                let identity = member.key.identity
-                if !seen.insert(identity).inserted { throw .duplicateKey(member.key.pythonRepr) }
+            if members.count <= 24 {
+                for index in members.indices.dropFirst() {
+                    for earlier in 0..<index where members[earlier].key.identity == members[index].key.identity {
+                        throw .duplicateKey(members[index].key.pythonRepr)
+                    }
+                }
+            } else {
+                for member in members where !seen.insert(member.key.identity).inserted {
+                    throw .duplicateKey(member.key.pythonRepr)
+                }
             }
             return .object(members)
         }
@@ -220,36 +232,47 @@ indirect enum PythonJSON {
 
         private mutating func string() throws(Failure) -> PythonString {
             position += 1
-            var scalars = String.UnicodeScalarView()
-            var lone = false
-            var runStart = position
+            let start = position
+            // Fast path: no escape. The bytes are already valid UTF-8 (checked before parsing).
             while position < bytes.count {
                 let byte = bytes[position]
                 if byte == UInt8(ascii: "\"") {
-                    scalars.append(
-                        contentsOf: String(decoding: bytes[runStart..<position], as: UTF8.self).unicodeScalars)
+                    let value = String(decoding: bytes[start..<position], as: UTF8.self)
                     position += 1
-                    return PythonString(value: String(scalars), hasLoneSurrogate: lone)
+                    return PythonString(value: value, hasLoneSurrogate: false)
+                }
+                if byte < 0x20 { throw .syntax("Invalid control character at byte \(position)") }
+                if byte == UInt8(ascii: "\\") { break }
+                position += 1
+            }
+            var buffer = Array(bytes[start..<position])
+            var lone = false
+            func append(_ scalar: Unicode.Scalar) {
+                buffer.append(contentsOf: UTF8.encode(scalar)!)
+            }
+            while position < bytes.count {
+                let byte = bytes[position]
+                if byte == UInt8(ascii: "\"") {
+                    position += 1
+                    return PythonString(value: String(decoding: buffer, as: UTF8.self), hasLoneSurrogate: lone)
                 }
                 if byte < 0x20 { throw .syntax("Invalid control character at byte \(position)") }
                 if byte != UInt8(ascii: "\\") {
+                    buffer.append(byte)
                     position += 1
                     continue
                 }
-                scalars.append(contentsOf: String(decoding: bytes[runStart..<position], as: UTF8.self).unicodeScalars)
                 position += 1
                 guard position < bytes.count else { break }
                 let escape = bytes[position]
                 position += 1
                 switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): buffer.append(escape)
+                case UInt8(ascii: "b"): buffer.append(0x08)
+                case UInt8(ascii: "f"): buffer.append(0x0C)
+                case UInt8(ascii: "n"): buffer.append(0x0A)
+                case UInt8(ascii: "r"): buffer.append(0x0D)
+                case UInt8(ascii: "t"): buffer.append(0x09)
                 case UInt8(ascii: "u"):
                     let code = try hex4()
                     if (0xD800..<0xDC00).contains(code), peek("\\u") {
@@ -257,21 +280,20 @@ indirect enum PythonJSON {
                         position += 2
                         let low = try hex4()
                         if (0xDC00..<0xE000).contains(low) {
-                            scalars.append(Unicode.Scalar(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))!)
+                            append(Unicode.Scalar(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))!)
                         } else {
                             position = mark
                             lone = true
-                            scalars.append("\u{FFFD}")
+                            append("\u{FFFD}")
                         }
                     } else if let scalar = Unicode.Scalar(code) {
-                        scalars.append(scalar)
+                        append(scalar)
                     } else {
                         lone = true
-                        scalars.append("\u{FFFD}")
+                        append("\u{FFFD}")
                     }
                 default: throw .syntax("Invalid \\escape at byte \(position - 2)")
                 }
-                runStart = position
             }
             throw .syntax("Unterminated string")
         }

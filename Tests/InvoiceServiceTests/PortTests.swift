@@ -1,7 +1,7 @@
 import Foundation
 import ShadowCore
-import Testing
 import TestSupport
+import Testing
 
 @testable import InvoiceService
 
@@ -78,9 +78,15 @@ import TestSupport
     @Test func localDatesFollowTheZone() {
         // 2020-06-30T22:00:00Z is 1 July in Berlin (CEST), still 30 June in London
         let instant = CivilCalendar.secondsSinceEpoch(year: 2020, month: 6, day: 30) + 22 * 3600
-        #expect(CivilCalendar.localDate(secondsSinceEpoch: instant, zone: "Europe/Berlin") == .init(year: 2020, month: 7, day: 1))
-        #expect(CivilCalendar.localDate(secondsSinceEpoch: instant, zone: "Europe/London") == .init(year: 2020, month: 6, day: 30))
-        #expect(CivilCalendar.localDate(secondsSinceEpoch: 0, zone: "America/Los_Angeles") == .init(year: 1969, month: 12, day: 31))
+        #expect(
+            CivilCalendar.localDate(secondsSinceEpoch: instant, zone: "Europe/Berlin")
+                == .init(year: 2020, month: 7, day: 1))
+        #expect(
+            CivilCalendar.localDate(secondsSinceEpoch: instant, zone: "Europe/London")
+                == .init(year: 2020, month: 6, day: 30))
+        #expect(
+            CivilCalendar.localDate(secondsSinceEpoch: 0, zone: "America/Los_Angeles")
+                == .init(year: 1969, month: 12, day: 31))
     }
 }
 
@@ -94,7 +100,10 @@ import TestSupport
     @Test func theSampleIsTaxedPerRateOnTotals() throws {
         // 7 %: 27.39 × 7/107 = 1.79; 19 %: 4.49 × 19/119 = 0.72; lines 1.24, 0.39, 0.16 and 0.48, 0.24
         let result = try invoice()
-        #expect(result["totals"] as? [String: String] == ["net": "29.37", "tax": "2.51", "gross": "31.88", "tip": "3.00", "payable": "34.88"])
+        #expect(
+            result["totals"] as? [String: String] == [
+                "net": "29.37", "tax": "2.51", "gross": "31.88", "tip": "3.00", "payable": "34.88",
+            ])
         let taxes = (result["lines"] as? [[String: Any]])?.map { $0["tax"] as? String }
         #expect(taxes == ["1.24", "0.39", "0.16", "0.48", "0.24"])
         #expect(result["document_type"] as? String == "simplified_invoice")
@@ -107,7 +116,10 @@ import TestSupport
     }
 
     @Test func invalidEventsNameTheField() throws {
-        #expect(throws: SwiftInvoiceError(code: .invalidEvent, message: "unsupported version 2 (this service reads 1)", field: "schema_version")) {
+        #expect(
+            throws: SwiftInvoiceError(
+                code: .invalidEvent, message: "unsupported version 2 (this service reads 1)", field: "schema_version")
+        ) {
             try service.render(event: try TestSupport.sampleEvent { $0["schema_version"] = 2 })
         }
         do {
