@@ -74,6 +74,7 @@ let package = Package(
             name: "TestSupport", dependencies: ["PythonBridge", "ShadowCore"], path: "Tests/TestSupport",
             exclude: ["python"]),
         .testTarget(name: "ShadowCoreTests", dependencies: ["ShadowCore"]),
+        .testTarget(name: "KafkaIOTests", dependencies: ["KafkaIO"]),
         .testTarget(name: "PythonBridgeTests", dependencies: ["PythonBridge", "ShadowCore", "TestSupport"]),
         .testTarget(
             name: "InvoiceServiceTests",

@@ -14,7 +14,8 @@ struct InvoiceShadow: AsyncParsableCommand {
               invoice-shadow render legacy/samples/de-eats.json
             """,
         subcommands: [
-            RenderCommand.self, GenerateCommand.self, ReplayCommand.self, ReportCommand.self, BenchCommand.self,
+            RenderCommand.self, GenerateCommand.self, ReplayCommand.self, ReportCommand.self, BrokerCommand.self,
+            BenchCommand.self,
         ]
     )
 }

@@ -78,3 +78,42 @@ import Testing
         #expect(result.error.contains("--count must be 0 or more"))
     }
 }
+
+@Suite struct BrokerCommandTests {
+    @Test func theStandaloneBrokerPrintsItsAddressServesTopicsAndStopsOnSIGTERM() throws {
+        let process = Process()
+        process.executableURL = TestSupport.executable
+        process.arguments = ["broker"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = Pipe()
+        try process.run()
+        // The first line is the bootstrap address.
+        var line = Data()
+        while !line.contains(0x0A) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        #expect(text.hasPrefix("bootstrap: 127.0.0.1:"))
+        let bootstrap = text.dropFirst("bootstrap: ".count).prefix { $0 != "\n" }
+
+        // kcat, another client, sees the three topics
+        let kcat = Process()
+        kcat.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+        kcat.arguments = ["-b", String(bootstrap), "-L"]
+        let listing = Pipe()
+        kcat.standardOutput = listing
+        try kcat.run()
+        let metadata = String(decoding: listing.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        kcat.waitUntilExit()
+        for topic in ["money.events", "money.events.dlq", "invoices.rendered"] {
+            #expect(metadata.contains("topic \"\(topic)\" with 3 partitions"))
+        }
+
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}

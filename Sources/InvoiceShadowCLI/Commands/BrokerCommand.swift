@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import KafkaIO
+
+/// `invoice-shadow broker`: the embedded Kafka broker as a process of its own.
+struct BrokerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "broker",
+        abstract: "Run librdkafka's embedded Kafka cluster on its own and print its bootstrap address.",
+        discussion: """
+            Creates the topics money.events, money.events.dlq and invoices.rendered and prints
+            "bootstrap: HOST:PORT" on a line of its own, then serves until interrupted (Ctrl-C or
+            SIGTERM). Any Kafka client can use it, for example:
+              invoice-shadow broker &
+              kcat -b HOST:PORT -t money.events -P < events.jsonl
+            """)
+
+    @Option(help: "Brokers in the cluster.")
+    var brokers: Int32 = 1
+
+    @Option(help: "Partitions of each topic.")
+    var partitions: Int32 = 3
+
+    func run() async throws {
+        let broker = try EmbeddedKafkaBroker.make(brokers: brokers)
+        for topic in ["money.events", "money.events.dlq", "invoices.rendered"] {
+            try broker.createTopic(topic, partitions: partitions)
+        }
+        // Written straight to the descriptor: scripts wait for this line while the broker keeps running.
+        FileHandle.standardOutput.write(Data("bootstrap: \(broker.bootstrapServers)\n".utf8))
+        await SignalWaiter.waitForTermination()
+        FileHandle.standardError.write(Data("broker: stopping\n".utf8))
+        withExtendedLifetime(broker) {}
+    }
+}
+
+/// Waits for SIGINT or SIGTERM without blocking a cooperative thread.
+enum SignalWaiter {
+    static func waitForTermination() async {
+        let (stream, continuation) = AsyncStream<Int32>.makeStream()
+        let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)  // the source, not the default action, handles it
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            return source
+        }
+        for await _ in stream { break }
+        for source in sources { source.cancel() }
+    }
+}

@@ -1,0 +1,136 @@
+import Crdkafka
+
+/// One consumed message, copied out of librdkafka.
+public struct KafkaMessage: Sendable, Equatable {
+    /// The topic.
+    public var topic: String
+    /// The partition.
+    public var partition: Int32
+    /// The offset.
+    public var offset: Int64
+    /// The key, if any.
+    public var key: [UInt8]?
+    /// The payload (empty for an empty message).
+    public var value: [UInt8]
+    /// Headers, in order.
+    public var headers: [Header]
+
+    /// One header.
+    public struct Header: Sendable, Equatable {
+        /// Its name.
+        public var name: String
+        /// Its value.
+        public var value: [UInt8]
+
+        /// Creates a header.
+        public init(name: String, value: [UInt8]) {
+            self.name = name
+            self.value = value
+        }
+    }
+}
+
+/// A consumer in a consumer group with manual offset commits: nothing is committed until the
+/// caller says a message is done, so a crash redelivers instead of losing.
+///
+/// ``poll(timeout:)`` and ``commit(_:)`` block: call them from a dedicated thread, never from the
+/// cooperative pool.
+public final class KafkaConsumer: Sendable {
+    private let handle: KafkaHandle
+
+    private init(handle: KafkaHandle) {
+        self.handle = handle
+    }
+
+    /// Joins `groupID` and subscribes to `topics`.
+    /// - Parameters:
+    ///   - bootstrapServers: `host:port,...`.
+    ///   - groupID: The consumer group.
+    ///   - topics: Topics to subscribe to.
+    ///   - configuration: More librdkafka properties.
+    /// - Throws: ``KafkaError`` naming a refused property or a failed subscription.
+    public static func make(
+        bootstrapServers: String, groupID: String, topics: [String], configuration: [(String, String)] = []
+    ) throws(KafkaError) -> KafkaConsumer {
+        let handle = try KafkaHandle.make(
+            RD_KAFKA_CONSUMER,
+            configuration: [
+                ("bootstrap.servers", bootstrapServers), ("group.id", groupID), ("enable.auto.commit", "false"),
+                ("enable.auto.offset.store", "false"), ("auto.offset.reset", "earliest"), ("log_level", "3"),
+            ] + configuration)
+        rd_kafka_poll_set_consumer(handle.pointer)
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
+        let result = rd_kafka_subscribe(handle.pointer, list)
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdkafka(result, "subscribing") }
+        return KafkaConsumer(handle: handle)
+    }
+
+    /// The next message, or nil when none arrives within `timeout`. Transient broker errors are
+    /// librdkafka's to retry and are not thrown.
+    /// - Parameter timeout: How long to wait.
+    public func poll(timeout: Duration) -> KafkaMessage? {
+        let milliseconds = Int32(
+            timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        guard let message = rd_kafka_consumer_poll(handle.pointer, milliseconds) else { return nil }
+        defer { rd_kafka_message_destroy(message) }
+        let raw = message.pointee
+        guard raw.err == RD_KAFKA_RESP_ERR_NO_ERROR, let topicHandle = raw.rkt else { return nil }
+        let value = raw.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.len)) } ?? []
+        let key = raw.key.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.key_len)) }
+        var headers: [KafkaMessage.Header] = []
+        var list: OpaquePointer?
+        if rd_kafka_message_headers(message, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list {
+            var index = 0
+            var name: UnsafePointer<CChar>?
+            var bytes: UnsafeRawPointer?
+            var size = 0
+            while rd_kafka_header_get_all(list, index, &name, &bytes, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                headers.append(
+                    KafkaMessage.Header(
+                        name: name.map { String(cString: $0) } ?? "",
+                        value: bytes.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []))
+                index += 1
+            }
+        }
+        return KafkaMessage(
+            topic: String(cString: rd_kafka_topic_name(topicHandle)), partition: raw.partition, offset: raw.offset,
+            key: key, value: value, headers: headers)
+    }
+
+    /// Commits `message` as done (its offset + 1), synchronously.
+    /// - Parameter message: The last message of its partition that is durable downstream.
+    /// - Throws: ``KafkaError`` when the commit fails (for example during a rebalance).
+    public func commit(_ message: KafkaMessage) throws(KafkaError) {
+        let list = rd_kafka_topic_partition_list_new(1)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        rd_kafka_topic_partition_list_add(list, message.topic, message.partition).pointee.offset = message.offset + 1
+        let result = rd_kafka_commit(handle.pointer, list, 0)
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR && result != RD_KAFKA_RESP_ERR__NO_OFFSET {
+            throw KafkaError.rdkafka(result, "committing \(message.topic)[\(message.partition)]@\(message.offset)")
+        }
+    }
+
+    /// The group's committed offset of a partition (the next offset to consume), or nil if none.
+    /// - Parameters:
+    ///   - topic: The topic.
+    ///   - partition: The partition.
+    ///   - timeout: How long to wait for the broker.
+    public func committedOffset(topic: String, partition: Int32, timeout: Duration = .seconds(10)) throws(KafkaError)
+        -> Int64?
+    {
+        let list = rd_kafka_topic_partition_list_new(1)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        rd_kafka_topic_partition_list_add(list, topic, partition)
+        let result = rd_kafka_committed(handle.pointer, list, Int32(timeout.components.seconds * 1000))
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdkafka(result, "reading committed offsets") }
+        let offset = list!.pointee.elems[0].offset
+        return offset >= 0 ? offset : nil
+    }
+
+    /// Leaves the group cleanly (its partitions move to the other members at once).
+    public func close() {
+        rd_kafka_consumer_close(handle.pointer)
+    }
+}

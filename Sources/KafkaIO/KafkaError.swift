@@ -1,0 +1,37 @@
+import Crdkafka
+
+/// An error from librdkafka or from this wrapper.
+public struct KafkaError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// What went wrong, as a growable set of codes.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The code's stable name.
+        public let description: String
+        /// A configuration property was refused.
+        public static let configuration = Code(description: "configuration")
+        /// A client handle or the embedded cluster could not be created.
+        public static let creation = Code(description: "creation")
+        /// librdkafka reported an error; ``KafkaError/rdkafkaCode`` holds its number.
+        public static let rdkafka = Code(description: "rdkafka")
+        /// The client is closed.
+        public static let closed = Code(description: "closed")
+    }
+
+    /// The error's code.
+    public var code: Code
+    /// librdkafka's `rd_kafka_resp_err_t`, when it reported the error.
+    public var rdkafkaCode: Int32?
+    /// What happened, for people.
+    public var message: String
+
+    /// `code: message`.
+    public var description: String { "\(code): \(message)" }
+
+    static func rdkafka(_ error: rd_kafka_resp_err_t, _ context: String) -> KafkaError {
+        KafkaError(
+            code: .rdkafka, rdkafkaCode: error.rawValue,
+            message: "\(context): \(String(cString: rd_kafka_err2str(error)))")
+    }
+}
+
+/// The version of librdkafka this build links, e.g. `2.0.2`.
+public var librdkafkaVersion: String { String(cString: rd_kafka_version_str()) }

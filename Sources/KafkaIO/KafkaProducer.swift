@@ -1,0 +1,175 @@
+import Crdkafka
+import Foundation
+
+/// Where a message was stored.
+public struct DeliveryReport: Sendable, Equatable {
+    /// The partition.
+    public var partition: Int32
+    /// The offset in that partition.
+    public var offset: Int64
+}
+
+/// A Kafka producer with delivery reports: ``send(topic:key:value:headers:)`` returns when the
+/// broker has acknowledged the message (or librdkafka has given up on it).
+///
+/// A dedicated thread serves librdkafka's callbacks (`rd_kafka_poll`), so no blocking C call
+/// runs on the cooperative thread pool.
+public final class KafkaProducer: Sendable {
+    private let handle: KafkaHandle
+    private let running: RunningFlag
+
+    private init(handle: KafkaHandle) {
+        self.handle = handle
+        running = RunningFlag()
+        let thread = Thread { [handle, running] in
+            while running.isRunning { rd_kafka_poll(handle.pointer, 100) }
+        }
+        thread.name = "kafka-producer-poll"
+        thread.start()
+    }
+
+    /// Creates a producer.
+    /// - Parameters:
+    ///   - bootstrapServers: `host:port,...`.
+    ///   - configuration: More librdkafka properties, such as `("linger.ms", "5")`.
+    /// - Throws: ``KafkaError`` naming a refused property.
+    public static func make(bootstrapServers: String, configuration: [(String, String)] = []) throws(KafkaError)
+        -> KafkaProducer
+    {
+        let handle = try KafkaHandle.make(
+            RD_KAFKA_PRODUCER,
+            configuration: [
+                ("bootstrap.servers", bootstrapServers), ("enable.idempotence", "true"), ("linger.ms", "2"),
+                ("log_level", "3"),
+            ] + configuration
+        ) { conf in
+            rd_kafka_conf_set_dr_msg_cb(conf, deliveryCallback)
+        }
+        return KafkaProducer(handle: handle)
+    }
+
+    /// Sends one message and waits for its delivery report.
+    /// - Parameters:
+    ///   - topic: The topic.
+    ///   - key: The key (partitioning and compaction), or nil.
+    ///   - value: The payload.
+    ///   - headers: Headers, in order.
+    /// - Returns: Where the message was stored.
+    /// - Throws: ``KafkaError`` when the message could not be queued or was not delivered.
+    public func send(topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [])
+        async throws(KafkaError) -> DeliveryReport
+    {
+        let result: Result<DeliveryReport, KafkaError> = await withCheckedContinuation { continuation in
+            let box = DeliveryBox(continuation: continuation)
+            let opaque = Unmanaged.passRetained(box).toOpaque()
+            if let error = enqueue(topic: topic, key: key, value: value, headers: headers, opaque: opaque) {
+                Unmanaged<DeliveryBox>.fromOpaque(opaque).release()
+                continuation.resume(returning: .failure(error))
+            }
+        }
+        return try result.get()
+    }
+
+    private func enqueue(
+        topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])], opaque: UnsafeMutableRawPointer
+    ) -> KafkaError? {
+        for attempt in 0..<1000 {
+            let error = produce(topic: topic, key: key, value: value, headers: headers, opaque: opaque)
+            guard let error else { return nil }
+            let code = rd_kafka_error_code(error)
+            let failure = KafkaError.rdkafka(code, "producing to \(topic)")
+            rd_kafka_error_destroy(error)
+            // A full local queue drains as deliveries complete: wait a little and retry.
+            guard code == RD_KAFKA_RESP_ERR__QUEUE_FULL, attempt < 999 else { return failure }
+            usleep(1000)
+        }
+        return nil
+    }
+
+    private func produce(
+        topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])], opaque: UnsafeMutableRawPointer
+    ) -> OpaquePointer? {
+        let list = rd_kafka_headers_new(headers.count)
+        for (name, bytes) in headers {
+            bytes.withUnsafeBytes { buffer in _ = rd_kafka_header_add(list, name, -1, buffer.baseAddress, buffer.count)
+            }
+        }
+        let error: OpaquePointer? = topic.withCString { topicName in
+            value.withUnsafeBytes { payload in
+                (key ?? []).withUnsafeBytes { keyBytes in
+                    var fields = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 6)
+                    fields[0].vtype = RD_KAFKA_VTYPE_TOPIC
+                    fields[0].u.cstr = topicName
+                    fields[1].vtype = RD_KAFKA_VTYPE_VALUE
+                    fields[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: payload.baseAddress)
+                    fields[1].u.mem.size = payload.count
+                    fields[2].vtype = RD_KAFKA_VTYPE_OPAQUE
+                    fields[2].u.ptr = opaque
+                    fields[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                    fields[3].u.i = RD_KAFKA_MSG_F_COPY
+                    fields[4].vtype = RD_KAFKA_VTYPE_HEADERS
+                    fields[4].u.headers = list
+                    var count = 5
+                    if key != nil {
+                        fields[5].vtype = RD_KAFKA_VTYPE_KEY
+                        fields[5].u.mem.ptr = UnsafeMutableRawPointer(mutating: keyBytes.baseAddress)
+                        fields[5].u.mem.size = keyBytes.count
+                        count = 6
+                    }
+                    return rd_kafka_produceva(handle.pointer, &fields, count)
+                }
+            }
+        }
+        // On success the message owns the headers; on failure they are still ours.
+        if error != nil { rd_kafka_headers_destroy(list) }
+        return error
+    }
+
+    /// Waits until every queued message is delivered or `timeout` passes.
+    /// - Parameter timeout: How long to wait.
+    /// - Throws: ``KafkaError`` when messages are still in flight at the timeout.
+    public func flush(timeout: Duration = .seconds(10)) throws(KafkaError) {
+        let milliseconds = Int32(
+            timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let result = rd_kafka_flush(handle.pointer, milliseconds)
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdkafka(result, "flushing") }
+    }
+
+    deinit {
+        running.stop()
+    }
+}
+
+/// The continuation of one message in flight, carried through librdkafka as the message's opaque.
+private final class DeliveryBox {
+    let continuation: CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>
+
+    init(continuation: CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>) {
+        self.continuation = continuation
+    }
+}
+
+/// Called by librdkafka on the poll thread, once per message.
+private let deliveryCallback:
+    @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) ->
+        Void = { _, message, _ in
+            guard let message, let opaque = message.pointee._private else { return }
+            let box = Unmanaged<DeliveryBox>.fromOpaque(opaque).takeRetainedValue()
+            if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                box.continuation.resume(
+                    returning: .success(
+                        DeliveryReport(partition: message.pointee.partition, offset: message.pointee.offset)))
+            } else {
+                box.continuation.resume(returning: .failure(KafkaError.rdkafka(message.pointee.err, "delivery")))
+            }
+        }
+
+/// A stop flag shared with a polling thread.
+final class RunningFlag: @unchecked Sendable {
+    // @unchecked: the flag is guarded by `lock`.
+    private let lock = NSLock()
+    private var running = true
+
+    var isRunning: Bool { lock.withLock { running } }
+    func stop() { lock.withLock { running = false } }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import KafkaIO
+import Testing
+
+/// Polls on a thread of its own (poll blocks) until `count` messages arrived or `timeout` passed.
+private func consume(_ consumer: KafkaConsumer, count: Int, timeout: Duration) async -> [KafkaMessage] {
+    await withCheckedContinuation { continuation in
+        let thread = Thread {
+            var messages: [KafkaMessage] = []
+            let deadline = ContinuousClock.now + timeout
+            while messages.count < count, ContinuousClock.now < deadline {
+                if let message = consumer.poll(timeout: .milliseconds(200)) { messages.append(message) }
+            }
+            continuation.resume(returning: messages)
+        }
+        thread.start()
+    }
+}
+
+@Suite struct KafkaTests {
+    @Test func producedMessagesAreConsumedByAGroupAndCommitted() async throws {
+        // Given an embedded broker with a three-partition topic
+        let broker = try EmbeddedKafkaBroker.make()
+        try broker.createTopic("money.events", partitions: 3)
+        #expect(broker.bootstrapServers.contains("127.0.0.1:") || broker.bootstrapServers.contains("localhost:"))
+        let producer = try KafkaProducer.make(bootstrapServers: broker.bootstrapServers)
+
+        // When 200 messages are sent, each waiting for its delivery report
+        var reports: [DeliveryReport] = []
+        for index in 0..<200 {
+            reports.append(
+                try await producer.send(
+                    topic: "money.events", key: Array("key-\(index % 7)".utf8), value: Array("event \(index)".utf8),
+                    headers: [("x-index", Array(String(index).utf8))]))
+        }
+        #expect(Set(reports.map(\.partition)).count > 1)
+
+        // Then a consumer group reads all of them, keys and headers intact
+        let consumer = try KafkaConsumer.make(
+            bootstrapServers: broker.bootstrapServers, groupID: "shadow", topics: ["money.events"])
+        let messages = await consume(consumer, count: 200, timeout: .seconds(30))
+        #expect(messages.count == 200)
+        #expect(Set(messages.map { String(decoding: $0.value, as: UTF8.self) }).count == 200)
+        let first = try #require(messages.first { $0.value == Array("event 0".utf8) })
+        #expect(first.key == Array("key-0".utf8))
+        #expect(first.headers == [KafkaMessage.Header(name: "x-index", value: Array("0".utf8))])
+
+        // And committing the last message of each partition stores offset + 1
+        var last: [Int32: KafkaMessage] = [:]
+        for message in messages where message.offset >= (last[message.partition]?.offset ?? -1) {
+            last[message.partition] = message
+        }
+        for message in last.values { try consumer.commit(message) }
+        for (partition, message) in last {
+            #expect(try consumer.committedOffset(topic: "money.events", partition: partition) == message.offset + 1)
+        }
+        consumer.close()
+    }
+
+    @Test func anEmptyMessageArrivesEmpty() async throws {
+        let broker = try EmbeddedKafkaBroker.make()
+        try broker.createTopic("t", partitions: 1)
+        let producer = try KafkaProducer.make(bootstrapServers: broker.bootstrapServers)
+        _ = try await producer.send(topic: "t", key: nil, value: [])
+        let consumer = try KafkaConsumer.make(bootstrapServers: broker.bootstrapServers, groupID: "g", topics: ["t"])
+        let messages = await consume(consumer, count: 1, timeout: .seconds(20))
+        #expect(messages.count == 1)
+        #expect(messages.first?.value == [])
+        #expect(messages.first?.key == nil)
+        consumer.close()
+    }
+
+    @Test func aBrokerDownAndBackLosesNothing() async throws {
+        let broker = try EmbeddedKafkaBroker.make()
+        try broker.createTopic("t", partitions: 1)
+        let producer = try KafkaProducer.make(bootstrapServers: broker.bootstrapServers)
+        _ = try await producer.send(topic: "t", key: nil, value: Array("before".utf8))
+
+        // While the broker is down, sends wait; when it is back, they are delivered.
+        try broker.setBroker(1, up: false)
+        async let during = producer.send(topic: "t", key: nil, value: Array("during".utf8))
+        try await Task.sleep(for: .milliseconds(1500))
+        try broker.setBroker(1, up: true)
+        let report = try await during
+        #expect(report.offset == 1)
+
+        let consumer = try KafkaConsumer.make(bootstrapServers: broker.bootstrapServers, groupID: "g", topics: ["t"])
+        let messages = await consume(consumer, count: 2, timeout: .seconds(20))
+        #expect(messages.map { String(decoding: $0.value, as: UTF8.self) } == ["before", "during"])
+        consumer.close()
+    }
+
+    @Test func aBadPropertyIsNamed() {
+        #expect(throws: KafkaError.self) {
+            _ = try KafkaProducer.make(bootstrapServers: "127.0.0.1:1", configuration: [("no.such.property", "1")])
+        }
+        do {
+            _ = try KafkaProducer.make(bootstrapServers: "127.0.0.1:1", configuration: [("no.such.property", "1")])
+        } catch {
+            #expect(error.code == .configuration)
+            #expect(error.message.contains("no.such.property"))
+        }
+    }
+}
+
+@Suite struct KcatTests {
+    @Test func kcatProducesIntoTheEmbeddedBroker() async throws {
+        // kcat is a different Kafka client: it proves the embedded broker speaks the real protocol.
+        let broker = try EmbeddedKafkaBroker.make()
+        try broker.createTopic("money.events", partitions: 1)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+        process.arguments = ["-b", broker.bootstrapServers, "-t", "money.events", "-P", "-K", ":"]
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        input.fileHandleForWriting.write(Data("k1:{\"hello\":1}\nk2:{\"hello\":2}\n".utf8))
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+
+        let consumer = try KafkaConsumer.make(
+            bootstrapServers: broker.bootstrapServers, groupID: "g", topics: ["money.events"])
+        let messages = await consume(consumer, count: 2, timeout: .seconds(20))
+        #expect(messages.map { String(decoding: $0.value, as: UTF8.self) } == [#"{"hello":1}"#, #"{"hello":2}"#])
+        #expect(messages.map { $0.key.map { String(decoding: $0, as: UTF8.self) } } == ["k1", "k2"])
+        consumer.close()
+    }
+}
