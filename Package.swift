@@ -75,6 +75,7 @@ let package = Package(
             exclude: ["python"]),
         .testTarget(name: "ShadowCoreTests", dependencies: ["ShadowCore"]),
         .testTarget(name: "KafkaIOTests", dependencies: ["KafkaIO"]),
+        .testTarget(name: "ShadowStoreTests", dependencies: ["ShadowStore", "ShadowCore"]),
         .testTarget(name: "PythonBridgeTests", dependencies: ["PythonBridge", "ShadowCore", "TestSupport"]),
         .testTarget(
             name: "InvoiceServiceTests",

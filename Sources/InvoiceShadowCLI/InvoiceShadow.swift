@@ -15,6 +15,7 @@ struct InvoiceShadow: AsyncParsableCommand {
             """,
         subcommands: [
             RenderCommand.self, GenerateCommand.self, ReplayCommand.self, ReportCommand.self, BrokerCommand.self,
+            FlagsCommand.self,
             BenchCommand.self,
         ]
     )

@@ -34,6 +34,14 @@ import GRDB
 /// as canonical JSON), `html_diff` (text, `-` legacy / `+` Swift), and per side `*_invoice`,
 /// `*_html` and `*_error` (JSON: `{"origin", "type", "message", "detail"}` or
 /// `{"invalid_field", "reason"}`, or `{"timeout": true}`).
+///
+/// `flag`: the cutover flag per country (`legacy`, `shadow`, `live`, `swift`); a country without a
+/// row is `shadow`. `country`, `state`, `changed_ms`.
+///
+/// `flag_audit`: every change, manual or automatic. `id`, `country`, `from_state`, `to_state`,
+/// `actor` (who: a user, a token's owner, or `invoice-shadow` for an automatic revert), `reason`,
+/// `forced` (1 when the evidence gate was overridden), `evidence` (JSON snapshot the gate used:
+/// `comparisons`, `parity`, `legacy_p99_ms`, `swift_p99_ms`, `window_hours`), `changed_ms`.
 enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -85,6 +93,28 @@ enum Schema {
                         swift_html TEXT,
                         swift_error TEXT
                     );
+                    """)
+        }
+        migrator.registerMigration("v2: cutover flags and their audit") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE flag (
+                        country TEXT PRIMARY KEY,
+                        state TEXT NOT NULL,
+                        changed_ms INTEGER NOT NULL
+                    );
+                    CREATE TABLE flag_audit (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        country TEXT NOT NULL,
+                        from_state TEXT NOT NULL,
+                        to_state TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        forced INTEGER NOT NULL DEFAULT 0,
+                        evidence TEXT NOT NULL,
+                        changed_ms INTEGER NOT NULL
+                    );
+                    CREATE INDEX flag_audit_country ON flag_audit(country, id);
                     """)
         }
         return migrator

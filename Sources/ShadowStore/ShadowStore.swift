@@ -191,6 +191,11 @@ public final class ShadowStore: Sendable {
     public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
         try writer.read(body)
     }
+
+    /// Runs `body` in one write transaction.
+    func writeTransaction<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+        try writer.write(body)
+    }
 }
 
 /// An error opening or using the store.

@@ -117,3 +117,26 @@ import Testing
         #expect(process.terminationStatus == 0)
     }
 }
+
+@Suite struct FlagsCommandTests {
+    @Test func theGateIsExplainedAndForceIsAudited() throws {
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("flags-\(UUID()).db").path
+        let refused = try TestSupport.run(["flags", "set", "DE", "live", "--reason", "ready?", "--db", db])
+        #expect(refused.status != 0)
+        #expect(refused.error.contains("DE stays shadow: only 0 comparisons in the last 24 h (need 1000)"))
+
+        let forced = try TestSupport.run(
+            ["flags", "set", "de", "live", "--reason", "incident 7", "--force", "--actor", "ana", "--db", db])
+        #expect(forced.status == 0, "\(forced.error)")
+        #expect(forced.text == "DE: shadow → live (forced)\n")
+
+        let history = try TestSupport.run(["flags", "history", "DE", "--db", db])
+        #expect(history.text.contains("DE  shadow → live  by ana (forced): incident 7"))
+        let list = try TestSupport.run(["flags", "list", "--db", db])
+        #expect(list.text.contains("DE       live"))
+
+        let unknown = try TestSupport.run(["flags", "set", "DE", "half", "--reason", "x", "--db", db])
+        #expect(unknown.status != 0)
+        #expect(unknown.error.contains("unknown flag half"))
+    }
+}

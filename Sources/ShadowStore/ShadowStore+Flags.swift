@@ -1,0 +1,201 @@
+import Foundation
+import GRDB
+import ShadowCore
+
+extension ShadowStore {
+    /// The countries of the contract, the only ones a flag can be set for.
+    public static let countries = ["US", "GB", "DE", "FR", "NL", "CH", "SE", "JP", "IN", "MX"]
+
+    /// The flag a country has when nobody set one: Python serves, Swift shadows.
+    public static let defaultFlag = CutoverFlag.shadow
+
+    /// One audit row.
+    public struct FlagChange: Sendable, Equatable, Codable {
+        /// Row number.
+        public var id: Int64
+        /// The country.
+        public var country: String
+        /// Before.
+        public var from: CutoverFlag
+        /// After.
+        public var to: CutoverFlag
+        /// Who.
+        public var actor: String
+        /// Why.
+        public var reason: String
+        /// Whether the evidence gate was overridden.
+        public var forced: Bool
+        /// What the gate saw.
+        public var evidence: CutoverEvidence
+        /// When, Unix milliseconds.
+        public var changedMs: Int64
+    }
+
+    /// Every country's current flag.
+    public func flags() throws -> [String: CutoverFlag] {
+        try read { db in
+            var result = Dictionary(uniqueKeysWithValues: Self.countries.map { ($0, Self.defaultFlag) })
+            for row in try Row.fetchAll(db, sql: "SELECT country, state FROM flag") {
+                if let flag = CutoverFlag(rawValue: row["state"]) { result[row["country"]] = flag }
+            }
+            return result
+        }
+    }
+
+    /// The evidence for a country over the policy's window ending at `now`.
+    public func evidence(country: String, policy: CutoverPolicy = CutoverPolicy(), now: Date = Date()) throws
+        -> CutoverEvidence
+    {
+        let since = milliseconds(now) - Int64(policy.windowHours * 3_600_000)
+        return try read { db in try Self.evidence(db, country: country, since: since, windowHours: policy.windowHours) }
+    }
+
+    private static func evidence(_ db: Database, country: String, since: Int64, windowHours: Double) throws
+        -> CutoverEvidence
+    {
+        let parityKinds = DiscrepancyKind.allCases.filter(\.isParity).map { "'\($0.rawValue)'" }.joined(separator: ",")
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT COUNT(*) AS n, SUM(kind IN (\(parityKinds))) AS ok FROM comparison
+                WHERE country = ? AND recorded_ms >= ? AND kind != 'skipped'
+                """, arguments: [country, since])
+        let count: Int = row?["n"] ?? 0
+        let atParity: Int = row?["ok"] ?? 0
+        func p99(_ column: String) throws -> Double {
+            let values = try Int64.fetchAll(
+                db,
+                sql:
+                    "SELECT \(column) FROM comparison WHERE country = ? AND recorded_ms >= ? AND \(column) IS NOT NULL ORDER BY \(column)",
+                arguments: [country, since])
+            return ParityReport.Latency(sortedMicroseconds: values).p99
+        }
+        return CutoverEvidence(
+            comparisons: count, parity: count == 0 ? 0 : Double(atParity) * 100 / Double(count),
+            legacyP99Ms: try p99("legacy_us"), swiftP99Ms: try p99("swift_us"), windowHours: windowHours)
+    }
+
+    /// Changes a country's flag if the policy allows it (or `force` with a reason), and writes the audit row.
+    /// - Parameters:
+    ///   - country: The country.
+    ///   - to: The new flag.
+    ///   - actor: Who asks.
+    ///   - reason: Why; required.
+    ///   - force: Override the evidence gate.
+    ///   - policy: The gate.
+    ///   - now: When.
+    /// - Returns: The audit row.
+    /// - Throws: ``ShadowStoreError`` naming why the change was refused.
+    @discardableResult
+    public func setFlag(
+        country: String, to: CutoverFlag, actor: String, reason: String, force: Bool = false,
+        policy: CutoverPolicy = CutoverPolicy(), now: Date = Date()
+    ) throws -> FlagChange {
+        guard Self.countries.contains(country) else {
+            throw ShadowStoreError(
+                message: "unknown country \(country) (one of \(Self.countries.joined(separator: ", ")))")
+        }
+        let trimmedReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmedReason.isEmpty else { throw ShadowStoreError(message: "a flag change needs a reason") }
+        let nowMs = milliseconds(now)
+        let since = nowMs - Int64(policy.windowHours * 3_600_000)
+        return try writeTransaction { db in
+            let current =
+                try String.fetchOne(db, sql: "SELECT state FROM flag WHERE country = ?", arguments: [country])
+                .flatMap(CutoverFlag.init(rawValue:)) ?? Self.defaultFlag
+            let evidence = try Self.evidence(db, country: country, since: since, windowHours: policy.windowHours)
+            let decision = policy.decide(from: current, to: to, evidence: evidence)
+            if !decision.allowed && !force {
+                throw ShadowStoreError(
+                    message: "\(country) stays \(current.rawValue): " + decision.reasons.joined(separator: "; ")
+                        + " (use --force with a reason to override)")
+            }
+            return try Self.recordChange(
+                db, country: country, from: current, to: to, actor: actor, reason: trimmedReason,
+                forced: force && !decision.allowed, evidence: evidence, nowMs: nowMs)
+        }
+    }
+
+    /// Reverts a `live` country to `shadow` when its last comparisons regressed; the audit names
+    /// `invoice-shadow` as the actor. Returns the change, or nil when nothing had to change.
+    public func revertIfRegressed(country: String, policy: CutoverPolicy = CutoverPolicy(), now: Date = Date()) throws
+        -> FlagChange?
+    {
+        let nowMs = milliseconds(now)
+        return try writeTransaction { db in
+            let current =
+                try String.fetchOne(db, sql: "SELECT state FROM flag WHERE country = ?", arguments: [country])
+                .flatMap(CutoverFlag.init(rawValue:)) ?? Self.defaultFlag
+            guard current == .live else { return nil }
+            let parityKinds = DiscrepancyKind.allCases.filter(\.isParity).map { "'\($0.rawValue)'" }.joined(
+                separator: ",")
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) AS n, SUM(kind IN (\(parityKinds))) AS ok FROM (
+                        SELECT kind FROM comparison WHERE country = ? AND kind != 'skipped'
+                        ORDER BY recorded_ms DESC LIMIT ?)
+                    """, arguments: [country, policy.revertWindow])
+            let count: Int = row?["n"] ?? 0
+            let atParity: Int = row?["ok"] ?? 0
+            let parity = count == 0 ? 100 : Double(atParity) * 100 / Double(count)
+            guard policy.mustRevert(flag: current, recentComparisons: count, recentParity: parity) else { return nil }
+            let evidence = CutoverEvidence(
+                comparisons: count, parity: parity, legacyP99Ms: 0, swiftP99Ms: 0, windowHours: 0)
+            return try Self.recordChange(
+                db, country: country, from: .live, to: .shadow, actor: "invoice-shadow",
+                reason:
+                    "automatic revert: parity \(String(format: "%.2f", parity))% over the last \(count) comparisons",
+                forced: false, evidence: evidence, nowMs: nowMs)
+        }
+    }
+
+    private static func recordChange(
+        _ db: Database, country: String, from: CutoverFlag, to: CutoverFlag, actor: String, reason: String,
+        forced: Bool, evidence: CutoverEvidence, nowMs: Int64
+    ) throws -> FlagChange {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let evidenceJSON = String(decoding: try encoder.encode(evidence), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT INTO flag (country, state, changed_ms) VALUES (?, ?, ?)
+                ON CONFLICT(country) DO UPDATE SET state = excluded.state, changed_ms = excluded.changed_ms
+                """, arguments: [country, to.rawValue, nowMs])
+        try db.execute(
+            sql: """
+                INSERT INTO flag_audit (country, from_state, to_state, actor, reason, forced, evidence, changed_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [country, from.rawValue, to.rawValue, actor, reason, forced ? 1 : 0, evidenceJSON, nowMs])
+        return FlagChange(
+            id: db.lastInsertedRowID, country: country, from: from, to: to, actor: actor, reason: reason,
+            forced: forced,
+            evidence: evidence, changedMs: nowMs)
+    }
+
+    /// Audit rows, newest first; for one country or all.
+    public func flagHistory(country: String? = nil, limit: Int = 100) throws -> [FlagChange] {
+        try read { db in
+            let rows: [Row]
+            if let country {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM flag_audit WHERE country = ? ORDER BY id DESC LIMIT ?",
+                    arguments: [country, limit])
+            } else {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM flag_audit ORDER BY id DESC LIMIT ?", arguments: [limit])
+            }
+            return rows.map { row in
+                FlagChange(
+                    id: row["id"], country: row["country"], from: CutoverFlag(rawValue: row["from_state"]) ?? .shadow,
+                    to: CutoverFlag(rawValue: row["to_state"]) ?? .shadow, actor: row["actor"], reason: row["reason"],
+                    forced: (row["forced"] as Int) == 1,
+                    evidence: (try? JSONDecoder().decode(
+                        CutoverEvidence.self, from: Data((row["evidence"] as String).utf8)))
+                        ?? CutoverEvidence(comparisons: 0, parity: 0, legacyP99Ms: 0, swiftP99Ms: 0, windowHours: 0),
+                    changedMs: row["changed_ms"])
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import ShadowCore
+import ShadowStore
+import Testing
+
+/// `count` comparisons for `country`, of `kind`, with the given latencies, recorded at `at`.
+private func record(
+    _ store: ShadowStore, country: String, count: Int, kind: DiscrepancyKind, legacyMs: Int = 4, swiftMs: Int = 1,
+    at: Date, prefix: String = "e"
+) throws {
+    let run = try store.startRun(source: "test", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: at)
+    let records = (0..<count).map { index -> ShadowStore.Record in
+        let facts = EventFacts(
+            eventID: "\(prefix)-\(country)-\(index)", country: country, businessLine: "eats",
+            eventType: "order_delivered")
+        let legacyJSON = #"{"a":1}"#
+        let swiftJSON = kind == .match ? legacyJSON : #"{"a":2}"#
+        let comparison = OutcomeComparator().compare(
+            facts: facts,
+            legacy: SideResult(
+                outcome: .rendered(RenderedInvoice(invoiceJSON: legacyJSON, html: "")), latency: .milliseconds(legacyMs)
+            ),
+            swift: SideResult(
+                outcome: .rendered(RenderedInvoice(invoiceJSON: swiftJSON, html: "")), latency: .milliseconds(swiftMs)))
+        return ShadowStore.Record(comparison: comparison, event: [], primary: .legacy, recordedAt: at)
+    }
+    try store.record(records, runID: run)
+}
+
+@Suite struct FlagTests {
+    @Test func everyCountryStartsInShadow() throws {
+        let flags = try ShadowStore.inMemory().flags()
+        #expect(flags.count == 10)
+        #expect(flags.values.allSatisfy { $0 == .shadow })
+    }
+
+    @Test func theGateRefusesWithoutEvidenceAndAllowsWithIt() throws {
+        let store = try ShadowStore.inMemory()
+        let now = Date()
+        // Given 999 matching comparisons: one short
+        try record(store, country: "DE", count: 999, kind: .match, at: now)
+        #expect(throws: ShadowStoreError.self) {
+            try store.setFlag(country: "DE", to: .live, actor: "ana", reason: "ready", now: now)
+        }
+        #expect(try store.flags()["DE"] == .shadow)
+        #expect(try store.flagHistory().isEmpty)
+
+        // When one more arrives, the gate opens, and the audit row holds the evidence it used
+        try record(store, country: "DE", count: 1, kind: .match, at: now, prefix: "late")
+        let change = try store.setFlag(country: "DE", to: .live, actor: "ana", reason: "parity proven", now: now)
+        #expect(change.from == .shadow && change.to == .live && !change.forced)
+        #expect(change.evidence.comparisons == 1000)
+        #expect(change.evidence.parity == 100)
+        #expect(change.evidence.legacyP99Ms == 4 && change.evidence.swiftP99Ms == 1)
+        #expect(try store.flags()["DE"] == .live)
+        #expect(try store.flagHistory(country: "DE").map(\.actor) == ["ana"])
+    }
+
+    @Test func oldComparisonsDoNotCount() throws {
+        let store = try ShadowStore.inMemory()
+        let now = Date()
+        try record(store, country: "FR", count: 1500, kind: .match, at: now.addingTimeInterval(-25 * 3600))
+        #expect(try store.evidence(country: "FR", now: now).comparisons == 0)
+    }
+
+    @Test func forceNeedsAReasonAndIsAudited() throws {
+        let store = try ShadowStore.inMemory()
+        #expect(throws: ShadowStoreError.self) {
+            try store.setFlag(country: "JP", to: .swift, actor: "ops", reason: "  ", force: true)
+        }
+        let change = try store.setFlag(country: "JP", to: .swift, actor: "ops", reason: "incident 42", force: true)
+        #expect(change.forced)
+        #expect(try store.flagHistory(country: "JP").first?.reason == "incident 42")
+        #expect(throws: ShadowStoreError.self) {
+            try store.setFlag(country: "XX", to: .legacy, actor: "ops", reason: "no such country")
+        }
+    }
+
+    @Test func aRegressionWhileLiveRevertsToShadowByItself() throws {
+        let store = try ShadowStore.inMemory()
+        let start = Date()
+        try record(store, country: "NL", count: 1000, kind: .match, at: start)
+        try store.setFlag(country: "NL", to: .live, actor: "ana", reason: "ready", now: start)
+        // A healthy stream: nothing happens
+        #expect(try store.revertIfRegressed(country: "NL", now: start) == nil)
+        // Then the last 200 hold 2 mismatches: 99.0% < 99.9%
+        try record(store, country: "NL", count: 2, kind: .mismatch, at: start.addingTimeInterval(60), prefix: "bad")
+        let revert = try #require(try store.revertIfRegressed(country: "NL", now: start.addingTimeInterval(61)))
+        #expect(revert.from == .live && revert.to == .shadow)
+        #expect(revert.actor == "invoice-shadow")
+        #expect(revert.reason.hasPrefix("automatic revert: parity 99.00% over the last 200"))
+        #expect(try store.flags()["NL"] == .shadow)
+        #expect(try store.flagHistory(country: "NL").count == 2)
+    }
+}
