@@ -55,6 +55,8 @@ let package = Package(
         .target(
             name: "ShadowHarness",
             dependencies: ["ShadowCore", "PythonBridge", "InvoiceService", "ShadowStore"]),
+        // serve: Kafka in, primary out, shadow compared and recorded, offsets committed when durable.
+        .target(name: "ShadowServe", dependencies: ["ShadowCore", "ShadowStore", "KafkaIO"]),
         // Parity reports as HTML, Markdown, JSON and JUnit XML: pure functions of a ParityReport.
         .target(name: "ShadowReports", dependencies: ["ShadowCore"]),
         // Dashboard, JSON API and /metrics.
@@ -76,6 +78,11 @@ let package = Package(
         .testTarget(name: "ShadowCoreTests", dependencies: ["ShadowCore"]),
         .testTarget(name: "KafkaIOTests", dependencies: ["KafkaIO"]),
         .testTarget(name: "ShadowStoreTests", dependencies: ["ShadowStore", "ShadowCore"]),
+        .testTarget(
+            name: "ShadowServeTests",
+            dependencies: [
+                "ShadowServe", "ShadowHarness", "KafkaIO", "ShadowStore", "ShadowCore", "EventGenerator", "TestSupport",
+            ]),
         .testTarget(name: "PythonBridgeTests", dependencies: ["PythonBridge", "ShadowCore", "TestSupport"]),
         .testTarget(
             name: "InvoiceServiceTests",

@@ -103,12 +103,17 @@ public final class KafkaConsumer: Sendable {
     /// - Parameter message: The last message of its partition that is durable downstream.
     /// - Throws: ``KafkaError`` when the commit fails (for example during a rebalance).
     public func commit(_ message: KafkaMessage) throws(KafkaError) {
+        try commit(topic: message.topic, partition: message.partition, through: message.offset)
+    }
+
+    /// Commits every message of a partition up to and including `offset`, synchronously.
+    public func commit(topic: String, partition: Int32, through offset: Int64) throws(KafkaError) {
         let list = rd_kafka_topic_partition_list_new(1)
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        rd_kafka_topic_partition_list_add(list, message.topic, message.partition).pointee.offset = message.offset + 1
+        rd_kafka_topic_partition_list_add(list, topic, partition).pointee.offset = offset + 1
         let result = rd_kafka_commit(handle.pointer, list, 0)
         if result != RD_KAFKA_RESP_ERR_NO_ERROR && result != RD_KAFKA_RESP_ERR__NO_OFFSET {
-            throw KafkaError.rdkafka(result, "committing \(message.topic)[\(message.partition)]@\(message.offset)")
+            throw KafkaError.rdkafka(result, "committing \(topic)[\(partition)]@\(offset)")
         }
     }
 

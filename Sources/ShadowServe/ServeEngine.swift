@@ -1,0 +1,216 @@
+import Foundation
+import KafkaIO
+import ShadowCore
+import ShadowStore
+import Synchronization
+
+/// `invoice-shadow serve` without the command line: Kafka in, the flag's primary out, the other
+/// implementation in shadow, every event recorded, offsets committed only when all of that is durable.
+public final class ServeEngine: Sendable {
+    /// Topics and limits.
+    public struct Configuration: Sendable {
+        /// Events in. Default `money.events`.
+        public var inputTopic = "money.events"
+        /// Invalid events and events whose primary failed. Default `money.events.dlq`.
+        public var deadLetterTopic = "money.events.dlq"
+        /// Rendered invoices, keyed by invoice number. Default `invoices.rendered`.
+        public var outputTopic = "invoices.rendered"
+        /// Events in flight at once. Default 64.
+        public var window = 64
+        /// Shadow runs in flight at once; when full, the shadow is skipped and counted. Default 32.
+        public var shadowCapacity = 32
+        /// How often flags are re-read (and live countries checked for regression). Default 1 s.
+        public var flagRefresh = Duration.seconds(1)
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// Counters, for metrics and tests.
+    public struct Counters: Sendable, Equatable {
+        /// Events consumed.
+        public var consumed = 0
+        /// Events recorded and committed.
+        public var completed = 0
+        /// Invoices published.
+        public var published = 0
+        /// Events sent to the dead-letter topic.
+        public var deadLettered = 0
+        /// Shadow runs skipped because the shadow queue was full.
+        public var skippedShadows = 0
+    }
+
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let renderers: [Implementation: any InvoiceRenderer]
+    private let comparator: OutcomeComparator
+    private let store: ShadowStore
+    private let objects: any ObjectStore
+    private let configuration: Configuration
+    private let policy: CutoverPolicy
+    private let state = Mutex(State())
+
+    private struct State {
+        var counters = Counters()
+        var flags: [String: CutoverFlag] = [:]
+        var shadowsInFlight = 0
+        var tracker = OffsetTracker()
+        var stopping = false
+    }
+
+    /// Creates an engine; ``run(runID:)`` starts it.
+    public init(
+        consumer: KafkaConsumer, producer: KafkaProducer, legacy: any InvoiceRenderer, swift: any InvoiceRenderer,
+        comparator: OutcomeComparator, store: ShadowStore, objects: any ObjectStore,
+        configuration: Configuration = Configuration(), policy: CutoverPolicy = CutoverPolicy()
+    ) {
+        self.consumer = consumer
+        self.producer = producer
+        renderers = [.legacy: legacy, .swift: swift]
+        self.comparator = comparator
+        self.store = store
+        self.objects = objects
+        self.configuration = configuration
+        self.policy = policy
+    }
+
+    /// Current counters.
+    public var counters: Counters { state.withLock { $0.counters } }
+
+    /// Asks ``run(runID:)`` to stop after the events in flight are done.
+    public func stop() {
+        state.withLock { $0.stopping = true }
+    }
+
+    /// Consumes until ``stop()``; returns when every consumed event is recorded and committed.
+    public func run(runID: Int64) async throws {
+        try refreshFlags()
+        let messages = AsyncStream<KafkaMessage>(bufferingPolicy: .bufferingOldest(configuration.window)) {
+            continuation in
+            // poll blocks: it runs on a thread of its own.
+            let thread = Thread { [self] in
+                while !state.withLock({ $0.stopping }) {
+                    if let message = consumer.poll(timeout: .milliseconds(100)) {
+                        while case .dropped = continuation.yield(message) {
+                            Thread.sleep(forTimeInterval: 0.001)  // full: wait for the pipeline (back-pressure)
+                            if state.withLock({ $0.stopping }) { break }
+                        }
+                    }
+                }
+                continuation.finish()
+            }
+            thread.name = "kafka-consumer-poll"
+            thread.start()
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                while !state.withLock({ $0.stopping }) {
+                    try? await Task.sleep(for: configuration.flagRefresh)
+                    try? refreshFlags()
+                }
+            }
+            var inFlight = 0
+            for await message in messages {
+                state.withLock {
+                    $0.counters.consumed += 1
+                    $0.tracker.started(partition: message.partition, at: message.offset)
+                }
+                if inFlight >= configuration.window {
+                    try await group.next()
+                    inFlight -= 1
+                }
+                inFlight += 1
+                group.addTask { [self] in try await process(message, runID: runID) }
+            }
+            stop()
+            try await group.waitForAll()
+        }
+    }
+
+    private func refreshFlags() throws {
+        for country in ShadowStore.countries where state.withLock({ $0.flags[country] }) == .live {
+            _ = try store.revertIfRegressed(country: country, policy: policy)
+        }
+        let flags = try store.flags()
+        state.withLock { $0.flags = flags }
+    }
+
+    private func process(_ message: KafkaMessage, runID: Int64) async throws {
+        let event = message.value
+        let facts = EventFacts.read(event)
+        let flag = state.withLock { $0.flags[facts.country] } ?? ShadowStore.defaultFlag
+        let primary = await renderers[flag.primary]!.render(event: event)
+
+        try await publish(primary.outcome, event: event, facts: facts, implementation: flag.primary)
+
+        var shadow: SideResult?
+        if let shadowSide = flag.shadow {
+            let admitted = state.withLock { state -> Bool in
+                guard state.shadowsInFlight < configuration.shadowCapacity else {
+                    state.counters.skippedShadows += 1
+                    return false
+                }
+                state.shadowsInFlight += 1
+                return true
+            }
+            if admitted {
+                shadow = await renderers[shadowSide]!.render(event: event)
+                state.withLock { $0.shadowsInFlight -= 1 }
+            }
+        }
+        let (legacy, swift): (SideResult?, SideResult?) =
+            flag.primary == .legacy ? (primary, shadow) : (shadow, primary)
+        let comparison: Comparison
+        if let legacy, let swift {
+            comparison = comparator.compare(facts: facts, legacy: legacy, swift: swift)
+        } else {
+            // Only one side ran (legacy or swift mode, or the shadow queue was full).
+            comparison = comparator.compare(facts: facts, legacy: legacy ?? primary, swift: nil)
+        }
+        try store.record(
+            [ShadowStore.Record(comparison: comparison, event: event, primary: flag.primary, recordedAt: Date())],
+            runID: runID)
+        let committable = state.withLock { state -> Int64? in
+            state.counters.completed += 1
+            return state.tracker.finish(partition: message.partition, offset: message.offset)
+        }
+        if let committable {
+            try consumer.commit(topic: message.topic, partition: message.partition, through: committable)
+        }
+    }
+
+    private func publish(_ outcome: RenderOutcome, event: [UInt8], facts: EventFacts, implementation: Implementation)
+        async throws
+    {
+        let source = ("implementation", Array(implementation.rawValue.utf8))
+        switch outcome {
+        case .rendered(let invoice):
+            let key = try objects.put(Array(invoice.html.utf8))
+            var number = facts.eventID
+            if case .object(let members)? = try? JSONValue.parse(invoice.invoiceJSON),
+                case .string(let value)? = members["number"]
+            {
+                number = value
+            }
+            _ = try await producer.send(
+                topic: configuration.outputTopic, key: Array(number.utf8), value: Array(invoice.invoiceJSON.utf8),
+                headers: [source, ("html-object", Array(key.utf8)), ("event-id", Array(facts.eventID.utf8))])
+            state.withLock { $0.counters.published += 1 }
+        case .invalidEvent(let field, let reason):
+            try await deadLetter(event, reason: "invalid event: \(field): \(reason)", headers: [source])
+        case .failed(let failure):
+            try await deadLetter(
+                event, reason: "\(implementation.rawValue) failed: \(failure.type): \(failure.message)",
+                headers: [source])
+        case .timedOut:
+            try await deadLetter(event, reason: "\(implementation.rawValue) timed out", headers: [source])
+        }
+    }
+
+    private func deadLetter(_ event: [UInt8], reason: String, headers: [(String, [UInt8])]) async throws {
+        _ = try await producer.send(
+            topic: configuration.deadLetterTopic, key: nil, value: event,
+            headers: headers + [("reason", Array(reason.utf8))])
+        state.withLock { $0.counters.deadLettered += 1 }
+    }
+}
