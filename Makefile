@@ -12,9 +12,9 @@ setup:
 build: setup
 	swift build $(SWIFT_FLAGS)
 
-## The main job: render the sample event with the embedded legacy service through the harness.
+## The main job: the harness on the embedded Kafka broker, fed 50 generated events/s, until Ctrl-C.
 demo: build
-	swift run invoice-shadow render legacy/samples/de-eats.json
+	swift run invoice-shadow serve --demo
 
 lint:
 	swift format lint --strict --recursive Package.swift Sources Tests

@@ -66,6 +66,7 @@ let package = Package(
             name: "InvoiceShadowCLI",
             dependencies: [
                 "ShadowCore", "InvoiceService", "PythonBridge", "EventGenerator", "ShadowHarness", "ShadowReports",
+                "ShadowServe",
                 "KafkaIO", "ShadowStore", "ShadowWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -11,12 +11,12 @@ struct InvoiceShadow: AsyncParsableCommand {
             both implementations get the same event bytes and their invoices are compared.
 
             Start with:
-              invoice-shadow render legacy/samples/de-eats.json
+              invoice-shadow serve --demo
+              invoice-shadow replay Tests/Corpus/events.jsonl
             """,
         subcommands: [
-            RenderCommand.self, GenerateCommand.self, ReplayCommand.self, ReportCommand.self, BrokerCommand.self,
-            FlagsCommand.self,
-            BenchCommand.self,
+            ServeCommand.self, BrokerCommand.self, RecordCommand.self, ReplayCommand.self, ReportCommand.self,
+            FlagsCommand.self, GenerateCommand.self, RenderCommand.self, BenchCommand.self,
         ]
     )
 }

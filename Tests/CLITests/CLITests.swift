@@ -140,3 +140,36 @@ import Testing
         #expect(unknown.error.contains("unknown flag half"))
     }
 }
+
+@Suite struct ServeCommandTests {
+    @Test func theDemoShowsEventsFlowing() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serve-demo-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("shadow.db").path
+        let result = try TestSupport.run([
+            "serve", "--demo", "--duration", "8", "--db", db, "--objects",
+            directory.appendingPathComponent("objects").path,
+        ])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.text.hasPrefix("bootstrap: 127.0.0.1:"))
+        #expect(result.error.contains("serve: done:"))
+        let rows = try ShadowStoreProbe.count(db)
+        #expect(rows > 20)
+    }
+}
+
+/// Reads the demo's store with the sqlite3 shell, as an operator would.
+enum ShadowStoreProbe {
+    static func count(_ db: String) throws -> Int {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [db, "SELECT COUNT(*) FROM comparison"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+}
