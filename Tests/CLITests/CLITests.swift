@@ -161,15 +161,101 @@ import Testing
 
 /// Reads the demo's store with the sqlite3 shell, as an operator would.
 enum ShadowStoreProbe {
-    static func count(_ db: String) throws -> Int {
+    static func count(_ db: String, where condition: String = "1") throws -> Int {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [db, "SELECT COUNT(*) FROM comparison"]
+        process.arguments = [db, "SELECT COUNT(*) FROM comparison WHERE \(condition)"]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+}
+
+@Suite struct RestartTests {
+    /// Starts `invoice-shadow` with `arguments` in the background.
+    private func start(_ arguments: [String]) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = TestSupport.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = TestSupport.repositoryRoot
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return (process, output)
+    }
+
+    @Test func aServeKilledMidStreamLosesNothingAndDuplicatesNoRow() async throws {
+        // Given a standalone broker process and 400 events in money.events
+        let (broker, brokerOutput) = try start(["broker"])
+        defer { broker.terminate() }
+        var first = Data()
+        while !first.contains(0x0A) { first.append(brokerOutput.fileHandleForReading.availableData) }
+        let bootstrap = String(
+            String(decoding: first, as: UTF8.self).dropFirst("bootstrap: ".count).prefix { $0 != "\n" })
+        let events = try TestSupport.run(["generate", "--seed", "5", "--count", "400"]).output
+        let kcat = Process()
+        kcat.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+        kcat.arguments = ["-b", bootstrap, "-t", "money.events", "-P"]
+        let input = Pipe()
+        kcat.standardInput = input
+        try kcat.run()
+        input.fileHandleForWriting.write(events)
+        try input.fileHandleForWriting.close()
+        kcat.waitUntilExit()
+        #expect(kcat.terminationStatus == 0)
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("restart-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("shadow.db").path
+        let serve = [
+            "serve", "--brokers", bootstrap, "--db", db, "--objects", directory.appendingPathComponent("o").path,
+        ]
+
+        // When a serve is killed with SIGKILL part way through
+        let (victim, _) = try start(serve)
+        var rows = 0
+        let deadline = ContinuousClock.now + .seconds(30)
+        while rows < 50, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            rows = (try? ShadowStoreProbe.count(db)) ?? 0
+        }
+        kill(victim.processIdentifier, SIGKILL)
+        victim.waitUntilExit()
+        #expect(rows >= 50 && rows < 400, "killed after \(rows) rows")
+
+        // And another serve runs to the end
+        let (survivor, _) = try start(serve)
+        let end = ContinuousClock.now + .seconds(60)
+        while rows < 400, ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(200))
+            rows = (try? ShadowStoreProbe.count(db)) ?? 0
+        }
+        survivor.terminate()
+        survivor.waitUntilExit()
+
+        // Then every event has exactly one row
+        #expect(rows == 400)
+        // and every rendered invoice was published at least once (the killed process may have published
+        // some twice: duplicates share their key, the invoice number, and can be removed by it)
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+        reader.arguments = [
+            "-b", bootstrap, "-t", "invoices.rendered", "-C", "-o", "beginning", "-e", "-q", "-f", "%k\n",
+        ]
+        let keys = Pipe()
+        reader.standardOutput = keys
+        try reader.run()
+        let published = String(decoding: keys.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .split(separator: "\n")
+        reader.waitUntilExit()
+        let rendered = try ShadowStoreProbe.count(db, where: "kind = 'match'")
+        #expect(rendered > 350)
+        #expect(Set(published).count == rendered)
+        #expect(published.count >= rendered)
     }
 }
