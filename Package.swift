@@ -83,6 +83,7 @@ let package = Package(
             name: "ShadowServeTests",
             dependencies: [
                 "ShadowServe", "ShadowHarness", "KafkaIO", "ShadowStore", "ShadowCore", "EventGenerator", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "PythonBridgeTests", dependencies: ["PythonBridge", "ShadowCore", "TestSupport"]),
         .testTarget(

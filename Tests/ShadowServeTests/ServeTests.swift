@@ -1,5 +1,6 @@
 import EventGenerator
 import Foundation
+import GRDB
 import KafkaIO
 import ShadowCore
 import ShadowHarness
@@ -98,5 +99,104 @@ private func drain(_ consumer: KafkaConsumer, count: Int, timeout: Duration) asy
         consumer.close()
         output.close()
         dlq.close()
+    }
+}
+
+@Suite struct ServeResilienceTests {
+    private struct Running {
+        let broker: EmbeddedKafkaBroker
+        let producer: KafkaProducer
+        let store: ShadowStore
+        let engine: ServeEngine
+        let task: Task<Void, any Error>
+        let directory: URL
+    }
+
+    private func startServe() async throws -> Running {
+        let broker = try EmbeddedKafkaBroker.make()
+        for topic in ["money.events", "money.events.dlq", "invoices.rendered"] {
+            try broker.createTopic(topic, partitions: 3)
+        }
+        let producer = try KafkaProducer.make(bootstrapServers: broker.bootstrapServers)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let store = try ShadowStore.open(path: directory.appendingPathComponent("shadow.db").path)
+        let consumer = try KafkaConsumer.make(
+            bootstrapServers: broker.bootstrapServers, groupID: "invoice-shadow", topics: ["money.events"])
+        let engine = ServeEngine(
+            consumer: consumer, producer: producer, legacy: LegacyRenderer(service: try await TestSupport.legacy()),
+            swift: SwiftRenderer(), comparator: OutcomeComparator(), store: store,
+            objects: try DirectoryObjectStore(root: directory.appendingPathComponent("objects").path))
+        let run = try store.startRun(source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
+        let task = Task { try await engine.run(runID: run) }
+        return Running(
+            broker: broker, producer: producer, store: store, engine: engine, task: task, directory: directory)
+    }
+
+    private func waitUntil(_ engine: ServeEngine, completed: Int, timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while engine.counters.completed < completed, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    private func germanEvents(_ count: Int, seed: UInt64) -> [[UInt8]] {
+        EventGenerator(invalidShare: 0).events(seed: seed, count: count * 12).map { Array($0.utf8) }
+            .filter { EventFacts.read($0).country == "DE" }.prefix(count).map { $0 }
+    }
+
+    @Test func aFlagChangeIsPickedUpWithinASecond() async throws {
+        let serve = try await startServe()
+        defer { try? FileManager.default.removeItem(at: serve.directory) }
+        let before = germanEvents(20, seed: 1)
+        for event in before { _ = try await serve.producer.send(topic: "money.events", key: nil, value: event) }
+        try await waitUntil(serve.engine, completed: before.count)
+
+        // When DE goes to swift while serve runs
+        try serve.store.setFlag(country: "DE", to: .swift, actor: "test", reason: "test", force: true)
+        try await Task.sleep(for: .milliseconds(1200))
+        let after = germanEvents(20, seed: 2)
+        for event in after { _ = try await serve.producer.send(topic: "money.events", key: nil, value: event) }
+        try await waitUntil(serve.engine, completed: before.count + after.count)
+        serve.engine.stop()
+        try await serve.task.value
+
+        // Then the events before were served by the legacy, the ones after by Swift
+        let sides = try serve.store.read { db in
+            try Row.fetchAll(db, sql: "SELECT event_id, primary_side FROM comparison").reduce(into: [String: String]())
+            {
+                $0[$1["event_id"]] = $1["primary_side"]
+            }
+        }
+        #expect(before.allSatisfy { sides[EventFacts.read($0).eventID] == "legacy" })
+        #expect(after.allSatisfy { sides[EventFacts.read($0).eventID] == "swift" })
+    }
+
+    @Test func aBrokerOutageDuringServeLosesNothing() async throws {
+        let serve = try await startServe()
+        defer { try? FileManager.default.removeItem(at: serve.directory) }
+        let events = EventGenerator(invalidShare: 0).events(seed: 3, count: 150).map { Array($0.utf8) }
+        for event in events.prefix(50) {
+            _ = try await serve.producer.send(topic: "money.events", key: nil, value: event)
+        }
+        try await waitUntil(serve.engine, completed: 50)
+
+        // The broker goes away for two seconds while more events are on their way
+        try serve.broker.setBroker(1, up: false)
+        let sending = Task {
+            for event in events.dropFirst(50) {
+                _ = try await serve.producer.send(topic: "money.events", key: nil, value: event)
+            }
+        }
+        try await Task.sleep(for: .seconds(2))
+        try serve.broker.setBroker(1, up: true)
+        try await sending.value
+        try await waitUntil(serve.engine, completed: 150)
+        serve.engine.stop()
+        try await serve.task.value
+
+        #expect(serve.engine.counters.completed == 150)
+        #expect(try serve.store.comparisonCount() == 150)
+        #expect(serve.engine.counters.published == 150)
     }
 }
