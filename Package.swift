@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // SQLite with migrations, WAL pools and typed rows; builds against Debian's libsqlite3.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The HTTP server of serve (health, flags; the dashboard later). No default traits: they pull
+        // swift-configuration in, which nothing here uses.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         // C edges: system libraries found through pkg-config, nothing vendored.
@@ -60,7 +63,9 @@ let package = Package(
         // Parity reports as HTML, Markdown, JSON and JUnit XML: pure functions of a ParityReport.
         .target(name: "ShadowReports", dependencies: ["ShadowCore"]),
         // Dashboard, JSON API and /metrics.
-        .target(name: "ShadowWeb", dependencies: ["ShadowCore", "ShadowStore"]),
+        .target(
+            name: "ShadowWeb",
+            dependencies: ["ShadowCore", "ShadowStore", .product(name: "Hummingbird", package: "hummingbird")]),
         // The `invoice-shadow` command.
         .executableTarget(
             name: "InvoiceShadowCLI",
@@ -79,6 +84,12 @@ let package = Package(
         .testTarget(name: "ShadowCoreTests", dependencies: ["ShadowCore"]),
         .testTarget(name: "KafkaIOTests", dependencies: ["KafkaIO"]),
         .testTarget(name: "ShadowStoreTests", dependencies: ["ShadowStore", "ShadowCore"]),
+        .testTarget(
+            name: "ShadowWebTests",
+            dependencies: [
+                "ShadowWeb", "ShadowStore", "ShadowCore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
         .testTarget(
             name: "ShadowServeTests",
             dependencies: [

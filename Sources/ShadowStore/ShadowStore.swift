@@ -202,6 +202,11 @@ public final class ShadowStore: Sendable {
 public struct ShadowStoreError: Error, CustomStringConvertible, Sendable {
     /// What happened, naming the file.
     public var message: String
+
+    /// Creates an error.
+    public init(message: String) {
+        self.message = message
+    }
     /// The message.
     public var description: String { message }
 }

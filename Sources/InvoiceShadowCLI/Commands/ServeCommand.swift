@@ -6,6 +6,7 @@ import ShadowCore
 import ShadowHarness
 import ShadowServe
 import ShadowStore
+import ShadowWeb
 
 /// `invoice-shadow serve`: the harness in production.
 struct ServeCommand: AsyncParsableCommand {
@@ -42,6 +43,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "The consumer group.")
     var group = "invoice-shadow"
+
+    @Option(
+        help: ArgumentHelp("Serve GET /health and GET /flags (JSON) here, e.g. 127.0.0.1:8080.", valueName: "HOST:PORT")
+    )
+    var http: String?
 
     @Flag(help: "Feed generated events into the input topic, so the whole system can be watched working.")
     var demo = false
@@ -84,6 +90,17 @@ struct ServeCommand: AsyncParsableCommand {
         log("serve: store \(db), objects \(objects), group \(group)\(demo ? ", demo at \(demoRate) events/s" : "")")
 
         let serving = Task { try await engine.run(runID: run) }
+        var web: Task<Void, any Error>?
+        if let http {
+            let application = try ShadowWeb.buildApplication(address: http, store: store) {
+                let counters = engine.counters
+                return ServeStatus(
+                    consumed: counters.consumed, completed: counters.completed, published: counters.published,
+                    deadLettered: counters.deadLettered, skippedShadows: counters.skippedShadows)
+            }
+            web = Task { try await application.runService(gracefulShutdownSignals: []) }
+            log("serve: http on \(http): GET /health, GET /flags")
+        }
         let feeding = demo ? Task { try await feed(producer) } : nil
         let reporting = Task {
             while !Task.isCancelled {
@@ -104,6 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
         engine.stop()
         try await serving.value
         reporting.cancel()
+        web?.cancel()
         consumer.close()
         try? producer.flush()
         try store.finishRun(run, finishedAt: Date())
