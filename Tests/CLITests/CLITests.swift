@@ -1,4 +1,5 @@
 import Foundation
+import ShadowHarness
 import TestSupport
 import Testing
 
@@ -258,5 +259,48 @@ enum ShadowStoreProbe {
         #expect(rendered > 2800)
         #expect(Set(published).count == rendered)
         #expect(published.count >= rendered)
+    }
+}
+
+@Suite struct RecordCommandTests {
+    @Test func recordCopiesATopicByteForByteIntoTheReplayFormat() async throws {
+        let broker = Process()
+        broker.executableURL = TestSupport.executable
+        broker.arguments = ["broker"]
+        let output = Pipe()
+        broker.standardOutput = output
+        broker.standardError = FileHandle.nullDevice
+        try broker.run()
+        defer { broker.terminate() }
+        var first = Data()
+        while !first.contains(0x0A) { first.append(output.fileHandleForReading.availableData) }
+        let bootstrap = String(
+            String(decoding: first, as: UTF8.self).dropFirst("bootstrap: ".count).prefix { $0 != "\n" })
+
+        // Three events, one of them with a line break inside and one not UTF-8, produced by kcat with "|" between messages
+        let kcat = Process()
+        kcat.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+        kcat.arguments = ["-b", bootstrap, "-t", "money.events", "-p", "0", "-P", "-D", "|"]
+        let input = Pipe()
+        kcat.standardInput = input
+        try kcat.run()
+        input.fileHandleForWriting.write(
+            Data(#"{"a":1}|{"b":"x"#.utf8) + Data([0x0A]) + Data(#"y"}|"#.utf8) + Data([0xFF, 0x7B]))
+        try input.fileHandleForWriting.close()
+        kcat.waitUntilExit()
+
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("recorded-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let result = try TestSupport.run(["record", "--brokers", bootstrap, "--output", file, "--max", "3"])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.error.contains("recorded 3 events"))
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[0] == #"{"a":1}"#)
+        #expect(lines[1].hasPrefix(#"{"$bytes":""#))
+        // and replay reads back exactly the bytes that were on the topic
+        let events = try ReplayInput.events(path: file)
+        #expect(events[1] == Array(#"{"b":"x"#.utf8) + [0x0A] + Array(#"y"}"#.utf8))
+        #expect(events[2] == [0xFF, 0x7B])
     }
 }
