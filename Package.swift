@@ -44,7 +44,7 @@ let package = Package(
         // Shadow core: routing, canonicalization, diff, signatures, statistics, cutover policy. No I/O.
         .target(name: "ShadowCore"),
         // Realistic events for replay and benchmarks, deterministic per seed.
-        .target(name: "EventGenerator"),
+        .target(name: "EventGenerator", dependencies: ["ShadowCore"]),
         // The Swift port of the legacy invoice service: pure functions from event bytes to a rendered invoice.
         .target(name: "InvoiceService", dependencies: ["ShadowCore"]),
         // Embeds Debian's CPython and runs the legacy service on one dedicated thread.
@@ -79,10 +79,10 @@ let package = Package(
 
         // Test helpers shared by every test target: paths, the one shared interpreter, sample events.
         .target(
-            name: "TestSupport", dependencies: ["PythonBridge", "ShadowCore"], path: "Tests/TestSupport",
+            name: "TestSupport", dependencies: ["PythonBridge", "ShadowCore", "KafkaIO"], path: "Tests/TestSupport",
             exclude: ["python"]),
         .testTarget(name: "ShadowCoreTests", dependencies: ["ShadowCore"]),
-        .testTarget(name: "KafkaIOTests", dependencies: ["KafkaIO"]),
+        .testTarget(name: "KafkaIOTests", dependencies: ["KafkaIO", "TestSupport"]),
         .testTarget(name: "ShadowStoreTests", dependencies: ["ShadowStore", "ShadowCore"]),
         .testTarget(
             name: "ShadowWebTests",

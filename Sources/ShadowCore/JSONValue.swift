@@ -54,7 +54,12 @@ public indirect enum JSONValue: Equatable, Sendable {
         }
     }
 
-    static func writeString(_ value: String, into output: inout String) {
+    /// Appends `value` as a JSON string: quotes, backslashes and control characters escaped,
+    /// everything else as it is (UTF-8, not `\u` escapes).
+    /// - Parameters:
+    ///   - value: The string.
+    ///   - output: Where to append it.
+    public static func writeString(_ value: String, into output: inout String) {
         output += "\""
         for scalar in value.unicodeScalars {
             switch scalar {

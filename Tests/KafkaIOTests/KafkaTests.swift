@@ -1,21 +1,7 @@
 import Foundation
 import KafkaIO
+import TestSupport
 import Testing
-
-/// Polls on a thread of its own (poll blocks) until `count` messages arrived or `timeout` passed.
-private func consume(_ consumer: KafkaConsumer, count: Int, timeout: Duration) async -> [KafkaMessage] {
-    await withCheckedContinuation { continuation in
-        let thread = Thread {
-            var messages: [KafkaMessage] = []
-            let deadline = ContinuousClock.now + timeout
-            while messages.count < count, ContinuousClock.now < deadline {
-                if let message = consumer.poll(timeout: .milliseconds(200)) { messages.append(message) }
-            }
-            continuation.resume(returning: messages)
-        }
-        thread.start()
-    }
-}
 
 @Suite struct KafkaTests {
     @Test func producedMessagesAreConsumedByAGroupAndCommitted() async throws {
@@ -38,7 +24,7 @@ private func consume(_ consumer: KafkaConsumer, count: Int, timeout: Duration) a
         // Then a consumer group reads all of them, keys and headers intact
         let consumer = try KafkaConsumer.make(
             bootstrapServers: broker.bootstrapServers, groupID: "shadow", topics: ["money.events"])
-        let messages = await consume(consumer, count: 200, timeout: .seconds(30))
+        let messages = await TestSupport.consume(consumer, count: 200, timeout: .seconds(30))
         #expect(messages.count == 200)
         #expect(Set(messages.map { String(decoding: $0.value, as: UTF8.self) }).count == 200)
         let first = try #require(messages.first { $0.value == Array("event 0".utf8) })
@@ -63,7 +49,7 @@ private func consume(_ consumer: KafkaConsumer, count: Int, timeout: Duration) a
         let producer = try KafkaProducer.make(bootstrapServers: broker.bootstrapServers)
         _ = try await producer.send(topic: "t", key: nil, value: [])
         let consumer = try KafkaConsumer.make(bootstrapServers: broker.bootstrapServers, groupID: "g", topics: ["t"])
-        let messages = await consume(consumer, count: 1, timeout: .seconds(20))
+        let messages = await TestSupport.consume(consumer, count: 1, timeout: .seconds(20))
         #expect(messages.count == 1)
         #expect(messages.first?.value == [])
         #expect(messages.first?.key == nil)
@@ -85,7 +71,7 @@ private func consume(_ consumer: KafkaConsumer, count: Int, timeout: Duration) a
         #expect(report.offset == 1)
 
         let consumer = try KafkaConsumer.make(bootstrapServers: broker.bootstrapServers, groupID: "g", topics: ["t"])
-        let messages = await consume(consumer, count: 2, timeout: .seconds(20))
+        let messages = await TestSupport.consume(consumer, count: 2, timeout: .seconds(20))
         #expect(messages.map { String(decoding: $0.value, as: UTF8.self) } == ["before", "during"])
         consumer.close()
     }
@@ -121,7 +107,7 @@ private func consume(_ consumer: KafkaConsumer, count: Int, timeout: Duration) a
 
         let consumer = try KafkaConsumer.make(
             bootstrapServers: broker.bootstrapServers, groupID: "g", topics: ["money.events"])
-        let messages = await consume(consumer, count: 2, timeout: .seconds(20))
+        let messages = await TestSupport.consume(consumer, count: 2, timeout: .seconds(20))
         #expect(messages.map { String(decoding: $0.value, as: UTF8.self) } == [#"{"hello":1}"#, #"{"hello":2}"#])
         #expect(messages.map { $0.key.map { String(decoding: $0, as: UTF8.self) } } == ["k1", "k2"])
         consumer.close()

@@ -9,20 +9,6 @@ import ShadowStore
 import TestSupport
 import Testing
 
-private func drain(_ consumer: KafkaConsumer, count: Int, timeout: Duration) async -> [KafkaMessage] {
-    await withCheckedContinuation { continuation in
-        let thread = Thread {
-            var messages: [KafkaMessage] = []
-            let deadline = ContinuousClock.now + timeout
-            while messages.count < count, ContinuousClock.now < deadline {
-                if let message = consumer.poll(timeout: .milliseconds(200)) { messages.append(message) }
-            }
-            continuation.resume(returning: messages)
-        }
-        thread.start()
-    }
-}
-
 @Suite struct ServeTests {
     @Test func eventsFlowFromKafkaToTheStoreTheOutputTopicAndTheDeadLetterTopic() async throws {
         // Given an embedded broker with the three topics, and 200 generated events (some invalid) plus garbage
@@ -72,7 +58,7 @@ private func drain(_ consumer: KafkaConsumer, count: Int, timeout: Duration) asy
         #expect(counters.deadLettered == invalid)
         let output = try KafkaConsumer.make(
             bootstrapServers: broker.bootstrapServers, groupID: "check-output", topics: ["invoices.rendered"])
-        let published = await drain(output, count: counters.published, timeout: .seconds(30))
+        let published = await TestSupport.consume(output, count: counters.published, timeout: .seconds(30))
         #expect(published.count == counters.published)
         let japanese = published.filter { $0.key.map { String(decoding: $0, as: UTF8.self).hasPrefix("JP-") } == true }
         #expect(!japanese.isEmpty)
@@ -84,7 +70,7 @@ private func drain(_ consumer: KafkaConsumer, count: Int, timeout: Duration) asy
         #expect(try objects.get(String(decoding: html.value, as: UTF8.self))?.isEmpty == false)
         let dlq = try KafkaConsumer.make(
             bootstrapServers: broker.bootstrapServers, groupID: "check-dlq", topics: ["money.events.dlq"])
-        let dead = await drain(dlq, count: invalid, timeout: .seconds(30))
+        let dead = await TestSupport.consume(dlq, count: invalid, timeout: .seconds(30))
         #expect(dead.count == invalid)
         #expect(
             dead.allSatisfy { message in

@@ -1,4 +1,5 @@
 import Foundation
+import KafkaIO
 import PythonBridge
 import Synchronization
 
@@ -115,5 +116,23 @@ extension TestSupport {
         return CommandResult(
             status: process.terminationStatus, output: output,
             error: String(decoding: errorData.withLock { $0 }, as: UTF8.self))
+    }
+}
+
+extension TestSupport {
+    /// Polls `consumer` on a thread of its own (poll blocks) until `count` messages arrived or
+    /// `timeout` passed.
+    public static func consume(_ consumer: KafkaConsumer, count: Int, timeout: Duration) async -> [KafkaMessage] {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                var messages: [KafkaMessage] = []
+                let deadline = ContinuousClock.now + timeout
+                while messages.count < count, ContinuousClock.now < deadline {
+                    if let message = consumer.poll(timeout: .milliseconds(200)) { messages.append(message) }
+                }
+                continuation.resume(returning: messages)
+            }
+            thread.start()
+        }
     }
 }
