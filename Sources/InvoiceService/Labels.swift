@@ -1,4 +1,5 @@
-/// Localized labels, the same words as the legacy's `labels.py` (a test checks the two agree).
+/// Localized labels, the same words as the legacy's `labels.py` (the differential tests compare the rendered
+/// documents byte for byte, which is where a label that drifted would show).
 enum Labels {
     /// The label language of a locale: its language where there are labels for it, else English.
     static func table(forLocale locale: String) -> [String: String] {
