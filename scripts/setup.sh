@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
     make pkg-config
     libpython3-dev python3-jinja2 python3-babel python3-pytest   # the embedded legacy service
+    libexpat1-dev zlib1g-dev                                     # linked beside the static libpython3.11.a
     librdkafka-dev kcat                                          # Kafka and its embedded mock broker
     libsqlite3-dev sqlite3                                       # the store
     libxml2-utils                                                # xmllint validates the JUnit reports

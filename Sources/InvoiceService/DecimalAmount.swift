@@ -35,8 +35,6 @@ struct DecimalAmount: Equatable, Sendable {
         return left.rescaled(to: scale).units < right.rescaled(to: scale).units
     }
 
-    var isZero: Bool { units == 0 }
-
     /// Python's `str(Decimal)` for the values the contract produces: plain notation, `scale` decimals.
     var text: String {
         let negative = units < 0
@@ -131,7 +129,6 @@ struct Rate: Hashable, Sendable, Comparable {
     }
 
     var half: Rate { Rate(numerator: numerator, denominator: denominator * 2) }
-    var isZero: Bool { numerator == 0 }
 
     /// `format(rate.normalize(), "f")`: `19`, `5.5`, `8.875`, `0`, `2.5`.
     var text: String {

@@ -70,7 +70,6 @@ enum InvoiceCalculator {
         let day = CivilCalendar.localDate(secondsSinceEpoch: event.occurredAt, zone: event.timeZone)
         let sign: Int128 = event.isRefund ? -1 : 1
         let labels = Labels.table(forLocale: event.locale)
-        let unit = DecimalAmount.power(rules.digits)
         func minor(_ amount: DecimalAmount) -> Int128 { amount.rescaled(to: rules.digits).units }
 
         var drafts: [Draft] = []
@@ -145,7 +144,6 @@ enum InvoiceCalculator {
         if let increment = rules.cashIncrement {
             payable = RoundingMode.halfUp.round(payable, increment) * increment
         }
-        _ = unit
 
         var number = invoiceNumber(
             country: event.country, businessLine: event.businessLine, year: day.year, seq: event.invoiceSeq)

@@ -102,13 +102,6 @@ enum InvoicePresenter {
         return "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))"
     }
 
-    /// `json.dumps(value, ensure_ascii=False)`.
-    static func jsonString(_ value: String) -> String {
-        var writer = ByteWriter(capacity: value.utf8.count + 2)
-        writer.writeJSONString(value)
-        return writer.string
-    }
-
     // MARK: - HTML
 
     /// markupsafe's escape: `&`, `<`, `>`, `"` and `'`.

@@ -32,6 +32,3 @@ public struct KafkaError: Error, Equatable, Sendable, CustomStringConvertible {
             message: "\(context): \(String(cString: rd_kafka_err2str(error)))")
     }
 }
-
-/// The version of librdkafka this build links, e.g. `2.0.2`.
-public var librdkafkaVersion: String { String(cString: rd_kafka_version_str()) }

@@ -179,14 +179,6 @@ public final class ShadowStore: Sendable {
         }
     }
 
-    /// The kind recorded for an event, if any.
-    public func kind(ofEvent eventID: String) throws -> DiscrepancyKind? {
-        try writer.read { db in
-            try String.fetchOne(db, sql: "SELECT kind FROM comparison WHERE event_id = ?", arguments: [eventID])
-                .flatMap(DiscrepancyKind.init(rawValue:))
-        }
-    }
-
     /// Runs `body` with read access, for tools and tests that query the schema directly.
     public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
         try writer.read(body)
