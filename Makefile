@@ -4,7 +4,7 @@ export SWIFT_DETERMINISTIC_HASHING := 1
 PYTHON := /usr/bin/python3
 SWIFT_FLAGS := $(if $(CI),-Xswiftc -warnings-as-errors,)
 
-.PHONY: setup build demo test test-swift test-legacy test-corpus lint format
+.PHONY: setup build demo test test-swift test-legacy test-corpus test-browser lint format
 
 setup:
 	@bash scripts/setup.sh
@@ -40,11 +40,16 @@ test-corpus:
 	[ $$status -eq 0 ] || exit $$status
 	xmllint --noout shadow-reports/corpus.junit.xml
 
-## Everything: lint, the Swift tests, the legacy pytest suite and the corpus replay. Fails if any part fails.
+## The dashboard in headless chromium, served from the corpus store that test-corpus wrote.
+test-browser:
+	bash scripts/browser-check.sh .build/corpus.db
+
+## Everything: lint, the corpus replay, the browser check, the Swift tests and the legacy pytest suite. Fails if any part fails.
 test: setup
 	@status=0; \
 	$(MAKE) --no-print-directory lint || status=1; \
 	$(MAKE) --no-print-directory test-corpus || status=1; \
+	$(MAKE) --no-print-directory test-browser || status=1; \
 	$(MAKE) --no-print-directory test-swift || status=1; \
 	$(MAKE) --no-print-directory test-legacy || status=1; \
 	exit $$status

@@ -27,6 +27,11 @@ let package = Package(
         // The HTTP server of serve (health, flags; the dashboard later). No default traits: they pull
         // swift-configuration in, which nothing here uses.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        // /metrics: the Prometheus text format (histograms, label escaping) from the maintained collector
+        // registry, used directly; no global MetricsSystem bootstrap.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Already in the graph through Hummingbird; named for the HTTPField names it does not re-export.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C edges: system libraries found through pkg-config, nothing vendored.
@@ -59,13 +64,21 @@ let package = Package(
             name: "ShadowHarness",
             dependencies: ["ShadowCore", "PythonBridge", "InvoiceService", "ShadowStore"]),
         // serve: Kafka in, primary out, shadow compared and recorded, offsets committed when durable.
-        .target(name: "ShadowServe", dependencies: ["ShadowCore", "ShadowStore", "KafkaIO"]),
+        .target(
+            name: "ShadowServe",
+            dependencies: [
+                "ShadowCore", "ShadowStore", "KafkaIO", .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
         // Parity reports as HTML, Markdown, JSON and JUnit XML: pure functions of a ParityReport.
         .target(name: "ShadowReports", dependencies: ["ShadowCore"]),
-        // Dashboard, JSON API and /metrics.
+        // Dashboard pages, JSON API, flags writes with bearer tokens, invoices, /metrics.
         .target(
             name: "ShadowWeb",
-            dependencies: ["ShadowCore", "ShadowStore", .product(name: "Hummingbird", package: "hummingbird")]),
+            dependencies: [
+                "ShadowCore", "ShadowStore", "ShadowServe", "ShadowReports",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
         // The `invoice-shadow` command.
         .executableTarget(
             name: "InvoiceShadowCLI",
@@ -87,7 +100,8 @@ let package = Package(
         .testTarget(
             name: "ShadowWebTests",
             dependencies: [
-                "ShadowWeb", "ShadowStore", "ShadowCore", .product(name: "Hummingbird", package: "hummingbird"),
+                "ShadowWeb", "ShadowStore", "ShadowServe", "ShadowCore", "ShadowHarness", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
         .testTarget(

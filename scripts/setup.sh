@@ -10,6 +10,7 @@ PACKAGES=(
     librdkafka-dev kcat                                          # Kafka and its embedded mock broker
     libsqlite3-dev sqlite3                                       # the store
     libxml2-utils                                                # xmllint validates the JUnit reports
+    chromium                                                     # the dashboard's headless-browser check
     tzdata
 )
 

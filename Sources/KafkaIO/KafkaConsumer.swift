@@ -30,6 +30,18 @@ public struct KafkaMessage: Sendable, Equatable {
     }
 }
 
+/// One assigned partition's offsets as the broker reported them.
+public struct PartitionWatermarks: Sendable, Equatable {
+    /// The topic.
+    public var topic: String
+    /// The partition.
+    public var partition: Int32
+    /// The first offset still in the log.
+    public var low: Int64
+    /// The offset the next produced message will get (log end).
+    public var high: Int64
+}
+
 /// A consumer in a consumer group with manual offset commits: nothing is committed until the
 /// caller says a message is done, so a crash redelivers instead of losing.
 ///
@@ -135,6 +147,29 @@ public final class KafkaConsumer: Sendable {
         if result != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdkafka(result, "reading committed offsets") }
         let offset = list!.pointee.elems[0].offset
         return offset >= 0 ? offset : nil
+    }
+
+    /// The partitions assigned to this member now, with the low and high watermarks librdkafka last
+    /// saw while fetching (cached: no broker round trip, so it may lag by one fetch). A partition
+    /// whose watermarks are not known yet is left out.
+    public func watermarks() -> [PartitionWatermarks] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(handle.pointer, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        var result: [PartitionWatermarks] = []
+        for index in 0..<Int(list.pointee.cnt) {
+            let element = list.pointee.elems[index]
+            var low: Int64 = -1
+            var high: Int64 = -1
+            guard
+                rd_kafka_get_watermark_offsets(handle.pointer, element.topic, element.partition, &low, &high)
+                    == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0
+            else { continue }
+            result.append(
+                PartitionWatermarks(
+                    topic: String(cString: element.topic), partition: element.partition, low: max(0, low), high: high))
+        }
+        return result
     }
 
     /// Leaves the group cleanly (its partitions move to the other members at once).

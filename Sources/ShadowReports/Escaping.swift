@@ -1,8 +1,8 @@
 /// Escaping for the report formats. Every string that came from an event, a diff or a traceback
 /// goes through one of these before it is written.
-enum Escape {
+public enum Escape {
     /// Text and attribute values in HTML.
-    static func html(_ text: String) -> String {
+    public static func html(_ text: String) -> String {
         var output = ""
         output.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -54,15 +54,18 @@ enum Escape {
 }
 
 /// Number formats shared by the renderers.
-enum Format {
-    static func percent(_ value: Double) -> String {
+public enum Format {
+    /// `99.95%`: two decimals, rounded down so that 99.999 never shows as 100.00%.
+    public static func percent(_ value: Double) -> String {
         let rounded = (value * 100).rounded(.down) / 100
         return formatted(rounded, decimals: 2) + "%"
     }
 
-    static func milliseconds(_ value: Double) -> String { formatted(value, decimals: 2) + " ms" }
+    /// `1.25 ms`.
+    public static func milliseconds(_ value: Double) -> String { formatted(value, decimals: 2) + " ms" }
 
-    static func formatted(_ value: Double, decimals: Int) -> String {
+    /// `value` with `decimals` digits after the point, independent of the locale.
+    public static func formatted(_ value: Double, decimals: Int) -> String {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let scaled = Int64((abs(value) * scale).rounded())

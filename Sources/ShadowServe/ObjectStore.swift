@@ -10,6 +10,24 @@ public protocol ObjectStore: Sendable {
     func put(_ bytes: [UInt8]) throws -> String
     /// The bytes stored under `key`, if any.
     func get(_ key: String) throws -> [UInt8]?
+    /// Indexes a published invoice by its number: its JSON, and the key of its HTML.
+    func putInvoice(number: String, json: [UInt8], htmlKey: String) throws
+    /// The invoice published under `number` (the latest when republished), if any.
+    func invoice(number: String) throws -> StoredInvoice?
+}
+
+/// A published invoice as the object store keeps it.
+public struct StoredInvoice: Sendable, Equatable {
+    /// The invoice JSON, as published on `invoices.rendered`.
+    public var json: [UInt8]
+    /// The customer's HTML document.
+    public var html: [UInt8]
+
+    /// Creates one.
+    public init(json: [UInt8], html: [UInt8]) {
+        self.json = json
+        self.html = html
+    }
 }
 
 /// ``ObjectStore`` on a local directory.
@@ -29,14 +47,45 @@ public struct DirectoryObjectStore: ObjectStore {
         let directory = root.appendingPathComponent(String(key.prefix(2)))
         let target = directory.appendingPathComponent(key)
         if FileManager.default.fileExists(atPath: target.path) { return key }
+        try Self.write(bytes, to: target)
+        return key
+    }
+
+    /// Writes `invoices/<hex of the number>.json` and `.key` (the HTML's key); the number is
+    /// hex-encoded so that no invoice number can name a path outside the directory.
+    public func putInvoice(number: String, json: [UInt8], htmlKey: String) throws {
+        let base = root.appendingPathComponent("invoices").appendingPathComponent(Self.fileName(number))
+        try Self.write(Array(htmlKey.utf8), to: base.appendingPathExtension("key"))
+        try Self.write(json, to: base.appendingPathExtension("json"))
+    }
+
+    /// The invoice indexed under `number`.
+    public func invoice(number: String) throws -> StoredInvoice? {
+        let base = root.appendingPathComponent("invoices").appendingPathComponent(Self.fileName(number))
+        guard let json = FileManager.default.contents(atPath: base.appendingPathExtension("json").path),
+            let key = FileManager.default.contents(atPath: base.appendingPathExtension("key").path),
+            let html = try get(String(decoding: key, as: UTF8.self))
+        else { return nil }
+        return StoredInvoice(json: Array(json), html: html)
+    }
+
+    private static func fileName(_ number: String) -> String {
+        let bytes = Array(number.utf8)
+        // Long "numbers" (hostile input) are hashed to keep file names short.
+        if bytes.count > 100 { return "h" + StableHash.hex(bytes) }
+        return "n" + bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Atomically: a temporary file in the same directory, then a rename.
+    private static func write(_ bytes: [UInt8], to target: URL) throws {
+        let directory = target.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temporary = directory.appendingPathComponent(".\(key).\(UUID().uuidString).tmp")
+        let temporary = directory.appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
         try Data(bytes).write(to: temporary)
         guard rename(temporary.path, target.path) == 0 else {
             try? FileManager.default.removeItem(at: temporary)
             throw CocoaError(.fileWriteUnknown)
         }
-        return key
     }
 
     /// The bytes stored under `key`.

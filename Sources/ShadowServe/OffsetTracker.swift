@@ -9,6 +9,9 @@ struct OffsetTracker: Sendable {
         if next[partition] == nil || offset < next[partition]! { next[partition] = offset }
     }
 
+    /// The lowest offset of `partition` not done yet, if the partition was seen.
+    func nextUndone(partition: Int32) -> Int64? { next[partition] }
+
     /// Marks `offset` done; returns the new committable offset (the last done in sequence) if it moved.
     mutating func finish(partition: Int32, offset: Int64) -> Int64? {
         done[partition, default: []].insert(offset)

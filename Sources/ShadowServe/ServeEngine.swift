@@ -48,6 +48,8 @@ public final class ServeEngine: Sendable {
     private let objects: any ObjectStore
     private let configuration: Configuration
     private let policy: CutoverPolicy
+    /// What `GET /metrics` shows.
+    public let metrics: ServeMetrics
     private let state = Mutex(State())
 
     private struct State {
@@ -62,8 +64,10 @@ public final class ServeEngine: Sendable {
     public init(
         consumer: KafkaConsumer, producer: KafkaProducer, legacy: any InvoiceRenderer, swift: any InvoiceRenderer,
         comparator: OutcomeComparator, store: ShadowStore, objects: any ObjectStore,
-        configuration: Configuration = Configuration(), policy: CutoverPolicy = CutoverPolicy()
+        configuration: Configuration = Configuration(), policy: CutoverPolicy = CutoverPolicy(),
+        metrics: ServeMetrics = ServeMetrics()
     ) {
+        self.metrics = metrics
         self.consumer = consumer
         self.producer = producer
         renderers = [.legacy: legacy, .swift: swift]
@@ -85,13 +89,16 @@ public final class ServeEngine: Sendable {
     /// Consumes until ``stop()``; returns when every consumed event is recorded and committed.
     public func run(runID: Int64) async throws {
         try refreshFlags()
-        let messages = AsyncStream<KafkaMessage>(bufferingPolicy: .bufferingOldest(configuration.window)) {
+        let messages = AsyncStream<(KafkaMessage, ContinuousClock.Instant)>(
+            bufferingPolicy: .bufferingOldest(configuration.window)
+        ) {
             continuation in
             // poll blocks: it runs on a thread of its own.
             let thread = Thread { [self] in
                 while !state.withLock({ $0.stopping }) {
                     if let message = consumer.poll(timeout: .milliseconds(100)) {
-                        while case .dropped = continuation.yield(message) {
+                        let consumed = ContinuousClock.now
+                        while case .dropped = continuation.yield((message, consumed)) {
                             Thread.sleep(forTimeInterval: 0.001)  // full: wait for the pipeline (back-pressure)
                             if state.withLock({ $0.stopping }) { break }
                         }
@@ -107,20 +114,23 @@ public final class ServeEngine: Sendable {
                 while !state.withLock({ $0.stopping }) {
                     try? await Task.sleep(for: configuration.flagRefresh)
                     try? refreshFlags()
+                    updateLag()
                 }
             }
             var inFlight = 0
-            for await message in messages {
+            for await (message, consumed) in messages {
                 state.withLock {
                     $0.counters.consumed += 1
                     $0.tracker.started(partition: message.partition, at: message.offset)
                 }
+                metrics.events.increment()
+                metrics.inFlight.increment()
                 if inFlight >= configuration.window {
                     try await group.next()
                     inFlight -= 1
                 }
                 inFlight += 1
-                group.addTask { [self] in try await process(message, runID: runID) }
+                group.addTask { [self] in try await process(message, consumed: consumed, runID: runID) }
             }
             stop()
             try await group.waitForAll()
@@ -135,27 +145,45 @@ public final class ServeEngine: Sendable {
         state.withLock { $0.flags = flags }
     }
 
-    private func process(_ message: KafkaMessage, runID: Int64) async throws {
+    /// Consumer lag: per assigned partition, log end minus the lowest offset not done (or the log
+    /// start, for a partition this member has not consumed from yet).
+    private func updateLag() {
+        let watermarks = consumer.watermarks()
+        let lag = state.withLock { state in
+            watermarks.reduce(Int64(0)) { sum, partition in
+                sum
+                    + max(
+                        0, partition.high - (state.tracker.nextUndone(partition: partition.partition) ?? partition.low))
+            }
+        }
+        metrics.consumerLag.set(Double(lag))
+    }
+
+    private func process(_ message: KafkaMessage, consumed: ContinuousClock.Instant, runID: Int64) async throws {
         let event = message.value
         let facts = EventFacts.read(event)
         let flag = state.withLock { $0.flags[facts.country] } ?? ShadowStore.defaultFlag
         let primary = await renderers[flag.primary]!.render(event: event)
 
         try await publish(primary.outcome, event: event, facts: facts, implementation: flag.primary)
+        metrics.added.record(max(.zero, ContinuousClock.now - consumed - primary.latency))
 
         var shadow: SideResult?
         if let shadowSide = flag.shadow {
             let admitted = state.withLock { state -> Bool in
                 guard state.shadowsInFlight < configuration.shadowCapacity else {
                     state.counters.skippedShadows += 1
+                    metrics.skippedShadows.increment()
                     return false
                 }
                 state.shadowsInFlight += 1
                 return true
             }
             if admitted {
+                metrics.shadowsInFlight.increment()
                 shadow = await renderers[shadowSide]!.render(event: event)
                 state.withLock { $0.shadowsInFlight -= 1 }
+                metrics.shadowsInFlight.decrement()
             }
         }
         let (legacy, swift): (SideResult?, SideResult?) =
@@ -170,6 +198,8 @@ public final class ServeEngine: Sendable {
         try store.record(
             [ShadowStore.Record(comparison: comparison, event: event, primary: flag.primary, recordedAt: Date())],
             runID: runID)
+        metrics.recorded(comparison, primary: flag.primary)
+        metrics.inFlight.decrement()
         let committable = state.withLock { state -> Int64? in
             state.counters.completed += 1
             return state.tracker.finish(partition: message.partition, offset: message.offset)
@@ -192,10 +222,12 @@ public final class ServeEngine: Sendable {
             {
                 number = value
             }
+            try objects.putInvoice(number: number, json: Array(invoice.invoiceJSON.utf8), htmlKey: key)
             _ = try await producer.send(
                 topic: configuration.outputTopic, key: Array(number.utf8), value: Array(invoice.invoiceJSON.utf8),
                 headers: [source, ("html-object", Array(key.utf8)), ("event-id", Array(facts.eventID.utf8))])
             state.withLock { $0.counters.published += 1 }
+            metrics.published.increment()
         case .invalidEvent(let field, let reason):
             try await deadLetter(event, reason: "invalid event: \(field): \(reason)", headers: [source])
         case .failed(let failure):
@@ -212,5 +244,6 @@ public final class ServeEngine: Sendable {
             topic: configuration.deadLetterTopic, key: nil, value: event,
             headers: headers + [("reason", Array(reason.utf8))])
         state.withLock { $0.counters.deadLettered += 1 }
+        metrics.deadLettered.increment()
     }
 }

@@ -29,6 +29,11 @@ extension ShadowStore {
         public var evidence: CutoverEvidence
         /// When, Unix milliseconds.
         public var changedMs: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case id, country, from, to, actor, reason, forced, evidence
+            case changedMs = "changed_ms"
+        }
     }
 
     /// Every country's current flag.
@@ -53,7 +58,7 @@ extension ShadowStore {
     private static func evidence(_ db: Database, country: String, since: Int64, windowHours: Double) throws
         -> CutoverEvidence
     {
-        let parityKinds = DiscrepancyKind.allCases.filter(\.isParity).map { "'\($0.rawValue)'" }.joined(separator: ",")
+        let parityKinds = Self.parityKindsSQL
         let row = try Row.fetchOne(
             db,
             sql: """
@@ -127,8 +132,7 @@ extension ShadowStore {
                 try String.fetchOne(db, sql: "SELECT state FROM flag WHERE country = ?", arguments: [country])
                 .flatMap(CutoverFlag.init(rawValue:)) ?? Self.defaultFlag
             guard current == .live else { return nil }
-            let parityKinds = DiscrepancyKind.allCases.filter(\.isParity).map { "'\($0.rawValue)'" }.joined(
-                separator: ",")
+            let parityKinds = Self.parityKindsSQL
             let row = try Row.fetchOne(
                 db,
                 sql: """

@@ -61,8 +61,7 @@ extension ShadowStore {
             }
 
             let knownByID = Dictionary(known.map { ($0.signature, $0) }, uniquingKeysWith: { first, _ in first })
-            let parityKinds = DiscrepancyKind.allCases.filter(\.isParity).map { "'\($0.rawValue)'" }.joined(
-                separator: ",")
+            let parityKinds = Self.parityKindsSQL
             var signatures: [ParityReport.SignatureSummary] = []
             var newSignatures: [String] = []
             for row in try Row.fetchAll(

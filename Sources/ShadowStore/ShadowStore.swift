@@ -12,11 +12,13 @@ public final class ShadowStore: Sendable {
         try Schema.migrator.migrate(writer)
     }
 
-    /// Opens (creating if needed) the database file at `path`, in WAL mode, and migrates it.
+    /// Opens (creating it and its directory if needed) the database file at `path`, in WAL mode, and migrates it.
     /// - Parameter path: The database file.
     /// - Throws: An error naming the file when it cannot be opened or migrated.
     public static func open(path: String) throws -> ShadowStore {
         do {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
             return try ShadowStore(writer: DatabasePool(path: path, configuration: configuration))
@@ -125,19 +127,24 @@ public final class ShadowStore: Sendable {
                     signature.id, signature.country, signature.businessLine, signature.kind.rawValue,
                     try json(signature.paths),
                 ])
+                // A one-sided comparison (the shadow did not run) carries its only result in `legacy`;
+                // in `swift` mode that result is Swift's and is recorded in Swift's columns.
+                let (legacySide, swiftSide) =
+                    comparison.swift == nil && record.primary == .swift
+                    ? (nil, comparison.legacy) : (Optional(comparison.legacy), comparison.swift)
                 try upsertComparison.execute(arguments: [
                     comparison.facts.eventID, runID, comparison.facts.country, comparison.facts.businessLine,
                     comparison.facts.eventType, comparison.kind.rawValue, signature.id, record.primary.rawValue,
-                    microseconds(comparison.legacy.latency, ran: true),
-                    comparison.swift.map { microseconds($0.latency, ran: true) } ?? nil,
+                    legacySide.map { microseconds($0.latency, ran: true) } ?? nil,
+                    swiftSide.map { microseconds($0.latency, ran: true) } ?? nil,
                     try json(comparison.noisePaths), milliseconds(record.recordedAt),
                 ])
                 if comparison.kind == .match {
                     try deleteDiscrepancy.execute(arguments: [comparison.facts.eventID])
                 } else {
-                    let legacy = Self.columns(comparison.legacy.outcome)
-                    let swift: (invoice: String?, html: String?, error: String?) =
-                        comparison.swift.map { Self.columns($0.outcome) } ?? (nil, nil, nil)
+                    let none: (invoice: String?, html: String?, error: String?) = (nil, nil, nil)
+                    let legacy = legacySide.map { Self.columns($0.outcome) } ?? none
+                    let swift = swiftSide.map { Self.columns($0.outcome) } ?? none
                     try replaceDiscrepancy.execute(arguments: [
                         comparison.facts.eventID, Data(record.event), try json(comparison.differences),
                         try json(comparison.ignored), comparison.htmlDiff.joined(separator: "\n"),

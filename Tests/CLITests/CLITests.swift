@@ -3,6 +3,10 @@ import ShadowHarness
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @Suite struct RenderCommandTests {
     @Test func rendersTheSampleLikeThePythonCommand() throws {
         // When the sample DE eats event is rendered through the embedded interpreter
@@ -150,13 +154,57 @@ import Testing
         let db = directory.appendingPathComponent("shadow.db").path
         let result = try TestSupport.run([
             "serve", "--demo", "--duration", "8", "--db", db, "--objects",
-            directory.appendingPathComponent("objects").path,
+            directory.appendingPathComponent("objects").path, "--http", "127.0.0.1:0",
         ])
         #expect(result.status == 0, "\(result.error)")
         #expect(result.text.hasPrefix("bootstrap: 127.0.0.1:"))
+        #expect(result.text.contains("\nhttp: http://127.0.0.1:"))
         #expect(result.error.contains("serve: done:"))
         let rows = try ShadowStoreProbe.count(db)
         #expect(rows > 20)
+    }
+}
+
+extension ServeCommandTests {
+    @Test func aTakenPortStopsServeWithAClearError() throws {
+        // Given a port this test holds
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        try withUnsafeMutablePointer(to: &address) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                guard bind(holder, raw, length) == 0, listen(holder, 1) == 0, getsockname(holder, raw, &length) == 0
+                else { throw CocoaError(.fileWriteUnknown) }
+            }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serve-port-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // When serve is asked to listen there, it stops with an error naming the address and the way out
+        let result = try TestSupport.run([
+            "serve", "--duration", "30", "--http", "127.0.0.1:\(port)", "--db",
+            directory.appendingPathComponent("s.db").path,
+            "--objects", directory.appendingPathComponent("o").path,
+        ])
+        #expect(result.status != 0)
+        #expect(result.error.contains("cannot run on 127.0.0.1:\(port)"), "\(result.error)")
+        #expect(result.error.contains("--http HOST:PORT"))
+    }
+
+    @Test func aMalformedAddressOrTokensFileIsRefusedBeforeStarting() throws {
+        let address = try TestSupport.run(["serve", "--http", "8080"])
+        #expect(address.status != 0)
+        #expect(address.error.contains("--http takes HOST:PORT"))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tokens-\(UUID())")
+        try Data("alice short\n".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let tokens = try TestSupport.run(["serve", "--tokens", file.path])
+        #expect(tokens.status != 0)
+        #expect(tokens.error.contains("\(file.path):1: the token of alice is shorter than 16 characters"))
     }
 }
 
@@ -215,7 +263,8 @@ enum ShadowStoreProbe {
         defer { try? FileManager.default.removeItem(at: directory) }
         let db = directory.appendingPathComponent("shadow.db").path
         let serve = [
-            "serve", "--brokers", bootstrap, "--db", db, "--objects", directory.appendingPathComponent("o").path,
+            "serve", "--brokers", bootstrap, "--no-http", "--db", db, "--objects",
+            directory.appendingPathComponent("o").path,
         ]
 
         // When a serve is killed with SIGKILL part way through

@@ -2,30 +2,307 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import ShadowCore
+import ShadowHarness
+import ShadowServe
 import ShadowStore
 import ShadowWeb
+import TestSupport
 import Testing
 
-@Suite struct RouteTests {
-    @Test func healthAndFlagsAnswerJSON() async throws {
-        let store = try ShadowStore.inMemory()
-        try store.setFlag(country: "DE", to: .live, actor: "t", reason: "t", force: true)
-        let router = ShadowWeb.buildRouter(store: store) {
-            ServeStatus(consumed: 5, completed: 4, published: 3, deadLettered: 1, skippedShadows: 0)
+/// A store with real comparisons: events rendered by the Swift port, with the "legacy" side made to
+/// differ (a one-cent tax change, a Python traceback), and a hostile customer name throughout.
+struct Fixture {
+    static let hostileName = "<script>alert(1)</script>"
+    let store: ShadowStore
+    let objects: DirectoryObjectStore
+    let mismatchSignature: String
+    let failureSignature: String
+    let invoiceNumber: String
+
+    init() async throws {
+        store = try ShadowStore.inMemory()
+        objects = try DirectoryObjectStore(
+            root: FileManager.default.temporaryDirectory.appendingPathComponent("web-\(UUID().uuidString)").path)
+        let run = try store.startRun(source: "test", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
+        let swift = SwiftRenderer()
+        let comparator = OutcomeComparator()
+        var records: [ShadowStore.Record] = []
+        var mismatch = ""
+        var failure = ""
+        var number = ""
+        for index in 0..<40 {
+            let event = try TestSupport.sampleEvent { event in
+                event["event_id"] = String(format: "6f1c2b1e-8d4a-4a51-9a53-%012d", index)
+                event["invoice_seq"] = 100 + index
+                event["customer"] = ["id": "cus_\(index)", "name": Self.hostileName, "email": "x@example.de"]
+            }
+            let facts = EventFacts.read(event)
+            let right = await swift.render(event: event)
+            guard case .rendered(let invoice) = right.outcome else { throw CocoaError(.coderInvalidValue) }
+            var left = right
+            if index % 10 == 1 {
+                // The legacy side is one cent off on the 7 % tax total.
+                let changed = invoice.invoiceJSON.replacingOccurrences(of: "\"tax\":\"1.79\"", with: "\"tax\":\"1.80\"")
+                #expect(changed != invoice.invoiceJSON)
+                left = SideResult(
+                    outcome: .rendered(RenderedInvoice(invoiceJSON: changed, html: invoice.html)),
+                    latency: .milliseconds(2))
+            } else if index % 10 == 2 {
+                left = SideResult(
+                    outcome: .failed(
+                        RenderFailure(
+                            origin: "python", type: "KeyError", message: "'\(Self.hostileName)'",
+                            detail:
+                                "Traceback (most recent call last):\n  File \"x.py\"\nKeyError: '\(Self.hostileName)'")),
+                    latency: .milliseconds(1))
+            }
+            let comparison = comparator.compare(facts: facts, legacy: left, swift: right)
+            if comparison.kind == .mismatch { mismatch = comparison.signature.id }
+            if comparison.kind == .legacyError { failure = comparison.signature.id }
+            records.append(
+                ShadowStore.Record(comparison: comparison, event: event, primary: .legacy, recordedAt: Date()))
+            if index == 0 {
+                let key = try objects.put(Array(invoice.html.utf8))
+                number = try TestSupport.object(invoice.invoiceJSON)["number"] as! String
+                try objects.putInvoice(number: number, json: Array(invoice.invoiceJSON.utf8), htmlKey: key)
+            }
         }
-        let app = Application(router: router)
+        try store.record(records, runID: run)
+        mismatchSignature = mismatch
+        failureSignature = failure
+        invoiceNumber = number
+    }
+
+    func configuration(tokens: TokenBook = TokenBook(pairs: [(owner: "alice", token: "alice-token-0123456789")]))
+        -> ShadowWeb.Configuration
+    {
+        ShadowWeb.Configuration(
+            store: store, objects: objects,
+            status: { ServeStatus(consumed: 40, completed: 40, published: 40, deadLettered: 1, skippedShadows: 0) },
+            metrics: ServeMetrics(), tokens: tokens)
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+    func json() throws -> Any { try JSONSerialization.jsonObject(with: Data(buffer: body)) }
+}
+
+@Suite struct RouteTests {
+    @Test func overviewShowsEveryCountryWithRealNumbers() async throws {
+        let fixture = try await Fixture()
+        let app = Application(router: ShadowWeb.buildRouter(fixture.configuration()))
         try await app.test(.router) { client in
-            try await client.execute(uri: "/health", method: .get) { response in
+            try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status == .ok)
-                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
+                let page = response.text
+                for country in ShadowStore.countries { #expect(page.contains("<tr data-country=\"\(country)\">")) }
+                // DE: 40 comparisons, 4 mismatches + 4 legacy errors -> 80.00 % at parity.
+                #expect(page.contains("<td class=\"num\">40</td>"))
+                #expect(page.contains("80.00%"))
+                #expect(page.contains("/signatures/\(fixture.mismatchSignature)"))
+                #expect(page.contains("<svg class=\"chart\""))
+            }
+            try await client.execute(uri: "/api/overview", method: .get) { response in
+                let body = try response.json() as? [String: Any]
+                let dashboard = body?["dashboard"] as? [String: Any]
+                let rows = dashboard?["countries"] as? [[String: Any]]
+                #expect(rows?.count == 10)
+                let germany = rows?.first { $0["country"] as? String == "DE" }
+                #expect(germany?["comparisons"] as? Int == 40)
+                #expect(germany?["parity"] as? Double == 80)
+                #expect(germany?["flag"] as? String == "shadow")
+                #expect((germany?["top_signature"] as? [String: Any])?["count"] as? Int == 4)
+                #expect((germany?["legacy_latency_ms"] as? [String: Any])?["count"] as? Int == 40)
+                let histogram = dashboard?["latency_histogram"] as? [String: [[String: Any]]]
+                #expect(histogram?["swift"]?.reduce(0) { $0 + ($1["count"] as? Int ?? 0) } == 40)
+                #expect((body?["signatures"] as? [[String: Any]])?.count == 2)
+            }
+        }
+    }
+
+    @Test func signaturePageShowsDiffsAndSandboxedInvoices() async throws {
+        let fixture = try await Fixture()
+        let app = Application(router: ShadowWeb.buildRouter(fixture.configuration()))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/signatures/\(fixture.mismatchSignature)", method: .get) { response in
+                #expect(response.status == .ok)
+                let page = response.text
+                #expect(page.contains("<code>/tax_summary/1/tax</code>"))
+                #expect(page.contains("&quot;1.80&quot;") && page.contains("&quot;1.79&quot;"))
+                #expect(page.components(separatedBy: "<iframe sandbox=\"\"").count == 1 + 2 * 4)
+                #expect(page.contains("DE (4)"))
+            }
+            try await client.execute(uri: "/api/signatures/\(fixture.failureSignature)", method: .get) { response in
+                let body = try response.json() as? [String: Any]
+                #expect(body?["kind"] as? String == "legacy_error")
+                #expect(body?["count"] as? Int == 4)
+                let example = (body?["examples"] as? [[String: Any]])?.first
+                #expect((example?["legacy_error"] as? String)?.contains("Traceback") == true)
+            }
+            try await client.execute(uri: "/signatures/ffffffffffffffff", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+
+    @Test func hostileCustomerNameIsTextOnEveryPage() async throws {
+        let fixture = try await Fixture()
+        try fixture.store.setFlag(
+            country: "DE", to: .legacy, actor: "t", reason: "rollback of \(Fixture.hostileName)")
+        let app = Application(router: ShadowWeb.buildRouter(fixture.configuration()))
+        try await app.test(.router) { client in
+            // The overview shows no names; the others show the name (in events, invoices, tracebacks, reasons).
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(!response.text.lowercased().contains("<script"))
+            }
+            let pages = [
+                "/flags", "/signatures/\(fixture.mismatchSignature)", "/signatures/\(fixture.failureSignature)",
+            ]
+            for uri in pages {
+                try await client.execute(uri: uri, method: .get) { response in
+                    let page = response.text
+                    #expect(!page.lowercased().contains("<script"), "\(uri) has a raw <script")
+                    // `</script>` is `<\/script>` inside the event's JSON text.
+                    #expect(page.contains("&lt;script&gt;alert(1)&lt;"), "\(uri) does not show the name as text")
+                }
+            }
+        }
+    }
+
+    @Test func flagChangeNeedsAGoodTokenAndLandsInTheAudit() async throws {
+        let fixture = try await Fixture()
+        let app = Application(router: ShadowWeb.buildRouter(fixture.configuration()))
+        let body = ByteBuffer(string: #"{"state": "legacy", "reason": "incident 42", "force": false}"#)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/flags/DE", method: .put, body: body) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+            }
+            try await client.execute(
+                uri: "/api/flags/DE", method: .put, headers: [.authorization: "Bearer not-a-token-000000000"],
+                body: body
+            ) { response in
+                #expect(response.status == .forbidden)
+            }
+            #expect(try fixture.store.flagHistory().isEmpty)
+            try await client.execute(
+                uri: "/api/flags/DE", method: .put, headers: [.authorization: "Bearer alice-token-0123456789"],
+                body: body
+            ) { response in
+                #expect(response.status == .ok)
+                let change = try response.json() as? [String: Any]
+                #expect(change?["actor"] as? String == "alice")
+                #expect(change?["to"] as? String == "legacy")
+            }
+            let audit = try fixture.store.flagHistory()
+            #expect(audit.count == 1)
+            #expect(audit.first?.actor == "alice")
+            #expect(audit.first?.reason == "incident 42")
+            #expect(try fixture.store.flags()["DE"] == .legacy)
+            // The gate still applies: 40 comparisons at 80 % cannot go live.
+            try await client.execute(
+                uri: "/api/flags/DE", method: .put, headers: [.authorization: "Bearer alice-token-0123456789"],
+                body: ByteBuffer(string: #"{"state": "live", "reason": "try"}"#)
+            ) { response in
+                #expect(response.status == .conflict)
+                #expect(response.text.contains("parity 80"))
+            }
+            try await client.execute(uri: "/api/flags/DE", method: .get) { response in
+                let detail = try response.json() as? [String: Any]
+                #expect(detail?["flag"] as? String == "legacy")
+                #expect((detail?["history"] as? [[String: Any]])?.first?["actor"] as? String == "alice")
+            }
+        }
+    }
+
+    @Test func theFlagsPageFormChangesAFlagWithAToken() async throws {
+        let fixture = try await Fixture()
+        let app = Application(router: ShadowWeb.buildRouter(fixture.configuration()))
+        let headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        try await app.test(.router) { client in
+            try await client.execute(
+                uri: "/flags", method: .post, headers: headers,
+                body: ByteBuffer(string: "country=FR&state=legacy&reason=audit+test&token=wrong-token-0000000")
+            ) { response in
+                #expect(response.status == .forbidden)
+                #expect(response.text.contains("not one of this serve"))
+            }
+            try await client.execute(
+                uri: "/flags", method: .post, headers: headers,
+                body: ByteBuffer(string: "country=FR&state=legacy&reason=audit+test%21&token=alice-token-0123456789")
+            ) { response in
+                #expect(response.status == .ok)
+                #expect(response.text.contains("FR: shadow → legacy by alice"))
+            }
+            #expect(try fixture.store.flagHistory(country: "FR").first?.reason == "audit test!")
+        }
+    }
+
+    @Test func writesAreRefusedWhenNoTokenIsConfigured() async throws {
+        let fixture = try await Fixture()
+        let app = Application(router: ShadowWeb.buildRouter(fixture.configuration(tokens: .none)))
+        try await app.test(.router) { client in
+            try await client.execute(
+                uri: "/api/flags/DE", method: .put, headers: [.authorization: "Bearer anything-at-all-000000"],
+                body: ByteBuffer(string: #"{"state": "legacy", "reason": "x"}"#)
+            ) { response in
+                #expect(response.status == .forbidden)
+                #expect(response.text.contains("writes are disabled"))
+            }
+            try await client.execute(uri: "/flags", method: .get) { response in
+                #expect(response.text.contains("Writes are disabled"))
+            }
+        }
+        #expect(try fixture.store.flagHistory().isEmpty)
+    }
+
+    @Test func invoicesAsHTMLOrJSONAndHealthAndMetrics() async throws {
+        let fixture = try await Fixture()
+        let configuration = fixture.configuration()
+        let app = Application(router: ShadowWeb.buildRouter(configuration))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/invoices/\(fixture.invoiceNumber)", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                #expect(response.headers[.contentSecurityPolicy]?.hasPrefix("sandbox") == true)
+                #expect(response.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            }
+            try await client.execute(
+                uri: "/invoices/\(fixture.invoiceNumber)", method: .get, headers: [.accept: "application/json"]
+            ) { response in
+                let invoice = try response.json() as? [String: Any]
+                #expect(invoice?["number"] as? String == fixture.invoiceNumber)
+            }
+            try await client.execute(uri: "/invoices/..%2F..%2Fetc%2Fpasswd", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/health", method: .get) { response in
+                let body = try response.json() as? [String: Any]
                 #expect(body?["status"] as? String == "ok")
                 #expect((body?["serve"] as? [String: Any])?["dead_lettered"] as? Int == 1)
             }
-            try await client.execute(uri: "/flags", method: .get) { response in
-                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [[String: Any]]
-                #expect(body?.count == 10)
-                #expect(body?.first { $0["country"] as? String == "DE" }?["flag"] as? String == "live")
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+                #expect(response.text.contains("# TYPE invoice_shadow_events_total counter"))
+                #expect(response.text.contains("invoice_shadow_render_seconds_bucket{side=\"legacy\""))
             }
         }
+    }
+
+    @Test func readsBeyondLoopbackNeedAToken() async throws {
+        let fixture = try await Fixture()
+        var configuration = fixture.configuration()
+        configuration.readsNeedToken = true
+        let app = Application(router: ShadowWeb.buildRouter(configuration))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/", method: .get) { response in #expect(response.status == .unauthorized) }
+            try await client.execute(uri: "/health", method: .get) { response in #expect(response.status == .ok) }
+            try await client.execute(uri: "/", method: .get, headers: [.authorization: "Bearer alice-token-0123456789"])
+            { response in #expect(response.status == .ok) }
+        }
+        #expect(ShadowWeb.isLoopback("127.0.0.1") && !ShadowWeb.isLoopback("0.0.0.0"))
     }
 }

@@ -19,6 +19,11 @@ struct ServeCommand: AsyncParsableCommand {
             the address any Kafka client (kcat included) can produce to. With --brokers it joins that
             cluster as a member of the consumer group --group.
 
+            The dashboard is at http://127.0.0.1:8080/ (--http): parity per country, signatures
+            with both invoices side by side, flags with their evidence and history, /metrics for
+            Prometheus, and a JSON API under /api/. Changing a flag needs a token from --tokens.
+            Once it listens, serve prints "http: http://HOST:PORT/".
+
             Every event gets one row in the store; rendered invoices go to invoices.rendered (key:
             invoice number) with the HTML in --objects; invalid events go to money.events.dlq with a
             "reason" header. Offsets are committed only after all of that is durable. Ctrl-C stops
@@ -45,9 +50,19 @@ struct ServeCommand: AsyncParsableCommand {
     var group = "invoice-shadow"
 
     @Option(
-        help: ArgumentHelp("Serve GET /health and GET /flags (JSON) here, e.g. 127.0.0.1:8080.", valueName: "HOST:PORT")
-    )
-    var http: String?
+        help: ArgumentHelp(
+            "Where the dashboard, JSON API and /metrics listen (port 0: any free port). Beyond loopback, reads need a token too.",
+            valueName: "HOST:PORT"))
+    var http = ShadowWeb.defaultAddress
+
+    @Flag(help: "Do not start the HTTP server.")
+    var noHTTP = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Who may change flags: a file of `OWNER TOKEN` lines (default: $INVOICE_SHADOW_TOKENS; none: writes refused).",
+            valueName: "FILE"))
+    var tokens: String?
 
     @Flag(help: "Feed generated events into the input topic, so the whole system can be watched working.")
     var demo = false
@@ -64,6 +79,9 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var legacy: LegacyOptions
 
     func run() async throws {
+        // Everything the user typed is checked before anything starts.
+        let tokenBook = try loadTokens()
+        if !noHTTP { _ = try ShadowWeb.parse(address: http) }
         var embedded: EmbeddedKafkaBroker?
         let bootstrap: String
         if let brokers {
@@ -81,26 +99,27 @@ struct ServeCommand: AsyncParsableCommand {
         let service = try await legacy.start()
         let producer = try KafkaProducer.make(bootstrapServers: bootstrap)
         let consumer = try KafkaConsumer.make(bootstrapServers: bootstrap, groupID: group, topics: ["money.events"])
+        let objectStore = try DirectoryObjectStore(root: objects)
         let engine = ServeEngine(
             consumer: consumer, producer: producer,
             legacy: LegacyRenderer(service: service, timeout: .milliseconds(Int(timeout * 1000))),
             swift: SwiftRenderer(), comparator: OutcomeComparator(), store: store,
-            objects: try DirectoryObjectStore(root: objects))
+            objects: objectStore)
         let run = try store.startRun(source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
         log("serve: store \(db), objects \(objects), group \(group)\(demo ? ", demo at \(demoRate) events/s" : "")")
 
         let serving = Task { try await engine.run(runID: run) }
-        var web: Task<Void, any Error>?
-        if let http {
-            let application = try ShadowWeb.buildApplication(address: http, store: store) {
-                let counters = engine.counters
-                return ServeStatus(
-                    consumed: counters.consumed, completed: counters.completed, published: counters.published,
-                    deadLettered: counters.deadLettered, skippedShadows: counters.skippedShadows)
-            }
-            web = Task { try await application.runService(gracefulShutdownSignals: []) }
-            log("serve: http on \(http): GET /health, GET /flags")
-        }
+        let web = WebServer(
+            address: noHTTP ? nil : http,
+            configuration: ShadowWeb.Configuration(
+                store: store, objects: objectStore,
+                status: {
+                    let counters = engine.counters
+                    return ServeStatus(
+                        consumed: counters.consumed, completed: counters.completed, published: counters.published,
+                        deadLettered: counters.deadLettered, skippedShadows: counters.skippedShadows)
+                }, metrics: engine.metrics, tokens: tokenBook))
+        let webFailure = try web.start()
         let feeding = demo ? Task { try await feed(producer) } : nil
         let reporting = Task {
             while !Task.isCancelled {
@@ -111,17 +130,28 @@ struct ServeCommand: AsyncParsableCommand {
                         + "dead-lettered \(counters.deadLettered), shadows skipped \(counters.skippedShadows)")
             }
         }
-        if let duration {
-            try? await Task.sleep(for: .milliseconds(Int(duration * 1000)))
-        } else {
-            await SignalWaiter.waitForTermination()
+        // Runs until the duration is over, a signal arrives, or the HTTP server fails (port taken).
+        let failure: String? = await withTaskGroup(of: String?.self) { group in
+            group.addTask { [duration] in
+                if let duration {
+                    try? await Task.sleep(for: .milliseconds(Int(duration * 1000)))
+                } else {
+                    await SignalWaiter.waitForTermination()
+                }
+                return nil
+            }
+            if let webFailure { group.addTask { await webFailure.value } }
+            let first = await group.next() ?? nil
+            web.stop()  // ends the web child too: it awaits a task that cancelling the group would not reach
+            group.cancelAll()
+            return first
         }
+        if let failure { log("serve: \(failure); stopping") }
         log("serve: stopping after the events in flight")
         feeding?.cancel()
         engine.stop()
         try await serving.value
         reporting.cancel()
-        web?.cancel()
         consumer.close()
         try? producer.flush()
         try store.finishRun(run, finishedAt: Date())
@@ -129,6 +159,14 @@ struct ServeCommand: AsyncParsableCommand {
         let counters = engine.counters
         log("serve: done: \(counters.completed) events recorded, \(counters.published) invoices published")
         withExtendedLifetime(embedded) {}
+        if failure != nil { throw ExitCode.failure }
+    }
+
+    private func loadTokens() throws -> TokenBook {
+        guard let path = tokens ?? ProcessInfo.processInfo.environment["INVOICE_SHADOW_TOKENS"] else { return .none }
+        let book = try TokenBook.load(path: path)
+        if book.isEmpty { log("serve: the tokens file \(path) holds no token: flag changes will be refused") }
+        return book
     }
 
     private func feed(_ producer: KafkaProducer) async throws {

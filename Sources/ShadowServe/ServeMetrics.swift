@@ -1,0 +1,93 @@
+import Prometheus
+import ShadowCore
+import ShadowStore
+
+/// The numbers `serve` exposes on `GET /metrics`, in the Prometheus text format (rendered by
+/// swift-prometheus's collector registry, used directly: nothing is bootstrapped globally).
+///
+/// Series (all prefixed `invoice_shadow_`):
+/// - `events_total`, `published_total`, `dead_lettered_total`, `skipped_shadows_total`: counters.
+/// - `comparisons_total{country, kind}`: one per recorded event; a country outside the contract is
+///   `country="other"`, so hostile input cannot grow the number of series.
+/// - `render_seconds{side}`: each implementation's own render time, as a histogram.
+/// - `added_seconds`: event consumed → primary result published, minus the primary render.
+/// - `events_in_flight`, `shadows_in_flight`: queue depth gauges.
+/// - `consumer_lag`: messages in the assigned partitions not yet processed (log end minus the
+///   lowest offset not done), from librdkafka's cached watermarks.
+public final class ServeMetrics: Sendable {
+    /// The registry; `exposition()` renders it.
+    public let registry: PrometheusCollectorRegistry
+    let events: Counter
+    let published: Counter
+    let deadLettered: Counter
+    let skippedShadows: Counter
+    let inFlight: Gauge
+    let shadowsInFlight: Gauge
+    let consumerLag: Gauge
+    let renderLegacy: DurationHistogram
+    let renderSwift: DurationHistogram
+    let added: DurationHistogram
+
+    static let buckets: [Duration] = [
+        .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+        .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5),
+    ]
+
+    /// Creates the series.
+    public init() {
+        let registry = PrometheusCollectorRegistry()
+        self.registry = registry
+        func counter(_ name: String, _ help: String) -> Counter {
+            registry.makeCounter(
+                descriptor: MetricNameDescriptor(
+                    namespace: "invoice_shadow", metricName: name, unitName: "total", helpText: help))
+        }
+        func gauge(_ name: String, _ help: String) -> Gauge {
+            registry.makeGauge(
+                descriptor: MetricNameDescriptor(
+                    namespace: "invoice_shadow", metricName: name, unitName: "", helpText: help)
+            )
+        }
+        events = counter("events", "Events consumed from the input topic.")
+        published = counter("published", "Rendered invoices published.")
+        deadLettered = counter("dead_lettered", "Events sent to the dead-letter topic.")
+        skippedShadows = counter("skipped_shadows", "Shadow renders skipped because the shadow queue was full.")
+        inFlight = gauge("events_in_flight", "Events consumed and not yet recorded and committed.")
+        shadowsInFlight = gauge("shadows_in_flight", "Shadow renders running or queued.")
+        consumerLag = gauge("consumer_lag", "Messages in the assigned partitions not processed yet.")
+        let render = MetricNameDescriptor(
+            namespace: "invoice_shadow", metricName: "render", unitName: "seconds",
+            helpText: "Each implementation's own render time.")
+        renderLegacy = registry.makeDurationHistogram(
+            descriptor: render, labels: [("side", "legacy")], buckets: Self.buckets)
+        renderSwift = registry.makeDurationHistogram(
+            descriptor: render, labels: [("side", "swift")], buckets: Self.buckets)
+        added = registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "invoice_shadow", metricName: "added", unitName: "seconds",
+                helpText: "Event consumed to primary result published, minus the primary render."),
+            buckets: Self.buckets)
+    }
+
+    /// One recorded comparison.
+    func recorded(_ comparison: Comparison, primary: Implementation) {
+        let country = ShadowStore.countries.contains(comparison.facts.country) ? comparison.facts.country : "other"
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "invoice_shadow", metricName: "comparisons", unitName: "total",
+                helpText: "Recorded comparisons by country and kind."),
+            labels: [("country", country), ("kind", comparison.kind.rawValue)]
+        ).increment()
+        if comparison.swift == nil {
+            // One side ran: the primary's result is in `legacy` (see ShadowStore.record).
+            (primary == .swift ? renderSwift : renderLegacy).record(comparison.legacy.latency)
+        } else {
+            renderLegacy.record(comparison.legacy.latency)
+            renderSwift.record(comparison.swift!.latency)
+        }
+    }
+
+    /// The text exposition.
+    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+}

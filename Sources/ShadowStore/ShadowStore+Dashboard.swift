@@ -1,0 +1,348 @@
+import Foundation
+import GRDB
+import ShadowCore
+
+/// What the dashboard shows, read from the store in one read transaction: per country over the
+/// cutover window, parity over time, and the latency distribution of each side.
+public struct DashboardSnapshot: Codable, Sendable, Equatable {
+    /// One country's row.
+    public struct CountryRow: Codable, Sendable, Equatable {
+        /// ISO country code.
+        public var country: String
+        /// Its cutover flag now.
+        public var flag: CutoverFlag
+        /// Comparisons in the window, skipped shadows excluded.
+        public var comparisons: Int
+        /// Percent of them at parity; nil when there were none.
+        public var parity: Double?
+        /// Legacy render latency in the window.
+        public var legacyLatency: ParityReport.Latency
+        /// Swift render latency in the window.
+        public var swiftLatency: ParityReport.Latency
+        /// Shadow runs skipped in the window.
+        public var skippedShadows: Int
+        /// The most frequent signature that is not at parity, if any.
+        public var topSignature: SignatureCount?
+
+        enum CodingKeys: String, CodingKey {
+            case country, flag, comparisons, parity
+            case legacyLatency = "legacy_latency_ms"
+            case swiftLatency = "swift_latency_ms"
+            case skippedShadows = "skipped_shadows"
+            case topSignature = "top_signature"
+        }
+    }
+
+    /// A signature and how often it was seen.
+    public struct SignatureCount: Codable, Sendable, Equatable {
+        /// Its id (16 hex digits).
+        public var id: String
+        /// `country|line|kind|paths`.
+        public var text: String
+        /// Kind.
+        public var kind: String
+        /// Comparisons with it in the window.
+        public var count: Int
+    }
+
+    /// Parity in one slice of the window.
+    public struct ParityPoint: Codable, Sendable, Equatable {
+        /// Start of the slice, Unix milliseconds.
+        public var startMs: Int64
+        /// Comparisons in it.
+        public var comparisons: Int
+        /// Percent at parity; nil when there were none.
+        public var parity: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case startMs = "start_ms"
+            case comparisons, parity
+        }
+    }
+
+    /// One histogram bucket: render times up to `upperMs` (and above the previous bucket's).
+    public struct Bucket: Codable, Sendable, Equatable {
+        /// Upper bound in milliseconds; nil for the last, open bucket.
+        public var upperMs: Double?
+        /// Renders in it.
+        public var count: Int
+
+        enum CodingKeys: String, CodingKey {
+            case upperMs = "upper_ms"
+            case count
+        }
+    }
+
+    /// The window, hours.
+    public var windowHours: Double
+    /// When it was read, Unix milliseconds.
+    public var generatedMs: Int64
+    /// One row per country of the contract, in the contract's order.
+    public var countries: [CountryRow]
+    /// Parity per slice of the window, oldest first.
+    public var parityOverTime: [ParityPoint]
+    /// Latency histogram per side (`legacy`, `swift`).
+    public var latencyHistogram: [String: [Bucket]]
+
+    enum CodingKeys: String, CodingKey {
+        case windowHours = "window_hours"
+        case generatedMs = "generated_ms"
+        case countries
+        case parityOverTime = "parity_over_time"
+        case latencyHistogram = "latency_histogram"
+    }
+
+    /// The histogram's bucket bounds, milliseconds.
+    public static let bucketBoundsMs: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000]
+}
+
+/// Everything about one signature, for its page.
+public struct SignatureDetail: Codable, Sendable, Equatable {
+    /// One example event.
+    public struct Example: Codable, Sendable, Equatable {
+        /// The event's id.
+        public var eventID: String
+        /// The event as text (invalid UTF-8 replaced).
+        public var event: String
+        /// JSON-path differences.
+        public var differences: [JSONDifference]
+        /// Line diff of the canonical HTML (`-` legacy, `+` Swift).
+        public var htmlDiff: [String]
+        /// Each side's HTML, when it rendered.
+        public var legacyHTML: String?
+        /// Swift's HTML, when it rendered.
+        public var swiftHTML: String?
+        /// Each side's error (JSON text), when it failed.
+        public var legacyError: String?
+        /// Swift's error.
+        public var swiftError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case eventID = "event_id"
+            case event, differences
+            case htmlDiff = "html_diff"
+            case legacyHTML = "legacy_html"
+            case swiftHTML = "swift_html"
+            case legacyError = "legacy_error"
+            case swiftError = "swift_error"
+        }
+    }
+
+    /// Id.
+    public var id: String
+    /// `country|line|kind|paths`.
+    public var text: String
+    /// Country.
+    public var country: String
+    /// Business line.
+    public var businessLine: String
+    /// Kind.
+    public var kind: String
+    /// Generalized paths.
+    public var paths: [String]
+    /// Comparisons with it (all runs).
+    public var count: Int
+    /// First seen, Unix milliseconds.
+    public var firstSeenMs: Int64
+    /// Last seen, Unix milliseconds.
+    public var lastSeenMs: Int64
+    /// Countries where the same kind of difference at the same paths was seen, with counts.
+    public var countriesAffected: [String: Int]
+    /// Up to a few example events.
+    public var examples: [Example]
+
+    enum CodingKeys: String, CodingKey {
+        case id, text, country, kind, paths, count, examples
+        case businessLine = "business_line"
+        case firstSeenMs = "first_seen_ms"
+        case lastSeenMs = "last_seen_ms"
+        case countriesAffected = "countries_affected"
+    }
+}
+
+extension ShadowStore {
+    /// The dashboard's numbers over the policy's window ending at `now`.
+    /// - Parameters:
+    ///   - policy: Its window is the dashboard's.
+    ///   - slices: How many points the parity-over-time chart has.
+    ///   - now: The end of the window.
+    public func dashboard(policy: CutoverPolicy = CutoverPolicy(), slices: Int = 24, now: Date = Date()) throws
+        -> DashboardSnapshot
+    {
+        let nowMs = milliseconds(now)
+        let windowMs = Int64(policy.windowHours * 3_600_000)
+        let since = nowMs - windowMs
+        let flags = try flags()
+        let parityKinds = Self.parityKindsSQL
+        return try read { db in
+            var counts: [String: (n: Int, ok: Int, skipped: Int)] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT country, SUM(kind != 'skipped') AS n, SUM(kind IN (\(parityKinds))) AS ok,
+                        SUM(kind = 'skipped') AS skipped
+                    FROM comparison WHERE recorded_ms >= ? GROUP BY country
+                    """, arguments: [since])
+            {
+                counts[row["country"]] = (row["n"] ?? 0, row["ok"] ?? 0, row["skipped"] ?? 0)
+            }
+            var latencies: [String: [String: [Int64]]] = [:]
+            var histogram: [String: [Int]] = [:]
+            for (side, column) in [("legacy", "legacy_us"), ("swift", "swift_us")] {
+                var buckets = [Int](repeating: 0, count: DashboardSnapshot.bucketBoundsMs.count + 1)
+                let cursor = try Row.fetchCursor(
+                    db,
+                    sql: """
+                        SELECT country, \(column) AS us FROM comparison
+                        WHERE recorded_ms >= ? AND \(column) IS NOT NULL ORDER BY country, \(column)
+                        """, arguments: [since])
+                while let row = try cursor.next() {
+                    let value: Int64 = row["us"]
+                    latencies[row["country"], default: [:]][side, default: []].append(value)
+                    let ms = Double(value) / 1000
+                    let index =
+                        DashboardSnapshot.bucketBoundsMs.firstIndex { ms <= $0 }
+                        ?? DashboardSnapshot.bucketBoundsMs.count
+                    buckets[index] += 1
+                }
+                histogram[side] = buckets
+            }
+            var top: [String: DashboardSnapshot.SignatureCount] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.country, s.id, s.country AS s_country, s.business_line, s.kind, s.paths, COUNT(*) AS n
+                    FROM comparison c JOIN signature s ON s.id = c.signature_id
+                    WHERE c.recorded_ms >= ? AND c.kind NOT IN (\(parityKinds)) AND c.kind != 'skipped'
+                    GROUP BY c.country, s.id ORDER BY c.country, n DESC, s.id
+                    """, arguments: [since])
+            {
+                let country: String = row["country"]
+                guard top[country] == nil else { continue }
+                let signature = Self.signature(row, countryColumn: "s_country")
+                top[country] = DashboardSnapshot.SignatureCount(
+                    id: row["id"], text: signature.text, kind: signature.kind.rawValue, count: row["n"])
+            }
+            let rows = Self.countries.map { country in
+                let tally = counts[country] ?? (0, 0, 0)
+                return DashboardSnapshot.CountryRow(
+                    country: country, flag: flags[country] ?? Self.defaultFlag, comparisons: tally.n,
+                    parity: tally.n == 0 ? nil : Double(tally.ok) * 100 / Double(tally.n),
+                    legacyLatency: ParityReport.Latency(sortedMicroseconds: latencies[country]?["legacy"] ?? []),
+                    swiftLatency: ParityReport.Latency(sortedMicroseconds: latencies[country]?["swift"] ?? []),
+                    skippedShadows: tally.skipped, topSignature: top[country])
+            }
+
+            let sliceMs = max(1, windowMs / Int64(max(1, slices)))
+            var points = (0..<max(1, slices)).map { index in
+                DashboardSnapshot.ParityPoint(startMs: since + Int64(index) * sliceMs, comparisons: 0, parity: nil)
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT (recorded_ms - ?) / ? AS slice, COUNT(*) AS n, SUM(kind IN (\(parityKinds))) AS ok
+                    FROM comparison WHERE recorded_ms >= ? AND kind != 'skipped' GROUP BY slice
+                    """, arguments: [since, sliceMs, since])
+            {
+                let index = min(points.count - 1, max(0, row["slice"] as Int))
+                let n: Int = row["n"]
+                let ok: Int = row["ok"]
+                let total = points[index].comparisons + n
+                let previousOK = (points[index].parity ?? 0) * Double(points[index].comparisons) / 100
+                points[index].comparisons = total
+                points[index].parity = total == 0 ? nil : (previousOK + Double(ok)) * 100 / Double(total)
+            }
+            return DashboardSnapshot(
+                windowHours: policy.windowHours, generatedMs: nowMs, countries: rows, parityOverTime: points,
+                latencyHistogram: histogram.mapValues { counts in
+                    counts.enumerated().map { index, count in
+                        DashboardSnapshot.Bucket(
+                            upperMs: index < DashboardSnapshot.bucketBoundsMs.count
+                                ? DashboardSnapshot.bucketBoundsMs[index] : nil, count: count)
+                    }
+                })
+        }
+    }
+
+    /// The signatures not at parity, most frequent first (all runs).
+    public func signatureCounts(limit: Int = 100) throws -> [DashboardSnapshot.SignatureCount] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.id, s.country, s.business_line, s.kind, s.paths, COUNT(*) AS n
+                    FROM comparison c JOIN signature s ON s.id = c.signature_id
+                    WHERE c.kind NOT IN (\(Self.parityKindsSQL)) GROUP BY s.id ORDER BY n DESC, s.id LIMIT ?
+                    """, arguments: [limit]
+            ).map { row in
+                let signature = Self.signature(row, countryColumn: "country")
+                return DashboardSnapshot.SignatureCount(
+                    id: row["id"], text: signature.text, kind: signature.kind.rawValue, count: row["n"])
+            }
+        }
+    }
+
+    /// One signature's page, or nil when the store has no such signature.
+    /// - Parameters:
+    ///   - id: The signature id.
+    ///   - examples: How many example events to include.
+    public func signatureDetail(id: String, examples: Int = 5) throws -> SignatureDetail? {
+        try read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT s.id, s.country, s.business_line, s.kind, s.paths, COUNT(c.event_id) AS n,
+                            MIN(c.recorded_ms) AS first_ms, MAX(c.recorded_ms) AS last_ms
+                        FROM signature s LEFT JOIN comparison c ON c.signature_id = s.id
+                        WHERE s.id = ? GROUP BY s.id
+                        """, arguments: [id])
+            else { return nil }
+            let signature = Self.signature(row, countryColumn: "country")
+            var affected: [String: Int] = [:]
+            for other in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.country, COUNT(*) AS n FROM comparison c JOIN signature s ON s.id = c.signature_id
+                    WHERE s.kind = ? AND s.paths = ? GROUP BY c.country
+                    """, arguments: [row["kind"] as String, row["paths"] as String])
+            {
+                affected[other["country"]] = other["n"]
+            }
+            let decoder = JSONDecoder()
+            let exampleRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.* FROM comparison c JOIN discrepancy d ON d.event_id = c.event_id
+                    WHERE c.signature_id = ? ORDER BY c.recorded_ms DESC, c.event_id LIMIT ?
+                    """, arguments: [id, examples])
+            let examples = exampleRows.map { example in
+                let html: String = example["html_diff"]
+                return SignatureDetail.Example(
+                    eventID: example["event_id"], event: String(decoding: example["event"] as Data, as: UTF8.self),
+                    differences: (try? decoder.decode(
+                        [JSONDifference].self, from: Data((example["differences"] as String).utf8))) ?? [],
+                    htmlDiff: html.isEmpty
+                        ? [] : html.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
+                    legacyHTML: example["legacy_html"], swiftHTML: example["swift_html"],
+                    legacyError: example["legacy_error"], swiftError: example["swift_error"])
+            }
+            return SignatureDetail(
+                id: row["id"], text: signature.text, country: signature.country, businessLine: signature.businessLine,
+                kind: signature.kind.rawValue, paths: signature.paths, count: row["n"],
+                firstSeenMs: row["first_ms"] ?? 0, lastSeenMs: row["last_ms"] ?? 0, countriesAffected: affected,
+                examples: examples)
+        }
+    }
+
+    static var parityKindsSQL: String {
+        DiscrepancyKind.allCases.filter(\.isParity).map { "'\($0.rawValue)'" }.joined(separator: ",")
+    }
+
+    private static func signature(_ row: Row, countryColumn: String) -> Signature {
+        let paths = (try? JSONDecoder().decode([String].self, from: Data((row["paths"] as String).utf8))) ?? []
+        return Signature(
+            country: row[countryColumn], businessLine: row["business_line"],
+            kind: DiscrepancyKind(rawValue: row["kind"]) ?? .mismatch, paths: paths)
+    }
+}

@@ -1,0 +1,271 @@
+import Foundation
+import ShadowCore
+import ShadowReports
+import ShadowStore
+
+/// The dashboard's HTML pages. Every string that came from an event, a diff, a traceback, a flag
+/// reason or a token owner goes through `Escape.html`; invoices are shown only inside sandboxed
+/// frames (`srcdoc`, no scripts, an opaque origin), never in the dashboard's own document.
+enum Pages {
+    /// The response header that goes with every page: nothing loads from anywhere, no script runs.
+    static let contentSecurityPolicy =
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-src 'self'; form-action 'self'; "
+        + "base-uri 'none'; frame-ancestors 'none'"
+
+    static func document(title: String, body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(Escape.html(title)) · invoice-shadow</title>
+        <style>
+        body { font: 14px/1.45 system-ui, sans-serif; margin: 0; color: #1d2430; background: #f6f7f9; }
+        header { background: #1d2430; color: #fff; padding: 10px 24px; display: flex; gap: 24px; align-items: baseline; }
+        header a { color: #cfe0ff; text-decoration: none; }
+        header strong { font-size: 16px; }
+        main { padding: 16px 24px; max-width: 1400px; }
+        table { border-collapse: collapse; background: #fff; margin: 8px 0 20px; }
+        th, td { border: 1px solid #d8dde5; padding: 4px 8px; text-align: left; vertical-align: top; }
+        th { background: #eef1f5; }
+        td.num { text-align: right; font-variant-numeric: tabular-nums; }
+        code, pre { font: 12px/1.4 ui-monospace, monospace; }
+        pre { background: #fff; border: 1px solid #d8dde5; padding: 8px; overflow: auto; max-height: 320px; white-space: pre-wrap; word-break: break-all; }
+        .flag { padding: 1px 6px; border-radius: 3px; font-weight: 600; }
+        .flag-legacy { background: #e4e6ea; } .flag-shadow { background: #fff1c2; }
+        .flag-live { background: #cdeccf; } .flag-swift { background: #9fd9a6; }
+        .bad { color: #a1160a; font-weight: 600; } .good { color: #17692b; }
+        .chart { background: #fff; border: 1px solid #d8dde5; margin: 4px 16px 16px 0; }
+        .chart text { font-size: 10px; fill: #556; } .chart .grid { stroke: #e3e6eb; }
+        .chart .line { fill: none; stroke: #2f6fdf; stroke-width: 2; } .chart circle { fill: #2f6fdf; }
+        .chart rect.legacy { fill: #e0912f; } .chart rect.swift { fill: #2f6fdf; }
+        .legacy-text { fill: #e0912f; } .swift-text { fill: #2f6fdf; }
+        .sides { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
+        iframe { width: 100%; height: 480px; border: 1px solid #d8dde5; background: #fff; }
+        .message { padding: 8px 12px; border: 1px solid; margin: 8px 0; background: #fff; }
+        .message.error { border-color: #a1160a; color: #a1160a; } .message.ok { border-color: #17692b; color: #17692b; }
+        form.change { background: #fff; border: 1px solid #d8dde5; padding: 12px; display: grid; grid-template-columns: max-content 320px; gap: 8px 12px; }
+        </style>
+        </head>
+        <body>
+        <header><strong>invoice-shadow</strong><a href="/">Overview</a><a href="/flags">Flags</a>\
+        <a href="/metrics">Metrics</a><a href="/api/overview">JSON API</a></header>
+        <main>
+        \(body)
+        </main>
+        </body>
+        </html>
+
+        """
+    }
+
+    // MARK: - Overview
+
+    static func overview(
+        _ snapshot: DashboardSnapshot, signatures: [DashboardSnapshot.SignatureCount], status: ServeStatus
+    )
+        -> String
+    {
+        var body = "<h1>Parity, last \(Format.formatted(snapshot.windowHours, decimals: 0)) hours</h1>"
+        body +=
+            "<p>Read \(time(snapshot.generatedMs)). serve: \(status.consumed) consumed, \(status.completed) recorded, "
+            + "\(status.published) published, \(status.deadLettered) dead-lettered, \(status.skippedShadows) shadows skipped.</p>"
+        body += """
+            <table id="countries">
+            <thead><tr><th>Country</th><th>Flag</th><th>Comparisons</th><th>Parity</th>\
+            <th>Legacy p50</th><th>Legacy p99</th><th>Swift p50</th><th>Swift p99</th><th>Skipped shadows</th>\
+            <th>Top signature</th></tr></thead>
+            <tbody>
+            """
+        for row in snapshot.countries {
+            let parity =
+                row.parity.map { value in
+                    "<span class=\"\(value >= 99.9 ? "good" : "bad")\">\(Format.percent(value))</span>"
+                } ?? "–"
+            let top =
+                row.topSignature.map { signature in
+                    "<a href=\"/signatures/\(Escape.html(signature.id))\"><code>\(Escape.html(signature.text))</code></a> (\(signature.count))"
+                } ?? "–"
+            body += """
+                <tr data-country="\(Escape.html(row.country))"><td>\(Escape.html(row.country))</td>\
+                <td>\(flag(row.flag))</td><td class="num">\(row.comparisons)</td><td class="num">\(parity)</td>\
+                \(latencyCells(row.legacyLatency))\(latencyCells(row.swiftLatency))\
+                <td class="num">\(row.skippedShadows)</td><td>\(top)</td></tr>
+
+                """
+        }
+        body += "</tbody></table>"
+        body += "<h2>Parity over time</h2>" + Charts.parity(snapshot.parityOverTime, windowHours: snapshot.windowHours)
+        body += "<h2>Render latency</h2>" + Charts.latency(snapshot.latencyHistogram)
+        body += "<h2>Signatures not at parity</h2>"
+        if signatures.isEmpty {
+            body += "<p>None: every comparison is at parity.</p>"
+        } else {
+            body +=
+                "<table id=\"signatures\"><thead><tr><th>Signature</th><th>Kind</th><th>Events</th></tr></thead><tbody>"
+            for signature in signatures {
+                body +=
+                    "<tr><td><a href=\"/signatures/\(Escape.html(signature.id))\"><code>\(Escape.html(signature.text))</code></a></td>"
+                    + "<td>\(Escape.html(signature.kind))</td><td class=\"num\">\(signature.count)</td></tr>"
+            }
+            body += "</tbody></table>"
+        }
+        return document(title: "Overview", body: body)
+    }
+
+    private static func latencyCells(_ latency: ParityReport.Latency) -> String {
+        guard latency.count > 0 else { return "<td class=\"num\">–</td><td class=\"num\">–</td>" }
+        return
+            "<td class=\"num\">\(Format.milliseconds(latency.p50))</td><td class=\"num\">\(Format.milliseconds(latency.p99))</td>"
+    }
+
+    // MARK: - Signature
+
+    static func signature(_ detail: SignatureDetail) -> String {
+        var body = "<h1>Signature <code>\(Escape.html(detail.id))</code></h1>"
+        body += "<p><code>\(Escape.html(detail.text))</code></p>"
+        body += "<table id=\"facts\"><tbody>"
+        body += "<tr><th>Kind</th><td>\(Escape.html(detail.kind))</td></tr>"
+        body +=
+            "<tr><th>Country / line</th><td>\(Escape.html(detail.country)) / \(Escape.html(detail.businessLine))</td></tr>"
+        body += "<tr><th>Events</th><td class=\"num\">\(detail.count)</td></tr>"
+        body += "<tr><th>First seen</th><td>\(time(detail.firstSeenMs))</td></tr>"
+        body += "<tr><th>Last seen</th><td>\(time(detail.lastSeenMs))</td></tr>"
+        let affected = detail.countriesAffected.sorted { $0.key < $1.key }.map {
+            "\(Escape.html($0.key)) (\($0.value))"
+        }
+        body += "<tr><th>Countries with this difference</th><td>\(affected.joined(separator: ", "))</td></tr>"
+        body +=
+            "<tr><th>Paths</th><td>\(detail.paths.map { "<code>\(Escape.html($0))</code>" }.joined(separator: " "))</td></tr>"
+        body += "</tbody></table>"
+        if detail.examples.isEmpty { body += "<p>No example is stored (matches keep no details).</p>" }
+        for example in detail.examples {
+            body += "<section class=\"example\"><h2>Event <code>\(Escape.html(example.eventID))</code></h2>"
+            if !example.differences.isEmpty {
+                body +=
+                    "<table class=\"diff\"><thead><tr><th>Path</th><th>Legacy</th><th>Swift</th></tr></thead><tbody>"
+                for difference in example.differences {
+                    body +=
+                        "<tr><td><code>\(Escape.html(difference.path))</code></td>"
+                        + "<td><code>\(Escape.html(difference.legacy ?? "(absent)"))</code></td>"
+                        + "<td><code>\(Escape.html(difference.swift ?? "(absent)"))</code></td></tr>"
+                }
+                body += "</tbody></table>"
+            }
+            if let error = example.legacyError { body += "<h3>Legacy error</h3><pre>\(Escape.html(error))</pre>" }
+            if let error = example.swiftError { body += "<h3>Swift error</h3><pre>\(Escape.html(error))</pre>" }
+            if !example.htmlDiff.isEmpty {
+                body += "<h3>HTML difference</h3><pre>\(Escape.html(example.htmlDiff.joined(separator: "\n")))</pre>"
+            }
+            if example.legacyHTML != nil || example.swiftHTML != nil {
+                body += "<div class=\"sides\">"
+                for (side, html) in [("Legacy", example.legacyHTML), ("Swift", example.swiftHTML)] {
+                    body += "<div><h3>\(side)</h3>"
+                    if let html {
+                        // sandbox without allow-scripts or allow-same-origin: an opaque origin where nothing runs.
+                        body +=
+                            "<iframe sandbox=\"\" referrerpolicy=\"no-referrer\" title=\"\(side) invoice\" srcdoc=\"\(Escape.html(html))\"></iframe>"
+                    } else {
+                        body += "<p>Not rendered.</p>"
+                    }
+                    body += "</div>"
+                }
+                body += "</div>"
+            }
+            body += "<h3>Event</h3><pre>\(Escape.html(example.event))</pre></section>"
+        }
+        return document(title: "Signature \(detail.id)", body: body)
+    }
+
+    // MARK: - Flags
+
+    struct FlagRow {
+        var country: String
+        var flag: CutoverFlag
+        var evidence: CutoverEvidence
+        var nextStep: (to: CutoverFlag, decision: CutoverPolicy.Decision)?
+    }
+
+    static func flags(
+        _ rows: [FlagRow], history: [ShadowStore.FlagChange], writesEnabled: Bool, message: (ok: Bool, text: String)?
+    ) -> String {
+        var body = "<h1>Cutover flags</h1>"
+        if let message {
+            body +=
+                "<div class=\"message \(message.ok ? "ok" : "error")\" role=\"status\">\(Escape.html(message.text))</div>"
+        }
+        body += """
+            <p><code>legacy</code>: Python only · <code>shadow</code>: Python serves, Swift compared · \
+            <code>live</code>: Swift serves, Python compared · <code>swift</code>: Swift only. Moving forward needs the \
+            evidence below; moving back is always allowed; a live country goes back to shadow by itself on regression.</p>
+            <table id="flags"><thead><tr><th>Country</th><th>Flag</th><th>Comparisons</th><th>Parity</th>\
+            <th>Legacy p99</th><th>Swift p99</th><th>Next step</th></tr></thead><tbody>
+            """
+        for row in rows {
+            var next = "–"
+            if let step = row.nextStep {
+                next =
+                    step.decision.allowed
+                    ? "<span class=\"good\">\(step.to.rawValue) allowed</span>"
+                    : "<span class=\"bad\">\(step.to.rawValue) refused:</span> "
+                        + Escape.html(step.decision.reasons.joined(separator: "; "))
+            }
+            body += """
+                <tr data-country="\(Escape.html(row.country))"><td>\(Escape.html(row.country))</td><td>\(flag(row.flag))</td>\
+                <td class="num">\(row.evidence.comparisons)</td><td class="num">\(Format.percent(row.evidence.parity))</td>\
+                <td class="num">\(Format.milliseconds(row.evidence.legacyP99Ms))</td>\
+                <td class="num">\(Format.milliseconds(row.evidence.swiftP99Ms))</td><td>\(next)</td></tr>
+
+                """
+        }
+        body += "</tbody></table><h2>Change a flag</h2>"
+        if !writesEnabled {
+            body +=
+                "<div class=\"message error\">Writes are disabled: this serve was started without a tokens file "
+                + "(<code>--tokens FILE</code>, one <code>OWNER TOKEN</code> per line).</div>"
+        }
+        body += """
+            <form class="change" method="post" action="/flags">
+            <label for="country">Country</label><select id="country" name="country">\
+            \(ShadowStore.countries.map { "<option>\($0)</option>" }.joined())</select>
+            <label for="state">New flag</label><select id="state" name="state">\
+            \(CutoverFlag.allCases.map { "<option>\($0.rawValue)</option>" }.joined())</select>
+            <label for="reason">Reason (required)</label><input id="reason" name="reason" required maxlength="500">
+            <label for="token">Token (required)</label><input id="token" name="token" type="password" required autocomplete="off">
+            <label for="force">Override the gate</label><input id="force" name="force" type="checkbox" value="on">
+            <span></span><button type="submit">Change</button>
+            </form>
+            <h2>History</h2>
+            <table id="history"><thead><tr><th>When</th><th>Country</th><th>From</th><th>To</th><th>Who</th>\
+            <th>Reason</th><th>Forced</th><th>Evidence</th></tr></thead><tbody>
+            """
+        for change in history {
+            body += """
+                <tr><td>\(time(change.changedMs))</td><td>\(Escape.html(change.country))</td>\
+                <td>\(flag(change.from))</td><td>\(flag(change.to))</td><td>\(Escape.html(change.actor))</td>\
+                <td>\(Escape.html(change.reason))</td><td>\(change.forced ? "<span class=\"bad\">yes</span>" : "no")</td>\
+                <td>\(change.evidence.comparisons) comparisons, \(Format.percent(change.evidence.parity)), p99 \
+                \(Format.milliseconds(change.evidence.legacyP99Ms)) / \(Format.milliseconds(change.evidence.swiftP99Ms))</td></tr>
+
+                """
+        }
+        body += "</tbody></table>"
+        return document(title: "Flags", body: body)
+    }
+
+    static func notFound(_ what: String) -> String {
+        document(
+            title: "Not found", body: "<h1>Not found</h1><p>\(Escape.html(what))</p><p><a href=\"/\">Overview</a></p>")
+    }
+
+    private static func flag(_ flag: CutoverFlag) -> String {
+        "<span class=\"flag flag-\(flag.rawValue)\">\(flag.rawValue)</span>"
+    }
+
+    static func time(_ milliseconds: Int64) -> String {
+        guard milliseconds > 0 else { return "–" }
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+}

@@ -1,0 +1,294 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import ShadowCore
+import ShadowServe
+import ShadowStore
+
+/// The route handlers; ``ShadowWeb/buildRouter(_:)`` wires them.
+struct Routes: Sendable {
+    let configuration: ShadowWeb.Configuration
+
+    private var store: ShadowStore { configuration.store }
+
+    func health() throws -> Response {
+        try ShadowWeb.json(HealthBody(status: "ok", serve: configuration.status()))
+    }
+
+    func metrics() -> Response {
+        let bytes = configuration.metrics?.exposition() ?? []
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    // MARK: - Overview
+
+    func overviewPage() throws -> Response {
+        ShadowWeb.html(
+            Pages.overview(
+                try store.dashboard(policy: configuration.policy), signatures: try store.signatureCounts(limit: 20),
+                status: configuration.status()))
+    }
+
+    func overviewJSON() throws -> Response {
+        try ShadowWeb.json(
+            OverviewBody(
+                serve: configuration.status(), dashboard: try store.dashboard(policy: configuration.policy),
+                signatures: try store.signatureCounts(limit: 20)))
+    }
+
+    // MARK: - Signatures
+
+    func signaturePage(_ id: String) throws -> Response {
+        guard let detail = try store.signatureDetail(id: id) else {
+            return ShadowWeb.html(Pages.notFound("No signature \(id) in the store."), status: .notFound)
+        }
+        return ShadowWeb.html(Pages.signature(detail))
+    }
+
+    func signatureJSON(_ id: String) throws -> Response {
+        guard let detail = try store.signatureDetail(id: id) else {
+            return ShadowWeb.problem(.notFound, "no signature \(id) in the store")
+        }
+        return try ShadowWeb.json(detail)
+    }
+
+    // MARK: - Flags
+
+    private func flagRows() throws -> [Pages.FlagRow] {
+        let flags = try store.flags()
+        return try ShadowStore.countries.map { country in
+            let flag = flags[country] ?? ShadowStore.defaultFlag
+            let evidence = try store.evidence(country: country, policy: configuration.policy)
+            let forward: CutoverFlag? =
+                switch flag {
+                case .legacy: .shadow
+                case .shadow: .live
+                case .live: .swift
+                case .swift: nil
+                }
+            return Pages.FlagRow(
+                country: country, flag: flag, evidence: evidence,
+                nextStep: forward.map { ($0, configuration.policy.decide(from: flag, to: $0, evidence: evidence)) })
+        }
+    }
+
+    func flagsPage(message: (ok: Bool, text: String)?, status: HTTPResponse.Status) throws -> Response {
+        ShadowWeb.html(
+            Pages.flags(
+                try flagRows(), history: try store.flagHistory(limit: 50), writesEnabled: !configuration.tokens.isEmpty,
+                message: message), status: status)
+    }
+
+    func flagsJSON() throws -> Response {
+        try ShadowWeb.json(
+            try flagRows().map { row in
+                FlagBody(
+                    country: row.country, flag: row.flag.rawValue, evidence: row.evidence,
+                    next: row.nextStep.map {
+                        NextStep(flag: $0.to.rawValue, allowed: $0.decision.allowed, reasons: $0.decision.reasons)
+                    })
+            })
+    }
+
+    func flagJSON(_ country: String) throws -> Response {
+        guard ShadowStore.countries.contains(country) else { return unknownCountry(country) }
+        let row = try flagRows().first { $0.country == country }!
+        return try ShadowWeb.json(
+            FlagDetailBody(
+                country: country, flag: row.flag.rawValue, evidence: row.evidence,
+                next: row.nextStep.map {
+                    NextStep(flag: $0.to.rawValue, allowed: $0.decision.allowed, reasons: $0.decision.reasons)
+                }, history: try store.flagHistory(country: country)))
+    }
+
+    /// `PUT /api/flags/{country}` with a bearer token and `{"state", "reason", "force"}`.
+    func putFlag(_ request: Request, country: String) async throws -> Response {
+        let owner: String
+        switch Authorization.check(request, tokens: configuration.tokens) {
+        case .refused(let response): return response
+        case .owner(let name): owner = name
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: ShadowWeb.maximumBodyBytes)
+        } catch {
+            return ShadowWeb.problem(.contentTooLarge, "the body is larger than \(ShadowWeb.maximumBodyBytes) bytes")
+        }
+        guard ShadowStore.countries.contains(country) else { return unknownCountry(country) }
+        let change: FlagChangeRequest
+        do {
+            change = try JSONDecoder().decode(FlagChangeRequest.self, from: Data(buffer: body))
+        } catch {
+            return ShadowWeb.problem(
+                .badRequest, #"the body must be JSON: {"state": "live", "reason": "why", "force": false}"#)
+        }
+        switch try apply(
+            country: country, state: change.state, reason: change.reason, force: change.force ?? false, owner: owner)
+        {
+        case .success(let flagChange): return try ShadowWeb.json(flagChange)
+        case .failure(let failure): return ShadowWeb.problem(failure.status, failure.message)
+        }
+    }
+
+    /// `POST /flags`: the flags page's form (token in a form field, never in the URL).
+    func submitFlagForm(_ request: Request) async throws -> Response {
+        if Authorization.hasCredentialInQuery(request) {
+            return try flagsPage(message: (false, problemText(.badRequest)), status: .badRequest)
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: ShadowWeb.maximumBodyBytes)
+        } catch {
+            return try flagsPage(
+                message: (false, "the form is larger than \(ShadowWeb.maximumBodyBytes) bytes"),
+                status: .contentTooLarge)
+        }
+        let form = FormFields(String(buffer: body))
+        let owner: String
+        switch Authorization.verify(form["token"], tokens: configuration.tokens) {
+        case .refused(let response):
+            return try flagsPage(message: (false, problemText(response.status)), status: response.status)
+        case .owner(let name): owner = name
+        }
+        let country = form["country"] ?? ""
+        guard ShadowStore.countries.contains(country) else {
+            return try flagsPage(message: (false, "unknown country \(country)"), status: .notFound)
+        }
+        let result = try apply(
+            country: country, state: form["state"], reason: form["reason"], force: form["force"] == "on", owner: owner)
+        switch result {
+        case .success(let change):
+            return try flagsPage(
+                message: (
+                    true, "\(change.country): \(change.from.rawValue) → \(change.to.rawValue) by \(change.actor)"
+                ),
+                status: .ok)
+        case .failure(let failure):
+            return try flagsPage(message: (false, failure.message), status: failure.status)
+        }
+    }
+
+    struct Failure: Error {
+        var status: HTTPResponse.Status
+        var message: String
+    }
+
+    private func apply(country: String, state: String?, reason: String?, force: Bool, owner: String) throws -> Result<
+        ShadowStore.FlagChange, Failure
+    > {
+        guard let state, let flag = CutoverFlag(rawValue: state) else {
+            return .failure(
+                Failure(
+                    status: .badRequest,
+                    message: "state must be one of \(CutoverFlag.allCases.map(\.rawValue).joined(separator: ", "))"))
+        }
+        guard let reason, !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            return .failure(Failure(status: .badRequest, message: "a flag change needs a reason"))
+        }
+        guard reason.count <= 500 else {
+            return .failure(Failure(status: .badRequest, message: "the reason is longer than 500 characters"))
+        }
+        do {
+            return .success(
+                try store.setFlag(
+                    country: country, to: flag, actor: owner, reason: reason, force: force, policy: configuration.policy
+                ))
+        } catch let error as ShadowStoreError {
+            return .failure(Failure(status: .conflict, message: error.message))
+        }
+    }
+
+    private func unknownCountry(_ country: String) -> Response {
+        ShadowWeb.problem(
+            .notFound, "unknown country \(country) (one of \(ShadowStore.countries.joined(separator: ", ")))")
+    }
+
+    /// The form's wording of a refusal (the API's is JSON).
+    private func problemText(_ status: HTTPResponse.Status) -> String {
+        switch status {
+        case .unauthorized: "this needs a token: type it in the Token field"
+        case .forbidden where configuration.tokens.isEmpty:
+            "writes are disabled: this serve has no tokens (--tokens FILE)"
+        case .forbidden: "the token is not one of this serve's tokens"
+        default: "tokens are not accepted in the URL (URLs are logged)"
+        }
+    }
+
+    // MARK: - Invoices
+
+    func invoice(_ number: String, request: Request) throws -> Response {
+        guard let objects = configuration.objects, let invoice = try objects.invoice(number: number) else {
+            return ShadowWeb.problem(.notFound, "no invoice \(number) has been published")
+        }
+        let wantsJSON = request.headers[.accept].map { $0.contains("application/json") } ?? false
+        if wantsJSON {
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: invoice.json)))
+        }
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
+        // The customer's document: no script, no outside fetch, an opaque origin of its own.
+        headers[.contentSecurityPolicy] = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+        headers[.xContentTypeOptions] = "nosniff"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: invoice.html)))
+    }
+
+    // MARK: - Bodies
+
+    private struct HealthBody: Codable {
+        var status: String
+        var serve: ServeStatus
+    }
+
+    private struct OverviewBody: Codable {
+        var serve: ServeStatus
+        var dashboard: DashboardSnapshot
+        var signatures: [DashboardSnapshot.SignatureCount]
+    }
+
+    private struct NextStep: Codable {
+        var flag: String
+        var allowed: Bool
+        var reasons: [String]
+    }
+
+    private struct FlagBody: Codable {
+        var country: String
+        var flag: String
+        var evidence: CutoverEvidence
+        var next: NextStep?
+    }
+
+    private struct FlagDetailBody: Codable {
+        var country: String
+        var flag: String
+        var evidence: CutoverEvidence
+        var next: NextStep?
+        var history: [ShadowStore.FlagChange]
+    }
+
+    private struct FlagChangeRequest: Codable {
+        var state: String?
+        var reason: String?
+        var force: Bool?
+    }
+}
+
+/// `application/x-www-form-urlencoded` fields; the last value of a repeated name wins.
+struct FormFields {
+    private var values: [String: String] = [:]
+
+    init(_ body: String) {
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
+            }
+            values[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+    }
+
+    subscript(name: String) -> String? { values[name] }
+}
