@@ -68,6 +68,20 @@ import Testing
             })
         let html = try #require(published.first?.headers.first { $0.name == "html-object" })
         #expect(try objects.get(String(decoding: html.value, as: UTF8.self))?.isEmpty == false)
+        // Every published invoice can be fetched by its number (what GET /invoices/{number} serves)
+        for message in published {
+            let number = String(decoding: message.key ?? [], as: UTF8.self)
+            let stored = try objects.invoice(number: number)
+            #expect(stored?.json == message.value, "\(number)")
+            let document = String(decoding: stored?.html ?? [], as: UTF8.self)
+            #expect(document.contains(number))
+        }
+        // The metrics saw what the counters saw
+        let metrics = String(decoding: engine.metrics.exposition(), as: UTF8.self)
+        #expect(metrics.contains("invoice_shadow_events_total \(events.count)"))
+        #expect(metrics.contains("invoice_shadow_dead_lettered_total \(invalid)"))
+        #expect(metrics.contains("invoice_shadow_comparisons_total{country=\"JP\",kind=\"match\"}"))
+        #expect(metrics.contains("invoice_shadow_events_in_flight 0"))
         let dlq = try KafkaConsumer.make(
             bootstrapServers: broker.bootstrapServers, groupID: "check-dlq", topics: ["money.events.dlq"])
         let dead = await TestSupport.consume(dlq, count: invalid, timeout: .seconds(30))
