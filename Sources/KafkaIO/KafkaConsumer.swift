@@ -132,6 +132,22 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Commits, for each partition listed, every message up to and including its offset, without
+    /// waiting for the broker: a commit that fails is covered by the next one, and a crash before
+    /// it only means the messages after the last good commit are delivered again.
+    public func commitAsync(_ offsets: [(topic: String, partition: Int32, through: Int64)]) throws(KafkaError) {
+        guard !offsets.isEmpty else { return }
+        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for entry in offsets {
+            rd_kafka_topic_partition_list_add(list, entry.topic, entry.partition).pointee.offset = entry.through + 1
+        }
+        let result = rd_kafka_commit(handle.pointer, list, 1)
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR && result != RD_KAFKA_RESP_ERR__NO_OFFSET {
+            throw KafkaError.rdkafka(result, "committing \(offsets.count) partitions")
+        }
+    }
+
     /// The group's committed offset of a partition (the next offset to consume), or nil if none.
     /// - Parameters:
     ///   - topic: The topic.

@@ -39,7 +39,7 @@ public final class KafkaProducer: Sendable {
         let handle = try KafkaHandle.make(
             RD_KAFKA_PRODUCER,
             configuration: [
-                ("bootstrap.servers", bootstrapServers), ("enable.idempotence", "true"), ("linger.ms", "2"),
+                ("bootstrap.servers", bootstrapServers), ("enable.idempotence", "true"), ("linger.ms", "0"),
                 ("log_level", "3"),
             ] + configuration
         ) { conf in

@@ -15,8 +15,10 @@ public final class ServeEngine: Sendable {
         public var deadLetterTopic = "money.events.dlq"
         /// Rendered invoices, keyed by invoice number. Default `invoices.rendered`.
         public var outputTopic = "invoices.rendered"
-        /// Events in flight at once. Default 64.
-        public var window = 64
+        /// Events in flight at once (rendering, publishing or waiting for their row to be written). Default 256.
+        public var window = 256
+        /// The most rows written in one SQLite transaction. Default 512.
+        public var maximumBatch = 512
         /// Shadow runs in flight at once; when full, the shadow is skipped and counted. Default 32.
         public var shadowCapacity = 32
         /// How often flags are re-read (and live countries checked for regression). Default 1 s.
@@ -58,6 +60,21 @@ public final class ServeEngine: Sendable {
         var shadowsInFlight = 0
         var tracker = OffsetTracker()
         var stopping = false
+        /// Per topic and partition, the last offset safe to commit and whether it is committed yet.
+        var committable: [PartitionKey: (offset: Int64, committed: Bool)] = [:]
+    }
+
+    private struct PartitionKey: Hashable, Sendable {
+        var topic: String
+        var partition: Int32
+    }
+
+    /// One event done, waiting for its row.
+    private struct Done: Sendable {
+        var record: ShadowStore.Record
+        var topic: String
+        var partition: Int32
+        var offset: Int64
     }
 
     /// Creates an engine; ``run(runID:)`` starts it.
@@ -89,6 +106,14 @@ public final class ServeEngine: Sendable {
     /// Consumes until ``stop()``; returns when every consumed event is recorded and committed.
     public func run(runID: Int64) async throws {
         try refreshFlags()
+        // Rows are written, and offsets committed, in batches on a thread of their own.
+        let writer = BatchWriter<Done>(name: "serve-store-writer", maximumBatch: configuration.maximumBatch) {
+            [self] batch in try write(batch, runID: runID)
+        }
+        defer {
+            writer.close()
+            commitCommittable(synchronously: true)
+        }
         let messages = AsyncStream<(KafkaMessage, ContinuousClock.Instant)>(
             bufferingPolicy: .bufferingOldest(configuration.window)
         ) {
@@ -130,7 +155,7 @@ public final class ServeEngine: Sendable {
                     inFlight -= 1
                 }
                 inFlight += 1
-                group.addTask { [self] in try await process(message, consumed: consumed, runID: runID) }
+                group.addTask { [self] in try await process(message, consumed: consumed, writer: writer) }
             }
             stop()
             try await group.waitForAll()
@@ -159,7 +184,46 @@ public final class ServeEngine: Sendable {
         metrics.consumerLag.set(Double(lag))
     }
 
-    private func process(_ message: KafkaMessage, consumed: ContinuousClock.Instant, runID: Int64) async throws {
+    /// Writes one batch of rows in one transaction, then moves the committable offsets forward and
+    /// commits them without waiting (the last commit, at the end of ``run(runID:)``, waits).
+    private func write(_ batch: [Done], runID: Int64) throws {
+        try store.record(batch.map(\.record), runID: runID)
+        state.withLock { state in
+            for done in batch {
+                state.counters.completed += 1
+                if let offset = state.tracker.finish(partition: done.partition, offset: done.offset) {
+                    state.committable[PartitionKey(topic: done.topic, partition: done.partition)] = (offset, false)
+                }
+            }
+        }
+        for done in batch {
+            metrics.recorded(done.record.comparison, primary: done.record.primary)
+            metrics.inFlight.decrement()
+        }
+        commitCommittable(synchronously: false)
+    }
+
+    private func commitCommittable(synchronously: Bool) {
+        let offsets = state.withLock { state -> [(topic: String, partition: Int32, through: Int64)] in
+            var offsets: [(topic: String, partition: Int32, through: Int64)] = []
+            for (key, value) in state.committable where synchronously || !value.committed {
+                offsets.append((key.topic, key.partition, value.offset))
+                state.committable[key] = (value.offset, true)
+            }
+            return offsets
+        }
+        if synchronously {
+            for entry in offsets {
+                try? consumer.commit(topic: entry.topic, partition: entry.partition, through: entry.through)
+            }
+        } else {
+            try? consumer.commitAsync(offsets)
+        }
+    }
+
+    private func process(_ message: KafkaMessage, consumed: ContinuousClock.Instant, writer: BatchWriter<Done>)
+        async throws
+    {
         let event = message.value
         let facts = EventFacts.read(event)
         let flag = state.withLock { $0.flags[facts.country] } ?? ShadowStore.defaultFlag
@@ -195,18 +259,11 @@ public final class ServeEngine: Sendable {
             // Only one side ran (legacy or swift mode, or the shadow queue was full).
             comparison = comparator.compare(facts: facts, legacy: legacy ?? primary, swift: nil)
         }
-        try store.record(
-            [ShadowStore.Record(comparison: comparison, event: event, primary: flag.primary, recordedAt: Date())],
-            runID: runID)
-        metrics.recorded(comparison, primary: flag.primary)
-        metrics.inFlight.decrement()
-        let committable = state.withLock { state -> Int64? in
-            state.counters.completed += 1
-            return state.tracker.finish(partition: message.partition, offset: message.offset)
-        }
-        if let committable {
-            try consumer.commit(topic: message.topic, partition: message.partition, through: committable)
-        }
+        try await writer.submit(
+            Done(
+                record: ShadowStore.Record(
+                    comparison: comparison, event: event, primary: flag.primary, recordedAt: Date()),
+                topic: message.topic, partition: message.partition, offset: message.offset))
     }
 
     private func publish(_ outcome: RenderOutcome, event: [UInt8], facts: EventFacts, implementation: Implementation)

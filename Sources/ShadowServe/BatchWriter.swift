@@ -1,0 +1,94 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Hands items from many tasks to one dedicated thread that writes them in batches: whatever has
+/// arrived while the previous batch was being written goes into the next one, up to `maximumBatch`.
+/// ``submit(_:)`` returns when the batch holding its item is written (or throws what the write
+/// threw), so a caller knows its item is durable, and the number of callers waiting bounds the queue.
+///
+/// Blocking work (SQLite transactions, Kafka commits) stays off the cooperative pool this way.
+final class BatchWriter<Item: Sendable>: Sendable {
+    private struct Pending: Sendable {
+        var item: Item
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State: Sendable {
+        var pending: [Pending] = []
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+    private let wakeup = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+    private let maximumBatch: Int
+    private let write: @Sendable ([Item]) throws -> Void
+
+    /// Starts the writer thread.
+    /// - Parameters:
+    ///   - name: The thread's name.
+    ///   - maximumBatch: The most items written at once.
+    ///   - write: Writes one batch; runs on the writer thread only.
+    init(name: String, maximumBatch: Int, write: @escaping @Sendable ([Item]) throws -> Void) {
+        self.maximumBatch = maximumBatch
+        self.write = write
+        let thread = Thread { [self] in loop() }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Queues `item` and waits until it is written.
+    func submit(_ item: Item) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let accepted = state.withLock { state -> Bool in
+                guard !state.closed else { return false }
+                state.pending.append(Pending(item: item, continuation: continuation))
+                return true
+            }
+            if accepted {
+                wakeup.signal()
+            } else {
+                continuation.resume(throwing: CancellationError())
+            }
+        }
+    }
+
+    /// Writes what is queued, then stops the thread; returns when it has stopped.
+    func close() {
+        let first = state.withLock { state -> Bool in
+            defer { state.closed = true }
+            return !state.closed
+        }
+        guard first else { return }
+        wakeup.signal()
+        finished.wait()
+    }
+
+    private func loop() {
+        while true {
+            wakeup.wait()
+            while true {
+                let (batch, closed) = state.withLock { state -> ([Pending], Bool) in
+                    let count = min(maximumBatch, state.pending.count)
+                    let batch = Array(state.pending.prefix(count))
+                    state.pending.removeFirst(count)
+                    return (batch, state.closed)
+                }
+                if batch.isEmpty {
+                    if closed {
+                        finished.signal()
+                        return
+                    }
+                    break
+                }
+                do {
+                    try write(batch.map(\.item))
+                    for pending in batch { pending.continuation.resume() }
+                } catch {
+                    for pending in batch { pending.continuation.resume(throwing: error) }
+                }
+            }
+        }
+    }
+}
