@@ -24,6 +24,10 @@ public final class ServeEngine: Sendable {
         /// How often flags are re-read (and live countries checked for regression). Default 1 s.
         public var flagRefresh = Duration.seconds(1)
 
+        /// Called with each event's harness-added latency (consumed → primary published, minus the
+        /// primary render), for benchmarks; the same figure feeds `invoice_shadow_added_seconds`.
+        public var addedLatencyObserver: (@Sendable (Duration) -> Void)?
+
         /// The defaults.
         public init() {}
     }
@@ -230,7 +234,9 @@ public final class ServeEngine: Sendable {
         let primary = await renderers[flag.primary]!.render(event: event)
 
         try await publish(primary.outcome, event: event, facts: facts, implementation: flag.primary)
-        metrics.added.record(max(.zero, ContinuousClock.now - consumed - primary.latency))
+        let added = max(.zero, ContinuousClock.now - consumed - primary.latency)
+        metrics.added.record(added)
+        configuration.addedLatencyObserver?(added)
 
         var shadow: SideResult?
         if let shadowSide = flag.shadow {

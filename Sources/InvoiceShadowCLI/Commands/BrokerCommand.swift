@@ -8,7 +8,8 @@ struct BrokerCommand: AsyncParsableCommand {
         commandName: "broker",
         abstract: "Run librdkafka's embedded Kafka cluster on its own and print its bootstrap address.",
         discussion: """
-            Creates the topics money.events, money.events.dlq and invoices.rendered and prints
+            Creates the topics (--topics; by default money.events, money.events.dlq and
+            invoices.rendered) and prints
             "bootstrap: HOST:PORT" on a line of its own, then serves until interrupted (Ctrl-C or
             SIGTERM). Any Kafka client can use it, for example:
               invoice-shadow broker &
@@ -21,10 +22,15 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Partitions of each topic.")
     var partitions: Int32 = 3
 
+    @Option(
+        help: ArgumentHelp(
+            "Topics to create, comma-separated.", valueName: "LIST"))
+    var topics = "money.events,money.events.dlq,invoices.rendered"
+
     func run() async throws {
         let broker = try EmbeddedKafkaBroker.make(brokers: brokers)
-        for topic in ["money.events", "money.events.dlq", "invoices.rendered"] {
-            try broker.createTopic(topic, partitions: partitions)
+        for topic in topics.split(separator: ",") {
+            try broker.createTopic(String(topic), partitions: partitions)
         }
         // Written straight to the descriptor: scripts wait for this line while the broker keeps running.
         FileHandle.standardOutput.write(Data("bootstrap: \(broker.bootstrapServers)\n".utf8))

@@ -31,46 +31,22 @@ struct RenderBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let payloads = EventGenerator().events(seed: seed, count: events).map { Array($0.utf8) }
-        let countries = payloads.map { EventFacts.read($0).country }
         let service = try await legacy.start()
-        var legacyCPU: [String: Duration] = [:]
-        var swiftCPU: [String: Duration] = [:]
-        var counts: [String: Int] = [:]
-
-        for payload in payloads.prefix(300) { _ = await service.render(event: payload, timeout: .seconds(60)) }
-        for (index, payload) in payloads.enumerated() {
-            let run = await service.render(event: payload, timeout: .seconds(60))
-            legacyCPU[countries[index], default: .zero] += run.cpuTime
-            counts[countries[index], default: 0] += 1
-        }
+        let figures = await Benchmarks.renderCPU(service: service, payloads: payloads, swiftPasses: swiftPasses)
         await service.interpreter.shutdown()
-
-        let port = SwiftInvoiceService()
-        for payload in payloads.prefix(300) { _ = try? port.render(event: payload) }
-        for _ in 0..<swiftPasses {
-            for (index, payload) in payloads.enumerated() {
-                let before = ThreadCPUClock.now()
-                _ = try? port.render(event: payload)
-                swiftCPU[countries[index], default: .zero] += ThreadCPUClock.now() - before
-            }
-        }
 
         print("render CPU per invoice, \(events) events (seed \(seed)), legacy once, port \(swiftPasses)×")
         print("country  events  legacy µs  swift µs   legacy ÷ swift")
-        func micro(_ duration: Duration, _ n: Int) -> Double { duration.seconds * 1e6 / Double(n) }
-        for country in counts.keys.sorted() {
-            let n = counts[country]!
-            let left = micro(legacyCPU[country]!, n)
-            let right = micro(swiftCPU[country]!, n * swiftPasses)
+        for country in figures.counts.keys.sorted() {
+            let left = figures.legacyMicroseconds[country]!
+            let right = figures.swiftMicroseconds[country]!
             print(
                 country.padding(toLength: 8, withPad: " ", startingAt: 0)
-                    + String(format: " %6d  %9.1f  %8.2f   %6.1f×", n, left, right, left / right))
+                    + String(format: " %6d  %9.1f  %8.2f   %6.1f×", figures.counts[country]!, left, right, left / right))
         }
-        let totalLegacy = micro(legacyCPU.values.reduce(.zero, +), events)
-        let totalSwift = micro(swiftCPU.values.reduce(.zero, +), events * swiftPasses)
         print(
             String(
-                format: "all      %6d  %9.1f  %8.2f   %6.1f×  (target ≥ 20×)", events, totalLegacy, totalSwift,
-                totalLegacy / totalSwift))
+                format: "all      %6d  %9.1f  %8.2f   %6.1f×  (target ≥ 20×)", events, figures.legacyAll,
+                figures.swiftAll, figures.ratio))
     }
 }

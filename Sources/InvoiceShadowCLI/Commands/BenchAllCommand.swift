@@ -1,0 +1,169 @@
+import ArgumentParser
+import EventGenerator
+import Foundation
+import KafkaIO
+import ShadowCore
+import ShadowHarness
+
+/// `invoice-shadow bench` (`bench all`): every figure the migration is judged by, in one run.
+struct BenchAllCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "all",
+        abstract: "Every benchmark in one run; writes bench.json and bench.md (the default of `bench`).",
+        discussion: """
+            On the same generated events, in one process run:
+              1. render CPU per invoice, legacy (through the bridge) against the port, per country;
+                 and the bridge against a plain /usr/bin/python3 loop;
+              2. serve throughput in shadow mode (legacy primary, Swift shadow, diff, SQLite, Kafka in
+                 and out) as a fraction of the legacy-alone ceiling, 1 ÷ legacy render time;
+              3. latency serve adds to the primary path: event consumed → primary published (acknowledged
+                 by the broker), minus the primary render, at a quarter of the ceiling's rate;
+              4. swift-mode throughput end to end (Kafka in, Swift, Kafka out, SQLite, HTML objects);
+              5. resident memory in shadow mode at 0, 100k and 1M events.
+            The broker is librdkafka's embedded cluster in a child process (`invoice-shadow broker`),
+            so memory and CPU read here are the harness's. The full run takes about half an hour
+            (1M events through the legacy at ~800/s); --quick takes under a minute. Use a release build:
+              swift build -c release && .build/release/invoice-shadow bench [--quick]
+            """)
+
+    @Flag(help: "Fewer events everywhere: the same measurements and keys in under a minute.")
+    var quick = false
+
+    @Option(help: ArgumentHelp("Where bench.json and bench.md are written.", valueName: "DIR"))
+    var output = "shadow-reports"
+
+    @Option(help: "The generator seed.")
+    var seed: UInt64 = 20_261_122
+
+    @OptionGroup var legacy: LegacyOptions
+
+    struct Sizes {
+        var render: Int
+        var swiftPasses: Int
+        var bridge: Int
+        var bridgeRounds: Int
+        var bridgeBatch: Int
+        var shadow: Int
+        var latency: Int
+        var swift: Int
+        var memory: [Int]
+    }
+
+    func run() async throws {
+        let sizes =
+            quick
+            ? Sizes(
+                render: 1_000, swiftPasses: 3, bridge: 1_000, bridgeRounds: 1, bridgeBatch: 100, shadow: 1_000,
+                latency: 400, swift: 20_000, memory: [0, 2_000, 10_000])
+            : Sizes(
+                render: 10_000, swiftPasses: 5, bridge: 5_000, bridgeRounds: 2, bridgeBatch: 250, shadow: 5_000,
+                latency: 3_000, swift: 200_000, memory: [0, 100_000, 1_000_000])
+        let started = Date()
+        #if DEBUG
+            log("bench: this is a debug build; figures are only meaningful from `swift build -c release`")
+        #endif
+        let generator = EventGenerator()
+        let service = try await legacy.start()
+
+        log("bench 1/5: render CPU, \(sizes.render) events, and the bridge against python3, \(sizes.bridge) events")
+        let renderLines = generator.events(seed: seed, count: sizes.render)
+        let render = await Benchmarks.renderCPU(
+            service: service, payloads: renderLines.map { Array($0.utf8) }, swiftPasses: sizes.swiftPasses)
+        log(String(format: "  legacy %.1f µs, swift %.2f µs per invoice: %.1f×", render.legacyAll, render.swiftAll, render.ratio))
+        let bridge = try await Benchmarks.bridgeOverhead(
+            service: service, lines: Array(renderLines.prefix(sizes.bridge)),
+            legacyDirectory: try legacy.resolvedDirectory(), rounds: sizes.bridgeRounds, batch: sizes.bridgeBatch,
+            concurrency: 32
+        ) { log("  " + $0) }
+        log(String(format: "  bridge overhead %+.2f%%", bridge.medianOverhead * 100))
+
+        let bench = try ServeBenchmark(legacy: LegacyRenderer(service: service, timeout: .seconds(10)))
+        defer { bench.close() }
+        let ceiling = 1e6 / render.legacyWallMicroseconds
+
+        log("bench 2/5: serve in shadow mode, \(sizes.shadow) events preloaded")
+        try await bench.produce(
+            generator.events(seed: seed + 1, count: sizes.shadow).map { Array($0.utf8) }, topic: "bench.shadow")
+        let shadow = try await bench.run(flag: .shadow, topic: "bench.shadow", expected: sizes.shadow, progress: log)
+        log(String(format: "  %.0f events/s against a ceiling of %.0f/s", shadow.rate, ceiling))
+
+        let pace = ceiling / 4
+        log("bench 3/5: added latency, \(sizes.latency) events fed at \(Int(pace))/s")
+        let latencyEvents = generator.events(seed: seed + 2, count: sizes.latency).map { Array($0.utf8) }
+        let latency = try await bench.run(
+            flag: .shadow, topic: "bench.latency", expected: sizes.latency,
+            feed: { producer, _ in
+                var next = ContinuousClock.now
+                for event in latencyEvents {
+                    try await Task.sleep(until: next)
+                    next = next + .microseconds(Int64(1e6 / pace))
+                    Task { _ = try await producer.send(topic: "bench.latency", key: nil, value: event) }
+                }
+            }, progress: log)
+        let added = latency.addedMilliseconds
+        let addedFigures = (
+            p50: Benchmarks.percentile(added, 0.5), p99: Benchmarks.percentile(added, 0.99), max: added.last ?? 0
+        )
+        log(String(format: "  p50 %.3f ms, p99 %.3f ms, max %.3f ms", addedFigures.p50, addedFigures.p99, addedFigures.max))
+
+        log("bench 4/5: serve in swift mode, \(sizes.swift) events preloaded")
+        for chunk in stride(from: 0, to: sizes.swift, by: 10_000) {
+            try await bench.produce(
+                generator.events(seed: seed + 1_000 + UInt64(chunk), count: min(10_000, sizes.swift - chunk)).map {
+                    Array($0.utf8)
+                }, topic: "bench.swift")
+        }
+        let swift = try await bench.run(flag: .swift, topic: "bench.swift", expected: sizes.swift, progress: log)
+        log(String(format: "  %.0f events/s", swift.rate))
+
+        let memoryTarget = sizes.memory.last!
+        log("bench 5/5: resident memory in shadow mode at \(sizes.memory.map(String.init).joined(separator: ", ")) events")
+        let memorySeed = seed + 10_000_000
+        let memory = try await bench.run(
+            flag: .shadow, topic: "bench.memory", expected: memoryTarget, residentAt: sizes.memory,
+            feed: { producer, completed in
+                // Generated a thousand at a time and kept at most 10,000 ahead of serve, so that
+                // neither the events nor the producer's queue weigh on this process's memory.
+                var produced = 0
+                while produced < memoryTarget {
+                    while produced - completed() > 10_000 { try await Task.sleep(for: .milliseconds(50)) }
+                    let count = min(1_000, memoryTarget - produced)
+                    let chunk = EventGenerator().events(seed: memorySeed + UInt64(produced), count: count)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for event in chunk {
+                            group.addTask { _ = try await producer.send(topic: "bench.memory", key: nil, value: Array(event.utf8)) }
+                        }
+                        try await group.waitForAll()
+                    }
+                    produced += count
+                }
+            }, progress: log)
+        let residents = memory.resident
+        let middle = residents.first { $0.events >= sizes.memory[1] }?.bytes ?? 0
+        let last = residents.last?.bytes ?? 0
+        let growth = middle > 0 ? Double(last - middle) / Double(middle) : 0
+        log(String(format: "  %@; growth %+.2f%%", residents.map { "\($0.events): \($0.bytes / 1_048_576) MiB" }.joined(separator: ", "), growth * 100))
+        await service.interpreter.shutdown()
+
+        let report = BenchReport(
+            quick: quick, seed: seed, startedAt: started, seconds: Date().timeIntervalSince(started), render: render,
+            bridge: bridge, ceiling: ceiling, shadow: shadow, pace: pace, latency: latency, added: addedFigures,
+            swift: swift, memory: memory, rssGrowth: growth, sizes: sizes.dictionary)
+        try report.write(to: output)
+        print(report.markdown)
+        log("bench: wrote \(output)/bench.json and \(output)/bench.md")
+    }
+
+    private func log(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+extension BenchAllCommand.Sizes {
+    var dictionary: [String: Any] {
+        [
+            "render": render, "swift_passes": swiftPasses, "bridge": bridge, "bridge_rounds": bridgeRounds,
+            "shadow": shadow, "latency": latency, "swift_mode": swift, "memory_checkpoints": memory,
+        ]
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+
+/// `bench.json` and `bench.md`: the figures of one `invoice-shadow bench` run, with the targets.
+struct BenchReport {
+    var quick: Bool
+    var seed: UInt64
+    var startedAt: Date
+    var seconds: Double
+    var render: Benchmarks.RenderCPU
+    var bridge: Benchmarks.BridgeOverhead
+    var ceiling: Double
+    var shadow: ServeBenchmark.Run
+    var pace: Double
+    var latency: ServeBenchmark.Run
+    var added: (p50: Double, p99: Double, max: Double)
+    var swift: ServeBenchmark.Run
+    var memory: ServeBenchmark.Run
+    var rssGrowth: Double
+    var sizes: [String: Any]
+
+    struct Target {
+        var name: String
+        var key: String
+        var figure: String
+        var goal: String
+        var met: Bool
+    }
+
+    var shadowFraction: Double { shadow.rate / ceiling }
+
+    var targets: [Target] {
+        [
+            Target(
+                name: "Swift cheaper than legacy (render CPU)", key: "render_cpu_ratio",
+                figure: String(format: "%.1f×", render.ratio), goal: "≥ 20×", met: render.ratio >= 20),
+            Target(
+                name: "shadow-mode throughput, fraction of the legacy ceiling", key: "shadow_throughput_fraction",
+                figure: String(format: "%.3f (%.0f of %.0f events/s)", shadowFraction, shadow.rate, ceiling),
+                goal: "≥ 0.9", met: shadowFraction >= 0.9),
+            Target(
+                name: "latency added to the primary path, p99", key: "primary_added_latency_ms",
+                figure: String(format: "p50 %.3f, p99 %.3f, max %.3f ms", added.p50, added.p99, added.max),
+                goal: "p99 ≤ 2 ms", met: added.p99 <= 2),
+            Target(
+                name: "swift-mode throughput end to end", key: "swift_mode_events_per_s",
+                figure: String(format: "%.0f events/s", swift.rate), goal: "≥ 20,000", met: swift.rate >= 20_000),
+            Target(
+                name: "resident memory growth in shadow mode", key: "rss_growth",
+                figure: String(format: "%+.2f%%", rssGrowth * 100), goal: "≤ 5%", met: rssGrowth <= 0.05),
+            Target(
+                name: "bridge overhead against plain python3 (issue 4)", key: "bridge_overhead",
+                figure: String(format: "%+.2f%%", bridge.medianOverhead * 100), goal: "< 5%",
+                met: bridge.medianOverhead < 0.05),
+        ]
+    }
+
+    var machine: [String: Any] {
+        var machine: [String: Any] = [
+            "cores": ProcessInfo.processInfo.activeProcessorCount,
+            "memory_bytes": ProcessInfo.processInfo.physicalMemory,
+            "os": (try? String(contentsOfFile: "/etc/debian_version", encoding: .utf8)).map {
+                "Debian " + $0.trimmingCharacters(in: .whitespacesAndNewlines)
+            } ?? ProcessInfo.processInfo.operatingSystemVersionString,
+        ]
+        if let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+            let line = cpu.split(separator: "\n").first(where: { $0.hasPrefix("model name") })
+        {
+            machine["cpu"] = line.split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces)
+        }
+        #if DEBUG
+            machine["build"] = "debug"
+        #else
+            machine["build"] = "release"
+        #endif
+        return machine
+    }
+
+    var json: [String: Any] {
+        [
+            "quick": quick, "seed": seed, "started_at": ISO8601DateFormatter().string(from: startedAt),
+            "seconds": seconds, "machine": machine, "events": sizes,
+            "render_cpu_ratio": render.ratio,
+            "render_cpu_us": [
+                "legacy": render.legacyAll, "swift": render.swiftAll,
+                "by_country": Dictionary(
+                    uniqueKeysWithValues: render.counts.keys.map { country in
+                        (
+                            country,
+                            [
+                                "events": render.counts[country]!, "legacy": render.legacyMicroseconds[country]!,
+                                "swift": render.swiftMicroseconds[country]!,
+                            ] as [String: Any]
+                        )
+                    }),
+            ] as [String: Any],
+            "bridge_overhead": bridge.medianOverhead,
+            "bridge": [
+                "calls_per_s": bridge.bridgeCallsPerSecond, "python3_calls_per_s": bridge.pythonCallsPerSecond,
+                "overhead_on_totals": bridge.totalOverhead, "own_cost_us": bridge.ownCostMicroseconds,
+                "paired_batches": bridge.batches,
+            ] as [String: Any],
+            "legacy_ceiling_events_per_s": ceiling,
+            "shadow_events_per_s": shadow.rate,
+            "shadow_throughput_fraction": shadowFraction,
+            "shadow_skipped_shadows": shadow.skippedShadows,
+            "primary_added_latency_ms": ["p50": added.p50, "p99": added.p99, "max": added.max, "events": latency.events],
+            "latency_feed_events_per_s": pace,
+            "swift_mode_events_per_s": swift.rate,
+            "rss_bytes": memory.resident.map { ["events": $0.events, "bytes": $0.bytes] },
+            "rss_growth": rssGrowth,
+            "targets": Dictionary(uniqueKeysWithValues: targets.map { ($0.key, $0.met) }),
+        ]
+    }
+
+    var markdown: String {
+        var text = "# invoice-shadow bench\n\n"
+        let machine = self.machine
+        text +=
+            "\(quick ? "Quick run" : "Full run") of \(ISO8601DateFormatter().string(from: startedAt)), "
+            + String(format: "%.0f s", seconds) + ", \(machine["build"]!) build, \(machine["cores"]!) cores"
+            + (machine["cpu"].map { " (\($0))" } ?? "") + ", \(machine["os"]!). All figures from this one run.\n\n"
+        text += "| target | figure | goal | met |\n|---|---|---|---|\n"
+        for target in targets {
+            text += "| \(target.name) (`\(target.key)`) | \(target.figure) | \(target.goal) | \(target.met ? "yes" : "**no**") |\n"
+        }
+        text += "\n## Render CPU per invoice\n\n| country | events | legacy µs | Swift µs | legacy ÷ Swift |\n|---|---|---|---|---|\n"
+        for country in render.counts.keys.sorted() {
+            let left = render.legacyMicroseconds[country]!
+            let right = render.swiftMicroseconds[country]!
+            text += String(format: "| %@ | %d | %.1f | %.2f | %.1f× |\n", country, render.counts[country]!, left, right, left / right)
+        }
+        text += String(format: "| all | %d | %.1f | %.2f | %.1f× |\n", render.counts.values.reduce(0, +), render.legacyAll, render.swiftAll, render.ratio)
+        text += "\n## Serve\n\n"
+        text += String(
+            format: "- legacy ceiling: %.0f events/s (1 ÷ %.1f µs of Python work per render)\n", ceiling,
+            render.legacyWallMicroseconds)
+        text += String(
+            format: "- shadow mode: %d events in %.2f s = %.0f events/s, %d shadows skipped\n", shadow.events, shadow.seconds,
+            shadow.rate, shadow.skippedShadows)
+        text += String(
+            format: "- added latency at %.0f events/s over %d events: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", pace,
+            latency.events, added.p50, added.p99, added.max)
+        text += String(format: "- swift mode: %d events in %.2f s = %.0f events/s\n", swift.events, swift.seconds, swift.rate)
+        text += "- resident memory in shadow mode: "
+            + memory.resident.map { "\($0.events) events: \(String(format: "%.1f", Double($0.bytes) / 1_048_576)) MiB" }
+            .joined(separator: ", ") + String(format: " (growth %+.2f%%)\n", rssGrowth * 100)
+        text += String(
+            format: "- bridge: %.0f calls/s against %.0f in plain python3 (median of %d paired batches %+.2f%%; own cost %.1f µs per call)\n",
+            bridge.bridgeCallsPerSecond, bridge.pythonCallsPerSecond, bridge.batches, bridge.medianOverhead * 100,
+            bridge.ownCostMicroseconds)
+        return text
+    }
+
+    func write(to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+        try AtomicFile.write(String(decoding: data, as: UTF8.self) + "\n", to: directory + "/bench.json")
+        try AtomicFile.write(markdown, to: directory + "/bench.md")
+    }
+}

@@ -1,0 +1,152 @@
+import EventGenerator
+import Foundation
+import KafkaIO
+import ShadowCore
+import ShadowHarness
+import ShadowServe
+import ShadowStore
+import Synchronization
+
+/// Runs the real ``ServeEngine`` (legacy through the bridge, the Swift port, diff, SQLite on disk,
+/// HTML objects on disk, Kafka in and out) against an embedded broker that runs as a process of
+/// its own (`invoice-shadow broker`), so that this process's memory and CPU are the harness's.
+final class ServeBenchmark {
+    /// What one serve run measured.
+    struct Run {
+        /// Events recorded.
+        var events = 0
+        /// From the first event consumed to the last recorded, seconds.
+        var seconds = 0.0
+        /// Harness-added latency per event, milliseconds, sorted.
+        var addedMilliseconds: [Double] = []
+        /// Shadow renders skipped.
+        var skippedShadows = 0
+        /// Resident memory when `events` had been recorded.
+        var resident: [(events: Int, bytes: Int)] = []
+        /// Events per second.
+        var rate: Double { seconds > 0 ? Double(events) / seconds : 0 }
+    }
+
+    private let broker: Process
+    private let bootstrap: String
+    private let producer: KafkaProducer
+    private let legacy: LegacyRenderer
+    private let directory: URL
+    static let topics = ["bench.shadow", "bench.latency", "bench.swift", "bench.memory"]
+
+    /// Starts the broker process.
+    init(legacy: LegacyRenderer) throws {
+        self.legacy = legacy
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("invoice-shadow-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        broker = Process()
+        broker.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        broker.arguments = [
+            "broker", "--topics", (Self.topics + ["money.events.dlq", "invoices.rendered"]).joined(separator: ","),
+        ]
+        let output = Pipe()
+        broker.standardOutput = output
+        broker.standardError = FileHandle.nullDevice
+        try broker.run()
+        var first = Data()
+        while !first.contains(0x0A) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { throw CLIError("the benchmark's broker process did not start") }
+            first.append(chunk)
+        }
+        bootstrap = String(String(decoding: first, as: UTF8.self).dropFirst("bootstrap: ".count).prefix { $0 != "\n" })
+        producer = try KafkaProducer.make(bootstrapServers: bootstrap)
+    }
+
+    /// Stops the broker and removes the temporary store and objects.
+    func close() {
+        try? producer.flush()
+        broker.terminate()
+        broker.waitUntilExit()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Produces `payloads` into `topic`, many in flight at once; returns when all are delivered.
+    func produce(_ payloads: [[UInt8]], topic: String) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func submit() {
+                let payload = payloads[next]
+                next += 1
+                group.addTask { [producer] in _ = try await producer.send(topic: topic, key: nil, value: payload) }
+            }
+            while next < min(2_000, payloads.count) { submit() }
+            while try await group.next() != nil {
+                if next < payloads.count { submit() }
+            }
+        }
+    }
+
+    /// One serve run on `topic`.
+    /// - Parameters:
+    ///   - flag: Every country's flag.
+    ///   - topic: The input topic, already holding `preloaded` events or fed by `feed`.
+    ///   - expected: Events to wait for.
+    ///   - feed: Produces the input while the engine runs (paced runs), if any.
+    ///   - residentAt: Recorded-event counts at which to read resident memory.
+    func run(
+        flag: CutoverFlag, topic: String, expected: Int, residentAt: [Int] = [],
+        feed: (@Sendable (KafkaProducer, @escaping @Sendable () -> Int) async throws -> Void)? = nil,
+        progress: @escaping (String) -> Void
+    ) async throws -> Run {
+        let phase = directory.appendingPathComponent(topic)
+        let store = try ShadowStore.open(path: phase.appendingPathComponent("shadow.db").path)
+        for country in ShadowStore.countries where flag != ShadowStore.defaultFlag {
+            try store.setFlag(country: country, to: flag, actor: "bench", reason: "benchmark", force: true)
+        }
+        let consumer = try KafkaConsumer.make(
+            bootstrapServers: bootstrap, groupID: "bench-\(topic)-\(UUID().uuidString)", topics: [topic])
+        let added = Mutex<[Duration]>([])
+        var configuration = ServeEngine.Configuration()
+        configuration.inputTopic = topic
+        configuration.addedLatencyObserver = { latency in added.withLock { $0.append(latency) } }
+        let engine = ServeEngine(
+            consumer: consumer, producer: producer, legacy: legacy, swift: SwiftRenderer(),
+            comparator: OutcomeComparator(), store: store,
+            objects: try DirectoryObjectStore(root: phase.appendingPathComponent("objects").path),
+            configuration: configuration)
+        let runID = try store.startRun(source: "bench \(topic)", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
+        var result = Run()
+        if residentAt.contains(0) { result.resident.append((0, ResourceUsage.residentBytes())) }
+        let serving = Task { try await engine.run(runID: runID) }
+        let producer = self.producer
+        let feeding = feed.map { feed in Task { try await feed(producer) { engine.counters.completed } } }
+
+        var started: ContinuousClock.Instant?
+        var lastReport = ContinuousClock.now
+        var checkpoints = residentAt.filter { $0 > 0 }.sorted()
+        let deadline = ContinuousClock.now + .seconds(3600 * 2)
+        while ContinuousClock.now < deadline {
+            let counters = engine.counters
+            if started == nil && counters.consumed > 0 { started = .now }
+            if let next = checkpoints.first, counters.completed >= next {
+                result.resident.append((counters.completed, ResourceUsage.residentBytes()))
+                checkpoints.removeFirst()
+            }
+            if counters.completed >= expected { break }
+            if ContinuousClock.now - lastReport > .seconds(10) {
+                progress("\(topic): \(counters.completed) of \(expected) events recorded")
+                lastReport = .now
+            }
+            try await Task.sleep(for: .milliseconds(counters.consumed > 0 ? 1 : 20))
+        }
+        let finished = ContinuousClock.now
+        engine.stop()
+        feeding?.cancel()
+        try await serving.value
+        consumer.close()
+        result.events = engine.counters.completed
+        result.skippedShadows = engine.counters.skippedShadows
+        result.seconds = started.map { (finished - $0).seconds } ?? 0
+        result.addedMilliseconds = added.withLock { $0 }.map { $0.seconds * 1000 }.sorted()
+        guard result.events >= expected else {
+            throw CLIError("\(topic): only \(result.events) of \(expected) events were recorded within the time limit")
+        }
+        return result
+    }
+}
