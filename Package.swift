@@ -18,7 +18,8 @@ let package = Package(
     name: "invoice-shadow",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "invoice-shadow", targets: ["InvoiceShadowCLI"])
+        .executable(name: "invoice-shadow", targets: ["InvoiceShadowCLI"]),
+        .executable(name: "invoice-fuzz", targets: ["InvoiceFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -89,6 +90,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // The fuzz target (scripts/fuzz.sh builds it with -sanitize=fuzzer); built normally, it replays inputs.
+        .executableTarget(
+            name: "InvoiceFuzz",
+            dependencies: ["InvoiceService", "ShadowCore", "PythonBridge", "ShadowHarness"],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
 
         // Test helpers shared by every test target: paths, the one shared interpreter, sample events.
         .target(

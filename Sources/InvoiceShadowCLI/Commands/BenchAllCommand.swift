@@ -69,7 +69,10 @@ struct BenchAllCommand: AsyncParsableCommand {
         let renderLines = generator.events(seed: seed, count: sizes.render)
         let render = await Benchmarks.renderCPU(
             service: service, payloads: renderLines.map { Array($0.utf8) }, swiftPasses: sizes.swiftPasses)
-        log(String(format: "  legacy %.1f µs, swift %.2f µs per invoice: %.1f×", render.legacyAll, render.swiftAll, render.ratio))
+        log(
+            String(
+                format: "  legacy %.1f µs, swift %.2f µs per invoice: %.1f×", render.legacyAll, render.swiftAll,
+                render.ratio))
         let bridge = try await Benchmarks.bridgeOverhead(
             service: service, lines: Array(renderLines.prefix(sizes.bridge)),
             legacyDirectory: try legacy.resolvedDirectory(), rounds: sizes.bridgeRounds, batch: sizes.bridgeBatch,
@@ -104,7 +107,10 @@ struct BenchAllCommand: AsyncParsableCommand {
         let addedFigures = (
             p50: Benchmarks.percentile(added, 0.5), p99: Benchmarks.percentile(added, 0.99), max: added.last ?? 0
         )
-        log(String(format: "  p50 %.3f ms, p99 %.3f ms, max %.3f ms", addedFigures.p50, addedFigures.p99, addedFigures.max))
+        log(
+            String(
+                format: "  p50 %.3f ms, p99 %.3f ms, max %.3f ms", addedFigures.p50, addedFigures.p99, addedFigures.max)
+        )
 
         log("bench 4/5: serve in swift mode, \(sizes.swift) events preloaded")
         for chunk in stride(from: 0, to: sizes.swift, by: 10_000) {
@@ -117,7 +123,9 @@ struct BenchAllCommand: AsyncParsableCommand {
         log(String(format: "  %.0f events/s", swift.rate))
 
         let memoryTarget = sizes.memory.last!
-        log("bench 5/5: resident memory in shadow mode at \(sizes.memory.map(String.init).joined(separator: ", ")) events")
+        log(
+            "bench 5/5: resident memory in shadow mode at \(sizes.memory.map(String.init).joined(separator: ", ")) events"
+        )
         let memorySeed = seed + 10_000_000
         let memory = try await bench.run(
             flag: .shadow, topic: "bench.memory", expected: memoryTarget, residentAt: sizes.memory,
@@ -131,7 +139,9 @@ struct BenchAllCommand: AsyncParsableCommand {
                     let chunk = EventGenerator().events(seed: memorySeed + UInt64(produced), count: count)
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         for event in chunk {
-                            group.addTask { _ = try await producer.send(topic: "bench.memory", key: nil, value: Array(event.utf8)) }
+                            group.addTask {
+                                _ = try await producer.send(topic: "bench.memory", key: nil, value: Array(event.utf8))
+                            }
                         }
                         try await group.waitForAll()
                     }
@@ -142,7 +152,10 @@ struct BenchAllCommand: AsyncParsableCommand {
         let middle = residents.first { $0.events >= sizes.memory[1] }?.bytes ?? 0
         let last = residents.last?.bytes ?? 0
         let growth = middle > 0 ? Double(last - middle) / Double(middle) : 0
-        log(String(format: "  %@; growth %+.2f%%", residents.map { "\($0.events): \($0.bytes / 1_048_576) MiB" }.joined(separator: ", "), growth * 100))
+        log(
+            String(
+                format: "  %@; growth %+.2f%%",
+                residents.map { "\($0.events): \($0.bytes / 1_048_576) MiB" }.joined(separator: ", "), growth * 100))
         await service.interpreter.shutdown()
 
         let report = BenchReport(

@@ -42,7 +42,8 @@ struct RenderBenchCommand: AsyncParsableCommand {
             let right = figures.swiftMicroseconds[country]!
             print(
                 country.padding(toLength: 8, withPad: " ", startingAt: 0)
-                    + String(format: " %6d  %9.1f  %8.2f   %6.1f×", figures.counts[country]!, left, right, left / right))
+                    + String(format: " %6d  %9.1f  %8.2f   %6.1f×", figures.counts[country]!, left, right, left / right)
+            )
         }
         print(
             String(

@@ -103,7 +103,9 @@ struct BenchReport {
             "shadow_events_per_s": shadow.rate,
             "shadow_throughput_fraction": shadowFraction,
             "shadow_skipped_shadows": shadow.skippedShadows,
-            "primary_added_latency_ms": ["p50": added.p50, "p99": added.p99, "max": added.max, "events": latency.events],
+            "primary_added_latency_ms": [
+                "p50": added.p50, "p99": added.p99, "max": added.max, "events": latency.events,
+            ],
             "latency_feed_events_per_s": pace,
             "swift_mode_events_per_s": swift.rate,
             "rss_bytes": memory.resident.map { ["events": $0.events, "bytes": $0.bytes] },
@@ -121,31 +123,41 @@ struct BenchReport {
             + (machine["cpu"].map { " (\($0))" } ?? "") + ", \(machine["os"]!). All figures from this one run.\n\n"
         text += "| target | figure | goal | met |\n|---|---|---|---|\n"
         for target in targets {
-            text += "| \(target.name) (`\(target.key)`) | \(target.figure) | \(target.goal) | \(target.met ? "yes" : "**no**") |\n"
+            text +=
+                "| \(target.name) (`\(target.key)`) | \(target.figure) | \(target.goal) | \(target.met ? "yes" : "**no**") |\n"
         }
-        text += "\n## Render CPU per invoice\n\n| country | events | legacy µs | Swift µs | legacy ÷ Swift |\n|---|---|---|---|---|\n"
+        text +=
+            "\n## Render CPU per invoice\n\n| country | events | legacy µs | Swift µs | legacy ÷ Swift |\n|---|---|---|---|---|\n"
         for country in render.counts.keys.sorted() {
             let left = render.legacyMicroseconds[country]!
             let right = render.swiftMicroseconds[country]!
-            text += String(format: "| %@ | %d | %.1f | %.2f | %.1f× |\n", country, render.counts[country]!, left, right, left / right)
+            text += String(
+                format: "| %@ | %d | %.1f | %.2f | %.1f× |\n", country, render.counts[country]!, left, right,
+                left / right)
         }
-        text += String(format: "| all | %d | %.1f | %.2f | %.1f× |\n", render.counts.values.reduce(0, +), render.legacyAll, render.swiftAll, render.ratio)
+        text += String(
+            format: "| all | %d | %.1f | %.2f | %.1f× |\n", render.counts.values.reduce(0, +), render.legacyAll,
+            render.swiftAll, render.ratio)
         text += "\n## Serve\n\n"
         text += String(
             format: "- legacy ceiling: %.0f events/s (1 ÷ %.1f µs of Python work per render)\n", ceiling,
             render.legacyWallMicroseconds)
         text += String(
-            format: "- shadow mode: %d events in %.2f s = %.0f events/s, %d shadows skipped\n", shadow.events, shadow.seconds,
+            format: "- shadow mode: %d events in %.2f s = %.0f events/s, %d shadows skipped\n", shadow.events,
+            shadow.seconds,
             shadow.rate, shadow.skippedShadows)
         text += String(
             format: "- added latency at %.0f events/s over %d events: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", pace,
             latency.events, added.p50, added.p99, added.max)
-        text += String(format: "- swift mode: %d events in %.2f s = %.0f events/s\n", swift.events, swift.seconds, swift.rate)
-        text += "- resident memory in shadow mode: "
+        text += String(
+            format: "- swift mode: %d events in %.2f s = %.0f events/s\n", swift.events, swift.seconds, swift.rate)
+        text +=
+            "- resident memory in shadow mode: "
             + memory.resident.map { "\($0.events) events: \(String(format: "%.1f", Double($0.bytes) / 1_048_576)) MiB" }
             .joined(separator: ", ") + String(format: " (growth %+.2f%%)\n", rssGrowth * 100)
         text += String(
-            format: "- bridge: %.0f calls/s against %.0f in plain python3 (median of %d paired batches %+.2f%%; own cost %.1f µs per call)\n",
+            format:
+                "- bridge: %.0f calls/s against %.0f in plain python3 (median of %d paired batches %+.2f%%; own cost %.1f µs per call)\n",
             bridge.bridgeCallsPerSecond, bridge.pythonCallsPerSecond, bridge.batches, bridge.medianOverhead * 100,
             bridge.ownCostMicroseconds)
         return text

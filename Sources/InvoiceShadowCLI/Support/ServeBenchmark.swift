@@ -42,7 +42,10 @@ final class ServeBenchmark {
         broker = Process()
         broker.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
         broker.arguments = [
-            "broker", "--topics", (Self.topics + ["money.events.dlq", "invoices.rendered"]).joined(separator: ","),
+            // 64 partitions: the mock cluster keeps only about 4.5 MB per partition and silently drops
+            // the oldest messages beyond that, so a preloaded topic must be spread wide.
+            "broker", "--partitions", "64", "--topics",
+            (Self.topics + ["money.events.dlq", "invoices.rendered"]).joined(separator: ","),
         ]
         let output = Pipe()
         broker.standardOutput = output
@@ -110,7 +113,8 @@ final class ServeBenchmark {
             comparator: OutcomeComparator(), store: store,
             objects: try DirectoryObjectStore(root: phase.appendingPathComponent("objects").path),
             configuration: configuration)
-        let runID = try store.startRun(source: "bench \(topic)", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
+        let runID = try store.startRun(
+            source: "bench \(topic)", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
         var result = Run()
         if residentAt.contains(0) { result.resident.append((0, ResourceUsage.residentBytes())) }
         let serving = Task { try await engine.run(runID: runID) }
