@@ -21,6 +21,23 @@ enum Bootstrap {
             # blocking calls such as time.sleep out of their system call.
             pass
 
+        class ProcessExitRefused(BaseException):
+            \"\"\"Raised instead of ending the host process when embedded code calls os._exit or os.abort.\"\"\"
+
+        def _refuse(name):
+            def refused(*args, **kwargs):
+                raise ProcessExitRefused(
+                    f"os.{name}{args} was called inside the embedded legacy service; invoice-shadow refused to end "
+                    "its process (the call is reported as a failure)")
+            return refused
+
+        # The legacy code runs inside the harness's process: os._exit and os.abort would take serve
+        # down with every event in flight. Code that calls posix._exit or C's exit() directly still
+        # can; README.md says what the operator then sees.
+        import os as _os
+        _os._exit = _refuse("_exit")
+        _os.abort = _refuse("abort")
+
         # Importing `signal` installed Python's SIGINT handler: give Ctrl-C back to the host process.
         _signal.signal(_signal.SIGINT, _signal.SIG_DFL)
         _signal.signal(\(interruptSignal), _on_interrupt)

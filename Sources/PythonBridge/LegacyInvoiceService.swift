@@ -9,11 +9,17 @@ public struct LegacyInvoiceService: Sendable {
 
     /// The interpreter the service runs in.
     public let interpreter: PythonInterpreter
+    /// The function each render calls; ``entryPoint`` unless a test wraps it.
+    public let function: PythonFunctionName
 
     /// Wraps an interpreter whose `sys.path` holds `legacy/`.
-    /// - Parameter interpreter: The process's interpreter.
-    public init(interpreter: PythonInterpreter) {
+    /// - Parameters:
+    ///   - interpreter: The process's interpreter.
+    ///   - function: The render function (same signature as ``entryPoint``); tests wrap the
+    ///     legacy with fault-injecting functions this way.
+    public init(interpreter: PythonInterpreter, function: PythonFunctionName = Self.entryPoint) {
         self.interpreter = interpreter
+        self.function = function
     }
 
     /// Starts the process's interpreter with `legacy/` first on `sys.path` and imports the service.
@@ -37,7 +43,7 @@ public struct LegacyInvoiceService: Sendable {
     /// - Returns: The rendered invoice or the failure, and the time the Python work took.
     public func render(event: [UInt8], timeout: Duration) async -> LegacyRun {
         let outcome = await interpreter.call(
-            Self.entryPoint, argument: event, invalidInput: Self.invalidEvent, timeout: timeout)
+            function, argument: event, invalidInput: Self.invalidEvent, timeout: timeout)
         return LegacyRun(
             result: outcome.result.flatMap { dictionary in
                 guard let invoice = dictionary["invoice"], let html = dictionary["html"] else {

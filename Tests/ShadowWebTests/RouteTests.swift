@@ -306,3 +306,92 @@ extension TestResponse {
         #expect(ShadowWeb.isLoopback("127.0.0.1") && !ShadowWeb.isLoopback("0.0.0.0"))
     }
 }
+
+@Suite struct FlagsAPIAttackTests {
+    static let token = "alice-token-0123456789"
+
+    /// Everything an attack could change: flags, audit, and the tables themselves.
+    private func snapshot(_ store: ShadowStore) throws -> String {
+        try store.read { db in
+            let flags = try String.fetchAll(db, sql: "SELECT country || '=' || state FROM flag ORDER BY country")
+            let audit = try String.fetchAll(db, sql: "SELECT country || ':' || reason FROM flag_audit ORDER BY id")
+            let tables = try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            return (flags + ["|"] + audit + ["|"] + tables).joined(separator: ",")
+        }
+    }
+
+    @Test func attacksAreRefusedWithTheRightStatusAndChangeNothing() async throws {
+        let fixture = try await Fixture()
+        let app = Application(router: ShadowWeb.buildRouter(fixture.configuration()))
+        let before = try snapshot(fixture.store)
+        let good = ByteBuffer(string: #"{"state": "legacy", "reason": "attack test"}"#)
+        let cases: [(String, String, HTTPFields, ByteBuffer, HTTPResponse.Status)] = [
+            ("no token", "/api/flags/DE", [:], good, .unauthorized),
+            ("wrong token", "/api/flags/DE", [.authorization: "Bearer alice-token-0123456780"], good, .forbidden),
+            ("not a bearer", "/api/flags/DE", [.authorization: "Basic YWxpY2U6cGFzcw=="], good, .unauthorized),
+            ("token in the query", "/api/flags/DE?token=\(Self.token)", [:], good, .badRequest),
+            (
+                "token in the query beside a good header", "/api/flags/DE?access_token=x",
+                [.authorization: "Bearer \(Self.token)"], good, .badRequest
+            ),
+            (
+                "oversized body", "/api/flags/DE", [.authorization: "Bearer \(Self.token)"],
+                ByteBuffer(
+                    string: #"{"state": "legacy", "reason": ""# + String(repeating: "x", count: 20_000) + #""}"#),
+                .contentTooLarge
+            ),
+            ("unknown country", "/api/flags/XX", [.authorization: "Bearer \(Self.token)"], good, .notFound),
+            (
+                "SQL in the country", "/api/flags/DE';%20DROP%20TABLE%20flag;--",
+                [.authorization: "Bearer \(Self.token)"], good, .notFound
+            ),
+            (
+                "unknown state", "/api/flags/DE", [.authorization: "Bearer \(Self.token)"],
+                ByteBuffer(string: #"{"state": "everything", "reason": "x"}"#), .badRequest
+            ),
+            (
+                "not JSON", "/api/flags/DE", [.authorization: "Bearer \(Self.token)"],
+                ByteBuffer(string: "state=legacy"), .badRequest
+            ),
+            (
+                "no reason", "/api/flags/DE", [.authorization: "Bearer \(Self.token)"],
+                ByteBuffer(string: #"{"state": "legacy", "reason": "   "}"#), .badRequest
+            ),
+        ]
+        try await app.test(.router) { client in
+            for (name, uri, headers, body, status) in cases {
+                try await client.execute(uri: uri, method: .put, headers: headers, body: body) { response in
+                    #expect(response.status == status, "\(name): \(response.status)")
+                    #expect(response.text.contains("\"error\""), "\(name) does not say why")
+                }
+            }
+        }
+        #expect(try snapshot(fixture.store) == before)
+    }
+
+    @Test func sqlMetacharactersInAReasonAreStoredAsText() async throws {
+        let fixture = try await Fixture()
+        let app = Application(router: ShadowWeb.buildRouter(fixture.configuration()))
+        let reason = #"x'); DROP TABLE flag_audit; UPDATE flag SET state='swift' WHERE ('1'='1 -- "quoted" \ back"#
+        let body = try JSONSerialization.data(withJSONObject: ["state": "legacy", "reason": reason])
+        try await app.test(.router) { client in
+            try await client.execute(
+                uri: "/api/flags/FR", method: .put, headers: [.authorization: "Bearer \(Self.token)"],
+                body: ByteBuffer(bytes: body)
+            ) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/flags", method: .get) { response in
+                #expect(response.text.contains("x&#39;); DROP TABLE flag_audit;"))
+            }
+        }
+        // The change happened, exactly as asked, and nothing else did
+        let audit = try fixture.store.flagHistory()
+        #expect(audit.count == 1)
+        #expect(audit.first?.reason == reason)
+        let flags = try fixture.store.flags()
+        #expect(flags["FR"] == .legacy)
+        #expect(flags.filter { $0.key != "FR" }.values.allSatisfy { $0 == .shadow })
+    }
+}

@@ -53,3 +53,28 @@ def environment(data):
     import jinja2
 
     return {"prefix": sys.prefix, "path": "\n".join(sys.path), "jinja2": jinja2.__file__, "version": sys.version}
+
+
+def faulty_render(data):
+    """The legacy render_event, with faults injected by the customer's name: RAISE, HANG, EXIT, OS_EXIT, ABORT."""
+    import json
+    import os
+    import sys
+    import time
+    import invoicing
+
+    try:
+        name = json.loads(data).get("customer", {}).get("name")
+    except Exception:
+        name = None
+    if name == "RAISE":
+        raise ValueError("injected fault for " + name)
+    if name == "HANG":
+        time.sleep(60)
+    if name == "EXIT":
+        sys.exit(3)
+    if name == "OS_EXIT":
+        os._exit(4)
+    if name == "ABORT":
+        os.abort()
+    return invoicing.render_event(data)
