@@ -72,6 +72,10 @@ public final class KafkaConsumer: Sendable {
                 // A crashed member's partitions move after 6 s instead of librdkafka's 45 s (2 s never forms a
                 // group on the mock cluster; 6 s was measured to work).
                 ("session.timeout.ms", "6000"), ("heartbeat.interval.ms", "1000"),
+                // Events up to 16 MiB are fetched (a partition must not stall behind one big message;
+                // the mock cluster fetches strictly by this limit).
+                ("fetch.message.max.bytes", "16777216"), ("fetch.max.bytes", "67108864"),
+                ("receive.message.max.bytes", "100000000"),
             ] + configuration)
         rd_kafka_poll_set_consumer(handle.pointer)
         let list = rd_kafka_topic_partition_list_new(Int32(topics.count))

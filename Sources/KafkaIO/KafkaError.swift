@@ -23,6 +23,12 @@ public struct KafkaError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What happened, for people.
     public var message: String
 
+    /// Whether librdkafka or the broker refused the message as too large.
+    public var isMessageTooLarge: Bool {
+        rdkafkaCode == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue
+            || rdkafkaCode == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT.rawValue && message.contains("too large")
+    }
+
     /// `code: message`.
     public var description: String { "\(code): \(message)" }
 

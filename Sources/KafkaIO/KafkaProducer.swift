@@ -40,6 +40,9 @@ public final class KafkaProducer: Sendable {
             RD_KAFKA_PRODUCER,
             configuration: [
                 ("bootstrap.servers", bootstrapServers), ("enable.idempotence", "true"), ("linger.ms", "0"),
+                // Hostile events reach the dead-letter topic as they came, up to 16 MiB (brokers may
+                // refuse less: serve then dead-letters a truncated copy).
+                ("message.max.bytes", "16777216"),
                 ("log_level", "3"),
             ] + configuration
         ) { conf in

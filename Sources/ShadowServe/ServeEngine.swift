@@ -231,6 +231,26 @@ public final class ServeEngine: Sendable {
         let event = message.value
         let facts = EventFacts.read(event)
         let flag = state.withLock { $0.flags[facts.country] } ?? ShadowStore.defaultFlag
+        let hash = StableHash.hex(event)
+        if let recorded = try store.recordedEventHash(eventID: facts.eventID), recorded != hash {
+            // Another event already holds this id: it keeps its row and its invoice; this one is
+            // dead-lettered and recorded under an id of its own. (A redelivery has the same bytes
+            // and is processed again, idempotently.)
+            let reason = "duplicate event_id: \(facts.eventID) is already recorded with different content"
+            var duplicate = facts
+            duplicate.eventID = facts.eventID + "#" + hash
+            let gate = SideResult(outcome: .invalidEvent(field: "event_id", reason: reason), latency: .zero)
+            try await deadLetter(
+                event, reason: "invalid event: event_id: \(reason)",
+                headers: [("implementation", Array("invoice-shadow".utf8))])
+            try await writer.submit(
+                Done(
+                    record: ShadowStore.Record(
+                        comparison: comparator.compare(facts: duplicate, legacy: gate, swift: gate), event: event,
+                        primary: flag.primary, recordedAt: Date()),
+                    topic: message.topic, partition: message.partition, offset: message.offset))
+            return
+        }
         let primary = await renderers[flag.primary]!.render(event: event)
 
         try await publish(primary.outcome, event: event, facts: facts, implementation: flag.primary)
@@ -302,10 +322,26 @@ public final class ServeEngine: Sendable {
         }
     }
 
+    /// Sends `event` to the dead-letter topic with its reason. An event the broker refuses as too
+    /// large goes as its first 64 KiB with `truncated-from` (its size) and `sha` headers; the store
+    /// row keeps the whole event.
     private func deadLetter(_ event: [UInt8], reason: String, headers: [(String, [UInt8])]) async throws {
-        _ = try await producer.send(
-            topic: configuration.deadLetterTopic, key: nil, value: event,
-            headers: headers + [("reason", Array(reason.utf8))])
+        let all = headers + [("reason", Array(reason.utf8))]
+        var refused: KafkaError?
+        do {
+            _ = try await producer.send(topic: configuration.deadLetterTopic, key: nil, value: event, headers: all)
+        } catch {
+            refused = error
+        }
+        if let refused, refused.isMessageTooLarge {
+            _ = try await producer.send(
+                topic: configuration.deadLetterTopic, key: nil, value: Array(event.prefix(65_536)),
+                headers: all + [
+                    ("truncated-from", Array(String(event.count).utf8)), ("sha", Array(StableHash.hex(event).utf8)),
+                ])
+        } else if let refused {
+            throw refused
+        }
         state.withLock { $0.counters.deadLettered += 1 }
         metrics.deadLettered.increment()
     }

@@ -25,6 +25,7 @@ import GRDB
 /// | `legacy_us`, `swift_us` | each side's own render time in microseconds; NULL when that side did not run |
 /// | `noise_paths` | JSON array of paths that differed between two legacy runs; `[]` otherwise |
 /// | `recorded_ms` | Unix milliseconds |
+/// | `event_hash` | FNV-1a of the event's bytes (16 hex digits): a later event reusing the id with other bytes is a duplicate |
 ///
 /// `signature`: what groups one bug's rows. `id` (16 hex digits), `country`, `business_line`,
 /// `kind`, `paths` (JSON array, generalized: `/lines/*/tax`).
@@ -116,6 +117,9 @@ enum Schema {
                     );
                     CREATE INDEX flag_audit_country ON flag_audit(country, id);
                     """)
+        }
+        migrator.registerMigration("v3: the hash of each recorded event") { db in
+            try db.execute(sql: "ALTER TABLE comparison ADD COLUMN event_hash TEXT")
         }
         return migrator
     }

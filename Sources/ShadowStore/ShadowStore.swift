@@ -105,13 +105,14 @@ public final class ShadowStore: Sendable {
             let upsertComparison = try db.makeStatement(
                 sql: """
                     INSERT INTO comparison (event_id, run_id, country, business_line, event_type, kind, signature_id,
-                        primary_side, legacy_us, swift_us, noise_paths, recorded_ms)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        primary_side, legacy_us, swift_us, noise_paths, recorded_ms, event_hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(event_id) DO UPDATE SET run_id = excluded.run_id, country = excluded.country,
                         business_line = excluded.business_line, event_type = excluded.event_type, kind = excluded.kind,
                         signature_id = excluded.signature_id, primary_side = excluded.primary_side,
                         legacy_us = excluded.legacy_us, swift_us = excluded.swift_us,
-                        noise_paths = excluded.noise_paths, recorded_ms = excluded.recorded_ms
+                        noise_paths = excluded.noise_paths, recorded_ms = excluded.recorded_ms,
+                        event_hash = excluded.event_hash
                     """)
             let replaceDiscrepancy = try db.makeStatement(
                 sql: """
@@ -137,7 +138,7 @@ public final class ShadowStore: Sendable {
                     comparison.facts.eventType, comparison.kind.rawValue, signature.id, record.primary.rawValue,
                     legacySide.map { microseconds($0.latency, ran: true) } ?? nil,
                     swiftSide.map { microseconds($0.latency, ran: true) } ?? nil,
-                    try json(comparison.noisePaths), milliseconds(record.recordedAt),
+                    try json(comparison.noisePaths), milliseconds(record.recordedAt), StableHash.hex(record.event),
                 ])
                 if comparison.kind == .match {
                     try deleteDiscrepancy.execute(arguments: [comparison.facts.eventID])
@@ -172,6 +173,13 @@ public final class ShadowStore: Sendable {
                 ])
             )
         case .timedOut: return (nil, nil, #"{"timeout":true}"#)
+        }
+    }
+
+    /// The hash (``StableHash``) of the event recorded under `eventID`, if one is.
+    public func recordedEventHash(eventID: String) throws -> String? {
+        try writer.read { db in
+            try String.fetchOne(db, sql: "SELECT event_hash FROM comparison WHERE event_id = ?", arguments: [eventID])
         }
     }
 
