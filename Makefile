@@ -4,7 +4,7 @@ export SWIFT_DETERMINISTIC_HASHING := 1
 PYTHON := /usr/bin/python3
 SWIFT_FLAGS := $(if $(CI),-Xswiftc -warnings-as-errors,)
 
-.PHONY: setup build demo test test-swift test-legacy test-corpus test-browser lint format
+.PHONY: setup build demo test test-swift test-legacy test-corpus test-browser test-fuzz test-crash lint format bench
 
 setup:
 	@bash scripts/setup.sh
@@ -44,12 +44,31 @@ test-corpus:
 test-browser:
 	bash scripts/browser-check.sh .build/corpus.db
 
-## Everything: lint, the corpus replay, the browser check, the Swift tests and the legacy pytest suite. Fails if any part fails.
+## A short libFuzzer run over event decoding and both implementations (scripts/fuzz.sh; longer: RUNS=100000).
+RUNS ?= 3000
+test-fuzz:
+	bash scripts/fuzz.sh $(RUNS)
+
+## serve killed with SIGKILL mid-stream, then run to the end: nothing lost, nothing twice.
+## CI runs 3,000 events and 3 kills; the full run is `make test-crash CRASH_EVENTS=50000 CRASH_KILLS=10`.
+CRASH_EVENTS ?= 3000
+CRASH_KILLS ?= 3
+test-crash: build
+	bash scripts/crash-test.sh $(CRASH_EVENTS) $(CRASH_KILLS)
+
+## Every benchmark in one run (release build); writes shadow-reports/bench.json and bench.md.
+bench: setup
+	swift build -c release
+	.build/release/invoice-shadow bench $(if $(QUICK),--quick,)
+
+## Everything: lint, the corpus replay, the browser check, the crash run, a short fuzz run, the Swift tests and the legacy pytest suite. Fails if any part fails.
 test: setup
 	@status=0; \
 	$(MAKE) --no-print-directory lint || status=1; \
 	$(MAKE) --no-print-directory test-corpus || status=1; \
 	$(MAKE) --no-print-directory test-browser || status=1; \
+	$(MAKE) --no-print-directory test-crash || status=1; \
+	$(MAKE) --no-print-directory test-fuzz || status=1; \
 	$(MAKE) --no-print-directory test-swift || status=1; \
 	$(MAKE) --no-print-directory test-legacy || status=1; \
 	exit $$status

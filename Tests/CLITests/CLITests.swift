@@ -353,3 +353,26 @@ enum ShadowStoreProbe {
         #expect(events[2] == [0xFF, 0x7B])
     }
 }
+
+@Suite struct FuzzRegressionTests {
+    @Test func everySeedAndEveryPastFindingReplaysWithoutCrashOrDivergence() throws {
+        let fuzz = TestSupport.executable.deletingLastPathComponent().appendingPathComponent("invoice-fuzz")
+        let process = Process()
+        process.executableURL = fuzz
+        process.arguments = ["Tests/Fuzz/seeds", "Tests/Fuzz/regressions"]
+        process.currentDirectoryURL = TestSupport.repositoryRoot
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        let inputs = try ["Tests/Fuzz/seeds", "Tests/Fuzz/regressions"].map { directory in
+            try FileManager.default.contentsOfDirectory(
+                atPath: TestSupport.repositoryRoot.appendingPathComponent(directory).path
+            ).filter { !$0.hasPrefix(".") && !$0.hasSuffix(".md") }.count
+        }.reduce(0, +)
+        #expect(text.contains("invoice-fuzz: \(inputs) inputs, 0 findings"), "\(text)")
+    }
+}
