@@ -35,7 +35,8 @@ bootstrap=$(sed -n 's/^bootstrap: //p' "$work/broker.out")
 [ -n "$bootstrap" ] || { echo "crash-test: the broker did not start" >&2; exit 1; }
 
 "$binary" generate --seed "$seed" --count "$events" --output "$work/events.jsonl" 2>/dev/null
-kcat -b "$bootstrap" -t money.events -P -l "$work/events.jsonl"
+# Null-keyed messages stick to one partition per batch by default: spread them one by one.
+kcat -b "$bootstrap" -t money.events -P -X sticky.partitioning.linger.ms=0 -l "$work/events.jsonl"
 echo "crash-test: $events events in money.events on $bootstrap; $kills kills"
 
 rows() { sqlite3 "$work/shadow.db" "SELECT COUNT(*) FROM comparison" 2>/dev/null || echo 0; }

@@ -43,6 +43,9 @@ public final class KafkaProducer: Sendable {
                 // Hostile events reach the dead-letter topic as they came, up to 16 MiB (brokers may
                 // refuse less: serve then dead-letters a truncated copy).
                 ("message.max.bytes", "16777216"),
+                // Without a key, every message goes to a random partition (the default sticks a whole
+                // batch to one partition, which overflows the mock cluster's ~4.5 MB per partition).
+                ("sticky.partitioning.linger.ms", "0"),
                 ("log_level", "3"),
             ] + configuration
         ) { conf in
