@@ -127,6 +127,7 @@ let package = Package(
                 "ShadowHarness", "ShadowCore", "ShadowStore", "ShadowReports", "EventGenerator", "TestSupport",
             ]),
         // Runs the built binary as a user would; depends on the executable so that it is built.
-        .testTarget(name: "CLITests", dependencies: ["InvoiceShadowCLI", "InvoiceFuzz", "ShadowHarness", "TestSupport"]),
+        .testTarget(
+            name: "CLITests", dependencies: ["InvoiceShadowCLI", "InvoiceFuzz", "ShadowHarness", "TestSupport"]),
     ]
 )

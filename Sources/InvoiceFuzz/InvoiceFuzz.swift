@@ -110,7 +110,9 @@ enum FuzzTarget {
                 }
                 if isDirectory.boolValue {
                     let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-                    files += names.sorted().filter { !$0.hasPrefix(".") && !$0.hasSuffix(".md") }.map { path + "/" + $0 }
+                    files += names.sorted().filter { !$0.hasPrefix(".") && !$0.hasSuffix(".md") }.map {
+                        path + "/" + $0
+                    }
                 } else {
                     files.append(path)
                 }
