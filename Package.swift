@@ -69,6 +69,7 @@ let package = Package(
             name: "ShadowServe",
             dependencies: [
                 "ShadowCore", "ShadowStore", "KafkaIO", .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         // Parity reports as HTML, Markdown, JSON and JUnit XML: pure functions of a ParityReport.
         .target(name: "ShadowReports", dependencies: ["ShadowCore"]),

@@ -18,6 +18,24 @@ public protocol ObjectStore: Sendable {
     func putInvoice(number: String, json: [UInt8], htmlKey: String) throws
     /// The invoice published under `number` (the latest when republished), if any.
     func invoice(number: String) throws -> StoredInvoice?
+    /// Stores a rendered invoice's HTML and indexes the invoice by its number; returns the HTML's key.
+    func putRendered(number: String, json: [UInt8], html: [UInt8]) throws -> String
+    /// ``putRendered(number:json:html:)`` without blocking the calling task's thread.
+    func storeRendered(number: String, json: [UInt8], html: [UInt8]) async throws -> String
+}
+
+extension ObjectStore {
+    /// ``put(_:)``, then ``putInvoice(number:json:htmlKey:)``.
+    public func putRendered(number: String, json: [UInt8], html: [UInt8]) throws -> String {
+        let key = try put(html)
+        try putInvoice(number: number, json: json, htmlKey: key)
+        return key
+    }
+
+    /// ``putRendered(number:json:html:)`` in the calling task.
+    public func storeRendered(number: String, json: [UInt8], html: [UInt8]) async throws -> String {
+        try putRendered(number: number, json: json, html: html)
+    }
 }
 
 /// A published invoice as the object store keeps it.
@@ -128,8 +146,18 @@ public struct DirectoryObjectStore: ObjectStore {
 public struct ObjectStoreError: Error, CustomStringConvertible, Sendable {
     /// The file.
     public var path: String
-    /// `errno`.
-    public var errno: Int32
+    /// Why.
+    public var message: String
+
+    init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    init(path: String, errno: Int32) {
+        self.init(path: path, message: String(cString: strerror(errno)))
+    }
+
     /// `cannot write PATH: reason`.
-    public var description: String { "cannot write \(path): \(String(cString: strerror(errno)))" }
+    public var description: String { "cannot write \(path): \(message)" }
 }

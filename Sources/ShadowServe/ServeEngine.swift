@@ -298,14 +298,14 @@ public final class ServeEngine: Sendable {
         let source = ("implementation", Array(implementation.rawValue.utf8))
         switch outcome {
         case .rendered(let invoice):
-            let key = try objects.put(Array(invoice.html.utf8))
             var number = facts.eventID
             if case .object(let members)? = try? JSONValue.parse(invoice.invoiceJSON),
                 case .string(let value)? = members["number"]
             {
                 number = value
             }
-            try objects.putInvoice(number: number, json: Array(invoice.invoiceJSON.utf8), htmlKey: key)
+            let key = try await objects.storeRendered(
+                number: number, json: Array(invoice.invoiceJSON.utf8), html: Array(invoice.html.utf8))
             _ = try await producer.send(
                 topic: configuration.outputTopic, key: Array(number.utf8), value: Array(invoice.invoiceJSON.utf8),
                 headers: [source, ("html-object", Array(key.utf8)), ("event-id", Array(facts.eventID.utf8))])

@@ -28,7 +28,7 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try ShadowStore.open(path: directory.appendingPathComponent("shadow.db").path)
-        let objects = try DirectoryObjectStore(root: directory.appendingPathComponent("objects").path)
+        let objects = try SQLiteObjectStore(directory: directory.appendingPathComponent("objects").path)
         // JP is served by Swift with the legacy in shadow; every other country by the legacy
         try store.setFlag(country: "JP", to: .live, actor: "test", reason: "test", force: true)
 

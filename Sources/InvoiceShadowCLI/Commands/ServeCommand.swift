@@ -43,7 +43,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The SQLite store.", valueName: "PATH"))
     var db = "shadow.db"
 
-    @Option(help: ArgumentHelp("Where rendered HTML documents are stored.", valueName: "DIR"))
+    @Option(
+        help: ArgumentHelp(
+            "Where rendered HTML documents and the invoice index are stored (DIR/objects.sqlite).", valueName: "DIR"))
     var objects = "objects"
 
     @Option(help: "The consumer group.")
@@ -99,7 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
         let service = try await legacy.start()
         let producer = try KafkaProducer.make(bootstrapServers: bootstrap)
         let consumer = try KafkaConsumer.make(bootstrapServers: bootstrap, groupID: group, topics: ["money.events"])
-        let objectStore = try DirectoryObjectStore(root: objects)
+        let objectStore = try SQLiteObjectStore(directory: objects)
         let engine = ServeEngine(
             consumer: consumer, producer: producer,
             legacy: LegacyRenderer(service: service, timeout: .milliseconds(Int(timeout * 1000))),
