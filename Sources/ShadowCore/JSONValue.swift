@@ -271,8 +271,10 @@ private struct JSONParser {
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
+                defer { position += 1 }
+                // The common case, a string without escapes: one decode, no scalar-by-scalar append.
+                if scalars.isEmpty { return String(decoding: bytes[runStart..<position], as: UTF8.self) }
                 flushRun(position, into: &scalars)
-                position += 1
                 return String(scalars)
             }
             if byte < 0x20 { throw fail("control character in a string") }
