@@ -35,9 +35,7 @@ public final class SQLiteObjectStore: ObjectStore {
             writer = BatchWriter(name: "object-store-writer", maximumBatch: 256) { batch in
                 try database.write { db in
                     for document in batch {
-                        try db.execute(
-                            sql: "INSERT INTO object (key, bytes) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
-                            arguments: [document.key, Data(document.html)])
+                        try Self.insert(db, key: document.key, bytes: document.html)
                         try Self.index(db, number: document.number, json: document.json, htmlKey: document.key)
                     }
                 }
@@ -58,11 +56,7 @@ public final class SQLiteObjectStore: ObjectStore {
     /// Stores `bytes`; returns its key.
     public func put(_ bytes: [UInt8]) throws -> String {
         let key = StableHash.hex(bytes) + ".html"
-        try database.write { db in
-            try db.execute(
-                sql: "INSERT INTO object (key, bytes) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
-                arguments: [key, Data(bytes)])
-        }
+        try database.write { db in try Self.insert(db, key: key, bytes: bytes) }
         return key
     }
 
@@ -82,9 +76,7 @@ public final class SQLiteObjectStore: ObjectStore {
     public func putRendered(number: String, json: [UInt8], html: [UInt8]) throws -> String {
         let key = StableHash.hex(html) + ".html"
         try database.write { db in
-            try db.execute(
-                sql: "INSERT INTO object (key, bytes) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
-                arguments: [key, Data(html)])
+            try Self.insert(db, key: key, bytes: html)
             try Self.index(db, number: number, json: json, htmlKey: key)
         }
         return key
@@ -114,6 +106,12 @@ public final class SQLiteObjectStore: ObjectStore {
             else { return nil }
             return StoredInvoice(json: Array(row["json"] as Data), html: Array(row["bytes"] as Data))
         }
+    }
+
+    private static func insert(_ db: Database, key: String, bytes: [UInt8]) throws {
+        try db.execute(
+            sql: "INSERT INTO object (key, bytes) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
+            arguments: [key, Data(bytes)])
     }
 
     private static func index(_ db: Database, number: String, json: [UInt8], htmlKey: String) throws {

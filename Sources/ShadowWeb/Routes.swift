@@ -56,9 +56,9 @@ struct Routes: Sendable {
 
     // MARK: - Flags
 
-    private func flagRows() throws -> [Pages.FlagRow] {
+    private func flagRows(_ countries: [String] = ShadowStore.countries) throws -> [Pages.FlagRow] {
         let flags = try store.flags()
-        return try ShadowStore.countries.map { country in
+        return try countries.map { country in
             let flag = flags[country] ?? ShadowStore.defaultFlag
             let evidence = try store.evidence(country: country, policy: configuration.policy)
             let forward: CutoverFlag? =
@@ -94,7 +94,7 @@ struct Routes: Sendable {
 
     func flagJSON(_ country: String) throws -> Response {
         guard ShadowStore.countries.contains(country) else { return unknownCountry(country) }
-        let row = try flagRows().first { $0.country == country }!
+        let row = try flagRows([country])[0]
         return try ShadowWeb.json(
             FlagDetailBody(
                 country: country, flag: row.flag.rawValue, evidence: row.evidence,

@@ -229,11 +229,7 @@ enum Authorization {
             )
         }
         guard let header = request.headers[.authorization] else {
-            if tokens.isEmpty { return .refused(disabled) }
-            return .refused(
-                ShadowWeb.problem(
-                    .unauthorized, "this needs a token: send the header Authorization: Bearer TOKEN",
-                    headers: [.wwwAuthenticate: "Bearer realm=\"invoice-shadow\""]))
+            return .refused(tokens.isEmpty ? disabled : missing)
         }
         return verify(header.hasPrefix("Bearer ") ? String(header.dropFirst("Bearer ".count)) : nil, tokens: tokens)
     }
@@ -241,12 +237,7 @@ enum Authorization {
     /// Checks a token given in a form field (the flags page).
     static func verify(_ token: String?, tokens: TokenBook) -> Verdict {
         if tokens.isEmpty { return .refused(disabled) }
-        guard let token, !token.isEmpty else {
-            return .refused(
-                ShadowWeb.problem(
-                    .unauthorized, "this needs a token: send the header Authorization: Bearer TOKEN",
-                    headers: [.wwwAuthenticate: "Bearer realm=\"invoice-shadow\""]))
-        }
+        guard let token, !token.isEmpty else { return .refused(missing) }
         guard let owner = tokens.owner(of: token.trimmingCharacters(in: .whitespaces)) else {
             return .refused(
                 ShadowWeb.problem(
@@ -254,6 +245,12 @@ enum Authorization {
                     headers: [.wwwAuthenticate: "Bearer realm=\"invoice-shadow\", error=\"invalid_token\""]))
         }
         return .owner(owner)
+    }
+
+    static var missing: Response {
+        ShadowWeb.problem(
+            .unauthorized, "this needs a token: send the header Authorization: Bearer TOKEN",
+            headers: [.wwwAuthenticate: "Bearer realm=\"invoice-shadow\""])
     }
 
     static var disabled: Response {
