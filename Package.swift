@@ -104,7 +104,9 @@ let package = Package(
             exclude: ["python"]),
         .testTarget(name: "ShadowCoreTests", dependencies: ["ShadowCore"]),
         .testTarget(name: "KafkaIOTests", dependencies: ["KafkaIO", "TestSupport"]),
-        .testTarget(name: "ShadowStoreTests", dependencies: ["ShadowStore", "ShadowCore"]),
+        .testTarget(
+            name: "ShadowStoreTests",
+            dependencies: ["ShadowStore", "ShadowCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "ShadowWebTests",
             dependencies: [

@@ -8,6 +8,12 @@ public enum RenderOutcome: Equatable, Sendable {
     case failed(RenderFailure)
     /// It did not answer within its deadline.
     case timedOut
+
+    /// Whether it rendered an invoice.
+    public var isRendered: Bool {
+        if case .rendered = self { return true }
+        return false
+    }
 }
 
 /// A failure other than an invalid event, as plain values for the store and reports.

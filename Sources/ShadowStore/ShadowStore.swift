@@ -140,7 +140,10 @@ public final class ShadowStore: Sendable {
                     swiftSide.map { microseconds($0.latency, ran: true) } ?? nil,
                     try json(comparison.noisePaths), milliseconds(record.recordedAt), StableHash.hex(record.event),
                 ])
-                if comparison.kind == .match {
+                if comparison.kind == .match || (comparison.kind == .skipped && comparison.legacy.outcome.isRendered) {
+                    // Nothing to show: parity, or one side only (legacy or swift mode, or a skipped
+                    // shadow) that rendered; its invoice is in the object store and on Kafka. A
+                    // one-sided failure keeps its row, with the error.
                     try deleteDiscrepancy.execute(arguments: [comparison.facts.eventID])
                 } else {
                     let none: (invoice: String?, html: String?, error: String?) = (nil, nil, nil)
@@ -178,8 +181,11 @@ public final class ShadowStore: Sendable {
 
     /// The hash (``StableHash``) of the event recorded under `eventID`, if one is.
     public func recordedEventHash(eventID: String) throws -> String? {
-        try writer.read { db in
-            try String.fetchOne(db, sql: "SELECT event_hash FROM comparison WHERE event_id = ?", arguments: [eventID])
+        // One SELECT is atomic on its own: no transaction around it (half the cost of `read`, which
+        // is paid once per event on serve's hot path).
+        try writer.unsafeReentrantRead { db in
+            try String.fetchOne(
+                db.cachedStatement(sql: "SELECT event_hash FROM comparison WHERE event_id = ?"), arguments: [eventID])
         }
     }
 
