@@ -54,7 +54,11 @@ let package = Package(
         // The Swift port of the legacy invoice service: pure functions from event bytes to a rendered invoice.
         .target(name: "InvoiceService", dependencies: ["ShadowCore"]),
         // Embeds Debian's CPython and runs the legacy service on one dedicated thread.
-        .target(name: "PythonBridge", dependencies: ["CPython", "ShadowCore"], linkerSettings: staticPython),
+        // sched_setaffinity for the Python thread (glibc declares it only with _GNU_SOURCE).
+        .target(name: "CThreadTuning"),
+        .target(
+            name: "PythonBridge", dependencies: ["CPython", "CThreadTuning", "ShadowCore"], linkerSettings: staticPython
+        ),
         // Kafka consumer, producer and the embedded mock cluster, through librdkafka.
         .target(name: "KafkaIO", dependencies: ["Crdkafka"]),
         // SQLite store: comparisons, discrepancies, latency, flags, audit.

@@ -16,7 +16,10 @@ final class Coordinator: @unchecked Sendable {
     private var stopped = false
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
     private var counters = PythonInterpreter.Statistics()
+    private var appliedPlacement: PythonThreadPlacement.Applied?
     private let interruptQueue = DispatchQueue(label: "python-interrupt")
+
+    var placement: PythonThreadPlacement.Applied? { condition.withLock { appliedPlacement } }
 
     var statistics: PythonInterpreter.Statistics {
         condition.withLock {
@@ -57,6 +60,8 @@ final class Coordinator: @unchecked Sendable {
         configuration: PythonConfiguration, preload: [PythonFunctionName],
         started: (Result<PythonInterrupter, PythonBridgeError>) -> Void
     ) {
+        let placement = configuration.threadPlacement.applyToCurrentThread()
+        condition.withLock { appliedPlacement = placement }
         let runtime: PythonRuntime
         do {
             runtime = try PythonRuntime.start(configuration)

@@ -26,11 +26,14 @@ public struct LegacyInvoiceService: Sendable {
     /// - Parameters:
     ///   - legacyDirectory: The absolute path of the project's `legacy/` directory.
     ///   - extraSearchPaths: More directories for `sys.path`, after `legacy/` (test fixtures).
+    ///   - threadPlacement: Where the Python thread runs. Default ``PythonThreadPlacement/dedicated``.
     /// - Throws: ``PythonBridgeError``; `.importFailed` names the path searched.
-    public static func start(legacyDirectory: String, extraSearchPaths: [String] = []) async throws(PythonBridgeError)
-        -> LegacyInvoiceService
-    {
-        let configuration = PythonConfiguration(searchPaths: [legacyDirectory] + extraSearchPaths)
+    public static func start(
+        legacyDirectory: String, extraSearchPaths: [String] = [],
+        threadPlacement: PythonThreadPlacement = .dedicated
+    ) async throws(PythonBridgeError) -> LegacyInvoiceService {
+        var configuration = PythonConfiguration(searchPaths: [legacyDirectory] + extraSearchPaths)
+        configuration.threadPlacement = threadPlacement
         let interpreter = try await PythonInterpreter.make(
             configuration: configuration, preload: [entryPoint, invalidEvent])
         return LegacyInvoiceService(interpreter: interpreter)

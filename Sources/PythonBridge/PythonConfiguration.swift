@@ -21,6 +21,9 @@ public struct PythonConfiguration: Sendable {
     /// its deadline has passed. Default: `SIGUSR2`. The process must not use it for anything else.
     public var interruptSignal: Int32 = 12
 
+    /// Where the Python thread runs. Default: ``PythonThreadPlacement/dedicated``.
+    public var threadPlacement = PythonThreadPlacement.dedicated
+
     /// Creates a configuration.
     /// - Parameter searchPaths: Directories put first on `sys.path`, such as the project's `legacy/`.
     public init(searchPaths: [String]) {

@@ -118,6 +118,9 @@ public final class PythonInterpreter: Sendable {
     /// Current counters.
     public var statistics: Statistics { coordinator.statistics }
 
+    /// Where the Python thread runs, as applied from ``PythonConfiguration/threadPlacement``.
+    public var placement: PythonThreadPlacement.Applied { coordinator.placement! }
+
     /// Runs the calls already queued, finalizes CPython, and returns when the thread has ended.
     /// Calls submitted afterwards fail with ``PythonBridgeError/Code/shutDown``.
     public func shutdown() async {

@@ -110,6 +110,15 @@ public final class ServeEngine: Sendable {
     /// Consumes until ``stop()``; returns when every consumed event is recorded and committed.
     public func run(runID: Int64) async throws {
         try refreshFlags()
+        // The output topics' metadata now, not on the first events (a blocking call: off the pool).
+        let outputs = [configuration.outputTopic, configuration.deadLetterTopic]
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread { [producer] in
+                // A broker that is down now is retried by every send: not a reason to refuse to start.
+                try? producer.prepare(topics: outputs)
+                continuation.resume()
+            }
+        }
         // Rows are written, and offsets committed, in batches on a thread of their own.
         let writer = BatchWriter<Done>(name: "serve-store-writer", maximumBatch: configuration.maximumBatch) {
             [self] batch in try write(batch, runID: runID)
@@ -252,7 +261,6 @@ public final class ServeEngine: Sendable {
             return
         }
         let primary = await renderers[flag.primary]!.render(event: event)
-
         try await publish(primary.outcome, event: event, facts: facts, implementation: flag.primary)
         let added = max(.zero, ContinuousClock.now - consumed - primary.latency)
         metrics.added.record(added)

@@ -226,4 +226,26 @@ import Testing
             _ = try await PythonInterpreter.make(configuration: PythonConfiguration(searchPaths: []))
         }
     }
+
+    @Test func thePythonThreadRunsWhereThePlacementSays() async throws {
+        let legacy = try await TestSupport.legacy()
+        let placement = legacy.interpreter.placement
+        // Asked from inside the Python thread: the kernel's view of that very thread
+        let outcome = await legacy.interpreter.call(
+            TestSupport.fixture("thread_placement"), argument: [], timeout: timeout)
+        let answer = try outcome.result.get()
+        let allowed = ProcessInfo.processInfo.activeProcessorCount
+        if allowed >= 2 {
+            // Pinned to one CPU, the one the placement names
+            let cpu = try #require(placement.cpu, "placement: \(placement)")
+            #expect(answer["cpus"] == String(cpu))
+        } else {
+            #expect(placement.cpu == nil)
+            #expect(placement.refused.contains { $0.contains("one CPU") })
+        }
+        // The nice value is the one reported; -10 unless the refusal says why not
+        #expect(answer["nice"] == String(placement.nice))
+        #expect(placement.nice == -10 || placement.refused.contains { $0.contains("CAP_SYS_NICE") })
+        #expect(placement.description.hasPrefix("python thread: "))
+    }
 }

@@ -53,7 +53,7 @@ struct BenchAllCommand: AsyncParsableCommand {
         let sizes =
             quick
             ? Sizes(
-                render: 1_000, swiftPasses: 3, bridge: 1_000, bridgeRounds: 1, bridgeBatch: 100, shadow: 1_000,
+                render: 1_000, swiftPasses: 3, bridge: 1_000, bridgeRounds: 1, bridgeBatch: 100, shadow: 3_000,
                 latency: 400, swift: 20_000, memory: [0, 2_000, 10_000])
             : Sizes(
                 render: 10_000, swiftPasses: 5, bridge: 5_000, bridgeRounds: 2, bridgeBatch: 250, shadow: 5_000,
@@ -64,7 +64,7 @@ struct BenchAllCommand: AsyncParsableCommand {
         #endif
         let generator = EventGenerator()
         let service = try await legacy.start()
-
+        log("bench: \(service.interpreter.placement)")
         log("bench 1/5: render CPU, \(sizes.render) events, and the bridge against python3, \(sizes.bridge) events")
         let renderLines = generator.events(seed: seed, count: sizes.render)
         let render = await Benchmarks.renderCPU(

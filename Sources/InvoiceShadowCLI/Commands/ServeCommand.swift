@@ -109,6 +109,7 @@ struct ServeCommand: AsyncParsableCommand {
             objects: objectStore)
         let run = try store.startRun(source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
         log("serve: store \(db), objects \(objects), group \(group)\(demo ? ", demo at \(demoRate) events/s" : "")")
+        log("serve: \(service.interpreter.placement)")
 
         let serving = Task { try await engine.run(runID: run) }
         let web = WebServer(

@@ -12,6 +12,26 @@ struct LegacyOptions: ParsableArguments {
             valueName: "DIR"))
     var directory: String?
 
+    @Option(
+        name: .customLong("python-thread"),
+        help: ArgumentHelp(
+            "Where the embedded Python thread runs: dedicated or shared.",
+            discussion: """
+                dedicated (the default): pinned to the last CPU the process may use, at nice -10, so the \
+                legacy, which the GIL keeps to that one thread, is not slowed by the harness's own work \
+                (nice below 0 needs root or CAP_SYS_NICE; without it the thread stays pinned at the \
+                process's priority, and serve's start-up line says so). shared: wherever the scheduler \
+                puts it, at the process's priority.
+                """,
+            valueName: "PLACEMENT"))
+    var pythonThread: PythonThreadOption = .dedicated
+
+    enum PythonThreadOption: String, ExpressibleByArgument, CaseIterable {
+        case dedicated, shared
+
+        var placement: PythonThreadPlacement { self == .dedicated ? .dedicated : .shared }
+    }
+
     /// The absolute path of the legacy directory, or a validation error naming every place tried.
     func resolvedDirectory() throws -> String {
         var candidates: [String] = []
@@ -44,7 +64,8 @@ struct LegacyOptions: ParsableArguments {
     func start() async throws -> LegacyInvoiceService {
         let directory = try resolvedDirectory()
         do {
-            return try await LegacyInvoiceService.start(legacyDirectory: directory)
+            return try await LegacyInvoiceService.start(
+                legacyDirectory: directory, threadPlacement: pythonThread.placement)
         } catch {
             throw CLIError("cannot start the legacy service: \(error.message)")
         }

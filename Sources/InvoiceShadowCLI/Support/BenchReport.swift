@@ -108,6 +108,10 @@ struct BenchReport {
             ],
             "latency_feed_events_per_s": pace,
             "swift_mode_events_per_s": swift.rate,
+            "cpus_busy": [
+                "shadow": ["serve": shadow.cores.serve, "broker": shadow.cores.broker],
+                "swift_mode": ["serve": swift.cores.serve, "broker": swift.cores.broker],
+            ],
             "rss_bytes": memory.resident.map { ["events": $0.events, "bytes": $0.bytes] },
             "rss_growth": rssGrowth,
             "targets": Dictionary(uniqueKeysWithValues: targets.map { ($0.key, $0.met) }),
@@ -143,14 +147,17 @@ struct BenchReport {
             format: "- legacy ceiling: %.0f events/s (1 ÷ %.1f µs of Python work per render)\n", ceiling,
             render.legacyWallMicroseconds)
         text += String(
-            format: "- shadow mode: %d events in %.2f s = %.0f events/s, %d shadows skipped\n", shadow.events,
-            shadow.seconds,
-            shadow.rate, shadow.skippedShadows)
+            format:
+                "- shadow mode: %d events in %.2f s = %.0f events/s, %d shadows skipped; CPUs busy: %.2f serve, %.2f broker\n",
+            shadow.events, shadow.seconds, shadow.rate, shadow.skippedShadows, shadow.cores.serve, shadow.cores.broker)
         text += String(
             format: "- added latency at %.0f events/s over %d events: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", pace,
             latency.events, added.p50, added.p99, added.max)
         text += String(
-            format: "- swift mode: %d events in %.2f s = %.0f events/s\n", swift.events, swift.seconds, swift.rate)
+            format:
+                "- swift mode: %d events in %.2f s = %.0f events/s; CPUs busy: %.2f serve, %.2f broker (%.0f µs of serve CPU per event)\n",
+            swift.events, swift.seconds, swift.rate, swift.cores.serve, swift.cores.broker,
+            swift.events > 0 ? swift.cpuSeconds * 1e6 / Double(swift.events) : 0)
         text +=
             "- resident memory in shadow mode: "
             + memory.resident.map { "\($0.events) events: \(String(format: "%.1f", Double($0.bytes) / 1_048_576)) MiB" }

@@ -21,6 +21,18 @@ enum ResourceUsage {
         }
         return duration(usage.ru_utime) + duration(usage.ru_stime)
     }
+
+    /// CPU time (user + system) another process has used, from /proc/PID/stat (clock ticks).
+    static func cpuTime(process: Int32) -> Duration {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process)/stat", encoding: .utf8),
+            let end = stat.lastIndex(of: ")")
+        else { return .zero }
+        // After "pid (comm)": field 3 is the state; utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return .zero }
+        let ticks = Int(sysconf(Int32(_SC_CLK_TCK)))
+        return .milliseconds((user + system) * 1000 / max(ticks, 1))
+    }
 }
 
 extension Duration {

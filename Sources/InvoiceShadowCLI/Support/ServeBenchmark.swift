@@ -23,8 +23,16 @@ final class ServeBenchmark {
         var skippedShadows = 0
         /// Resident memory when `events` had been recorded.
         var resident: [(events: Int, bytes: Int)] = []
+        /// CPU seconds this process used over `seconds` (serve and everything in it).
+        var cpuSeconds = 0.0
+        /// CPU seconds the broker process used over `seconds`.
+        var brokerCPUSeconds = 0.0
         /// Events per second.
         var rate: Double { seconds > 0 ? Double(events) / seconds : 0 }
+        /// Cores busy on average: this process, and the broker's.
+        var cores: (serve: Double, broker: Double) {
+            seconds > 0 ? (cpuSeconds / seconds, brokerCPUSeconds / seconds) : (0, 0)
+        }
     }
 
     private let broker: Process
@@ -122,12 +130,16 @@ final class ServeBenchmark {
         let feeding = feed.map { feed in Task { try await feed(producer) { engine.counters.completed } } }
 
         var started: ContinuousClock.Instant?
+        var cpuAtStart = (serve: Duration.zero, broker: Duration.zero)
         var lastReport = ContinuousClock.now
         var checkpoints = residentAt.filter { $0 > 0 }.sorted()
         let deadline = ContinuousClock.now + .seconds(3600 * 2)
         while ContinuousClock.now < deadline {
             let counters = engine.counters
-            if started == nil && counters.consumed > 0 { started = .now }
+            if started == nil && counters.consumed > 0 {
+                started = .now
+                cpuAtStart = (ResourceUsage.processCPUTime(), ResourceUsage.cpuTime(process: broker.processIdentifier))
+            }
             if let next = checkpoints.first, counters.completed >= next {
                 result.resident.append((counters.completed, ResourceUsage.residentBytes()))
                 checkpoints.removeFirst()
@@ -140,6 +152,8 @@ final class ServeBenchmark {
             try await Task.sleep(for: .milliseconds(counters.consumed > 0 ? 1 : 20))
         }
         let finished = ContinuousClock.now
+        result.cpuSeconds = (ResourceUsage.processCPUTime() - cpuAtStart.serve).seconds
+        result.brokerCPUSeconds = (ResourceUsage.cpuTime(process: broker.processIdentifier) - cpuAtStart.broker).seconds
         engine.stop()
         feeding?.cancel()
         try await serving.value

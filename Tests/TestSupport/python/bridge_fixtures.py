@@ -1,5 +1,6 @@
 """Python functions the bridge tests call: echoes, faults, and slow calls."""
 
+import os
 import sys
 import time
 
@@ -78,3 +79,11 @@ def faulty_render(data):
     if name == "ABORT":
         os.abort()
     return invoicing.render_event(data)
+
+
+def thread_placement(data):
+    """The CPUs and nice value of the thread running this call, as the kernel reports them."""
+    return {
+        "cpus": ",".join(str(cpu) for cpu in sorted(os.sched_getaffinity(0))),
+        "nice": str(os.getpriority(os.PRIO_PROCESS, 0)),
+    }
