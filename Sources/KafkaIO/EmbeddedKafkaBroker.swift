@@ -26,7 +26,8 @@ public final class EmbeddedKafkaBroker: Sendable {
     /// - Throws: ``KafkaError`` when librdkafka cannot create it.
     public static func make(brokers: Int32 = 1) throws(KafkaError) -> EmbeddedKafkaBroker {
         // The cluster lives inside a client handle; a producer with no bootstrap of its own.
-        let host = try KafkaHandle.make(RD_KAFKA_PRODUCER, configuration: [("log_level", "3")])
+        let host = try KafkaHandle.make(
+            RD_KAFKA_PRODUCER, configuration: [("log_level", "3"), ("socket.nagle.disable", "true")])
         guard let cluster = rd_kafka_mock_cluster_new(host.pointer, brokers) else {
             throw KafkaError(code: .creation, message: "rd_kafka_mock_cluster_new failed")
         }

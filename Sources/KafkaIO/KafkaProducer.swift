@@ -46,6 +46,7 @@ public final class KafkaProducer: Sendable {
                 // Without a key, every message goes to a random partition (the default sticks a whole
                 // batch to one partition, which overflows the mock cluster's ~4.5 MB per partition).
                 ("sticky.partitioning.linger.ms", "0"),
+                ("socket.nagle.disable", "true"),
                 ("log_level", "3"),
             ] + configuration
         ) { conf in

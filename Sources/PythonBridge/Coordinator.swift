@@ -80,6 +80,8 @@ final class Coordinator: @unchecked Sendable {
         let interrupter = runtime.withGIL { runtime.makeInterrupter(signal: configuration.interruptSignal) }
         started(.success(interrupter))
 
+        // When the previous call finished: a call submitted before then waited behind it.
+        var previousFinished: ContinuousClock.Instant?
         while let call = nextCall() {
             let picked = ContinuousClock.now
             let cpuBefore = ThreadCPUClock.now()
@@ -93,6 +95,10 @@ final class Coordinator: @unchecked Sendable {
             var outcome = PythonCallOutcome(
                 result: result, pythonTime: finished - picked, queueTime: picked - call.submitted)
             outcome.pythonCPUTime = ThreadCPUClock.now() - cpuBefore
+            if let previousFinished, previousFinished > call.submitted {
+                outcome.waitBehindEarlierCalls = min(previousFinished, picked) - call.submitted
+            }
+            previousFinished = finished
             if call.finish(outcome) {
                 condition.withLock { counters.completed += 1 }
             }

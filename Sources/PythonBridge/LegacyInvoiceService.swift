@@ -59,7 +59,8 @@ public struct LegacyInvoiceService: Sendable {
                 }
                 return .success(RenderedInvoice(invoiceJSON: invoice, html: html))
             },
-            pythonTime: outcome.pythonTime, cpuTime: outcome.pythonCPUTime)
+            pythonTime: outcome.pythonTime, cpuTime: outcome.pythonCPUTime,
+            waitBehindEarlierCalls: outcome.waitBehindEarlierCalls)
     }
 }
 
@@ -71,4 +72,6 @@ public struct LegacyRun: Sendable {
     public var pythonTime: Duration
     /// CPU time of the Python work alone.
     public var cpuTime: Duration = .zero
+    /// Time queued while the Python thread ran earlier calls (see ``PythonCallOutcome/waitBehindEarlierCalls``).
+    public var waitBehindEarlierCalls: Duration = .zero
 }

@@ -10,6 +10,10 @@ public struct PythonCallOutcome: Sendable {
     public var queueTime: Duration
     /// CPU time the Python thread spent on the call (`CLOCK_THREAD_CPUTIME_ID`); zero when it never ran.
     public var pythonCPUTime: Duration = .zero
+    /// The part of ``queueTime`` spent while the Python thread was busy with earlier calls: the
+    /// legacy's own single-threadedness, not the bridge's. The rest of the queue time is the
+    /// bridge's hand-over (waking the Python thread).
+    public var waitBehindEarlierCalls: Duration = .zero
 
     /// Creates an outcome.
     /// - Parameters:

@@ -47,14 +47,19 @@ public struct SideResult: Equatable, Sendable {
     public var outcome: RenderOutcome
     /// The time the implementation's own work took.
     public var latency: Duration
+    /// Time spent waiting for the implementation to finish other events first (the legacy's one
+    /// Python thread); not part of ``latency``, and not the harness's doing either.
+    public var waitBehindOtherEvents: Duration
 
     /// Creates a side result.
     /// - Parameters:
     ///   - outcome: What happened.
     ///   - latency: The implementation's own time.
-    public init(outcome: RenderOutcome, latency: Duration) {
+    ///   - waitBehindOtherEvents: Time queued behind the implementation's work on other events.
+    public init(outcome: RenderOutcome, latency: Duration, waitBehindOtherEvents: Duration = .zero) {
         self.outcome = outcome
         self.latency = latency
+        self.waitBehindOtherEvents = waitBehindOtherEvents
     }
 }
 

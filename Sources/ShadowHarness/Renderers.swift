@@ -21,27 +21,31 @@ public struct LegacyRenderer: InvoiceRenderer {
     /// `.legacy`.
     public var implementation: Implementation { .legacy }
 
-    /// Renders through the bridge; the latency is the Python work alone.
+    /// Renders through the bridge; the latency is the Python work alone, and the time queued
+    /// behind other events' renders is reported apart.
     public func render(event: [UInt8]) async -> SideResult {
         let run = await service.render(event: event, timeout: timeout)
+        var result: SideResult
         switch run.result {
         case .success(let invoice):
-            return SideResult(outcome: .rendered(invoice), latency: run.pythonTime)
+            result = SideResult(outcome: .rendered(invoice), latency: run.pythonTime)
         case .failure(.invalidInput(let field, let reason)):
-            return SideResult(outcome: .invalidEvent(field: field, reason: reason), latency: run.pythonTime)
+            result = SideResult(outcome: .invalidEvent(field: field, reason: reason), latency: run.pythonTime)
         case .failure(.exception(let exception)):
-            return SideResult(
+            result = SideResult(
                 outcome: .failed(
                     RenderFailure(
                         origin: "python", type: exception.type, message: exception.message,
                         detail: exception.traceback)), latency: run.pythonTime)
         case .failure(.timeout):
-            return SideResult(outcome: .timedOut, latency: timeout)
+            result = SideResult(outcome: .timedOut, latency: timeout)
         case .failure(.bridge(let error)):
-            return SideResult(
+            result = SideResult(
                 outcome: .failed(RenderFailure(origin: "bridge", type: error.code.description, message: error.message)),
                 latency: run.pythonTime)
         }
+        result.waitBehindOtherEvents = run.waitBehindEarlierCalls
+        return result
     }
 }
 

@@ -20,6 +20,8 @@ public final class SQLiteObjectStore: ObjectStore {
     }
     /// Documents from many tasks, written a batch per transaction on a thread of its own.
     private let writer: BatchWriter<Rendered>
+    /// Checkpoints off the writer's path (the primary waits for the writer).
+    private let checkpointer: WALCheckpointer
 
     /// Opens (creating) `directory/objects.sqlite`.
     /// - Throws: An error naming the file when it cannot be opened.
@@ -28,7 +30,9 @@ public final class SQLiteObjectStore: ObjectStore {
         let path = URL(fileURLWithPath: directory).appendingPathComponent("objects.sqlite").path
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
+        }
         do {
             let database = try DatabasePool(path: path, configuration: configuration)
             self.database = database
@@ -41,6 +45,7 @@ public final class SQLiteObjectStore: ObjectStore {
                 }
             }
             try Self.migrator.migrate(database)
+            checkpointer = try WALCheckpointer(path: path, name: "object-store-checkpoint")
         } catch {
             throw ObjectStoreError(path: path, message: "\(error)")
         }
@@ -85,6 +90,7 @@ public final class SQLiteObjectStore: ObjectStore {
 
     deinit {
         writer.close()
+        checkpointer.stop()
     }
 
     /// The invoice published under `number`.

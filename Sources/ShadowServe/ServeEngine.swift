@@ -24,12 +24,25 @@ public final class ServeEngine: Sendable {
         /// How often flags are re-read (and live countries checked for regression). Default 1 s.
         public var flagRefresh = Duration.seconds(1)
 
-        /// Called with each event's harness-added latency (consumed → primary published, minus the
-        /// primary render), for benchmarks; the same figure feeds `invoice_shadow_added_seconds`.
-        public var addedLatencyObserver: (@Sendable (Duration) -> Void)?
+        /// Called with each event's primary-path timing, for benchmarks; its ``PrimaryTiming/added``
+        /// feeds `invoice_shadow_added_seconds`.
+        public var primaryTimingObserver: (@Sendable (PrimaryTiming) -> Void)?
 
         /// The defaults.
         public init() {}
+    }
+
+    /// One event's primary path, from consumed to its result published (acknowledged by the broker).
+    public struct PrimaryTiming: Sendable {
+        /// Consumed → published.
+        public var total: Duration
+        /// The primary render's own work.
+        public var render: Duration
+        /// Time the render waited for the legacy's one Python thread to finish other events (the
+        /// legacy alone would have made it wait as long).
+        public var waitBehindOtherEvents: Duration
+        /// What the harness added: ``total`` minus ``render`` and ``waitBehindOtherEvents``.
+        public var added: Duration { max(.zero, total - render - waitBehindOtherEvents) }
     }
 
     /// Counters, for metrics and tests.
@@ -262,10 +275,28 @@ public final class ServeEngine: Sendable {
         }
         let primary = await renderers[flag.primary]!.render(event: event)
         try await publish(primary.outcome, event: event, facts: facts, implementation: flag.primary)
-        let added = max(.zero, ContinuousClock.now - consumed - primary.latency)
-        metrics.added.record(added)
-        configuration.addedLatencyObserver?(added)
+        let timing = PrimaryTiming(
+            total: ContinuousClock.now - consumed, render: primary.latency,
+            waitBehindOtherEvents: primary.waitBehindOtherEvents)
+        metrics.added.record(timing.added)
+        configuration.primaryTimingObserver?(timing)
 
+        // The shadow and the comparison are off the primary path: at low priority, so that the
+        // next events' primary work is scheduled first on the cooperative pool.
+        let comparison = await Task(priority: .low) { [self] in
+            await shadowAndCompare(event: event, facts: facts, flag: flag, primary: primary)
+        }.value
+        try await writer.submit(
+            Done(
+                record: ShadowStore.Record(
+                    comparison: comparison, event: event, primary: flag.primary, recordedAt: Date()),
+                topic: message.topic, partition: message.partition, offset: message.offset))
+    }
+
+    /// Runs the shadow side (when the flag has one and there is room) and compares.
+    private func shadowAndCompare(event: [UInt8], facts: EventFacts, flag: CutoverFlag, primary: SideResult) async
+        -> Comparison
+    {
         var shadow: SideResult?
         if let shadowSide = flag.shadow {
             let admitted = state.withLock { state -> Bool in
@@ -286,18 +317,12 @@ public final class ServeEngine: Sendable {
         }
         let (legacy, swift): (SideResult?, SideResult?) =
             flag.primary == .legacy ? (primary, shadow) : (shadow, primary)
-        let comparison: Comparison
         if let legacy, let swift {
-            comparison = comparator.compare(facts: facts, legacy: legacy, swift: swift)
+            return comparator.compare(facts: facts, legacy: legacy, swift: swift)
         } else {
             // Only one side ran (legacy or swift mode, or the shadow queue was full).
-            comparison = comparator.compare(facts: facts, legacy: legacy ?? primary, swift: nil)
+            return comparator.compare(facts: facts, legacy: legacy ?? primary, swift: nil)
         }
-        try await writer.submit(
-            Done(
-                record: ShadowStore.Record(
-                    comparison: comparison, event: event, primary: flag.primary, recordedAt: Date()),
-                topic: message.topic, partition: message.partition, offset: message.offset))
     }
 
     private func publish(_ outcome: RenderOutcome, event: [UInt8], facts: EventFacts, implementation: Implementation)

@@ -10,7 +10,8 @@ import ShadowStore
 /// - `comparisons_total{country, kind}`: one per recorded event; a country outside the contract is
 ///   `country="other"`, so hostile input cannot grow the number of series.
 /// - `render_seconds{side}`: each implementation's own render time, as a histogram.
-/// - `added_seconds`: event consumed → primary result published, minus the primary render.
+/// - `added_seconds`: event consumed → primary result published, minus the primary render and its
+///   wait for the legacy's Python thread to finish other events.
 /// - `events_in_flight`, `shadows_in_flight`: queue depth gauges.
 /// - `consumer_lag`: messages in the assigned partitions not yet processed (log end minus the
 ///   lowest offset not done), from librdkafka's cached watermarks.

@@ -17,7 +17,8 @@ struct BenchAllCommand: AsyncParsableCommand {
               2. serve throughput in shadow mode (legacy primary, Swift shadow, diff, SQLite, Kafka in
                  and out) as a fraction of the legacy-alone ceiling, 1 ÷ legacy render time;
               3. latency serve adds to the primary path: event consumed → primary published (acknowledged
-                 by the broker), minus the primary render, at a quarter of the ceiling's rate;
+                 by the broker), minus the primary render and its wait for the Python thread to finish
+                 other events (the legacy alone waits as long; shown apart), at a quarter of the ceiling;
               4. swift-mode throughput end to end (Kafka in, Swift, Kafka out, SQLite, HTML objects);
               5. resident memory in shadow mode at 0, 100k and 1M events.
             The broker is librdkafka's embedded cluster in a child process (`invoice-shadow broker`),

@@ -19,6 +19,10 @@ final class ServeBenchmark {
         var seconds = 0.0
         /// Harness-added latency per event, milliseconds, sorted.
         var addedMilliseconds: [Double] = []
+        /// Per event, the primary render's wait for the Python thread to finish other events, ms, sorted.
+        var waitBehindMilliseconds: [Double] = []
+        /// Per event, consumed → primary published, ms, sorted.
+        var totalMilliseconds: [Double] = []
         /// Shadow renders skipped.
         var skippedShadows = 0
         /// Resident memory when `events` had been recorded.
@@ -111,11 +115,12 @@ final class ServeBenchmark {
             try store.setFlag(country: country, to: flag, actor: "bench", reason: "benchmark", force: true)
         }
         let consumer = try KafkaConsumer.make(
-            bootstrapServers: bootstrap, groupID: "bench-\(topic)-\(UUID().uuidString)", topics: [topic])
-        let added = Mutex<[Duration]>([])
+            bootstrapServers: bootstrap, groupID: "bench-\(topic)-\(UUID().uuidString)", topics: [topic],
+            configuration: [("fetch.wait.max.ms", "1")])
+        let timings = Mutex<[ServeEngine.PrimaryTiming]>([])
         var configuration = ServeEngine.Configuration()
         configuration.inputTopic = topic
-        configuration.addedLatencyObserver = { latency in added.withLock { $0.append(latency) } }
+        configuration.primaryTimingObserver = { timing in timings.withLock { $0.append(timing) } }
         let engine = ServeEngine(
             consumer: consumer, producer: producer, legacy: legacy, swift: SwiftRenderer(),
             comparator: OutcomeComparator(), store: store,
@@ -161,7 +166,10 @@ final class ServeBenchmark {
         result.events = engine.counters.completed
         result.skippedShadows = engine.counters.skippedShadows
         result.seconds = started.map { (finished - $0).seconds } ?? 0
-        result.addedMilliseconds = added.withLock { $0 }.map { $0.seconds * 1000 }.sorted()
+        let primary = timings.withLock { $0 }
+        result.addedMilliseconds = primary.map { $0.added.seconds * 1000 }.sorted()
+        result.waitBehindMilliseconds = primary.map { $0.waitBehindOtherEvents.seconds * 1000 }.sorted()
+        result.totalMilliseconds = primary.map { $0.total.seconds * 1000 }.sorted()
         guard result.events >= expected else {
             throw CLIError("\(topic): only \(result.events) of \(expected) events were recorded within the time limit")
         }
