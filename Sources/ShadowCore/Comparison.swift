@@ -22,18 +22,16 @@ public struct EventFacts: Equatable, Sendable {
         self.eventType = eventType
     }
 
+    private static let fieldNames: Set<String> = ["event_id", "country", "business_line", "event_type"]
+
     /// Reads the facts from raw event bytes, whatever state they are in. Never fails: bytes that
     /// are not a JSON object give `??` fields and a key derived from the bytes, so even garbage
     /// gets exactly one row.
     /// - Parameter event: The event bytes.
     public static func read(_ event: [UInt8]) -> EventFacts {
-        let document = (try? JSONValue.parse(String(decoding: event, as: UTF8.self))) ?? .null
+        let members = JSONValue.topLevelStrings(named: Self.fieldNames, in: event)
         func field(_ name: String) -> String? {
-            if case .object(let members) = document, case .string(let value)? = members[name], !value.isEmpty,
-                value.unicodeScalars.count <= 100
-            {
-                return value
-            }
+            if let value = members[name], !value.isEmpty, value.unicodeScalars.count <= 100 { return value }
             return nil
         }
         return EventFacts(

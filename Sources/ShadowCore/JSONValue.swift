@@ -21,6 +21,16 @@ public indirect enum JSONValue: Equatable, Sendable {
         return try parser.document()
     }
 
+    /// The string values of `names` among the top-level members of the object `bytes` holds,
+    /// without building the document: what `parse` would give for `.object(m)` and
+    /// `case .string(let s)? = m[name]` (the last duplicate wins; a member whose value is not a
+    /// string is absent). Empty when `bytes` is not valid JSON or not an object. For hot paths that
+    /// need a few fields of a large document.
+    public static func topLevelStrings(named names: Set<String>, in bytes: [UInt8]) -> [String: String] {
+        var parser = JSONParser(bytes: bytes)
+        return (try? parser.topLevelStrings(named: names)) ?? [:]
+    }
+
     /// Compact JSON with keys sorted by their UTF-8 bytes and numbers canonical: the form in
     /// which two results are compared.
     public var canonicalText: String {
@@ -142,12 +152,88 @@ private struct JSONParser {
         return value
     }
 
+    /// ``JSONValue/topLevelStrings(named:in:)``: the same grammar as ``document()``, nothing kept
+    /// but the wanted strings.
+    mutating func topLevelStrings(named names: Set<String>) throws(JSONParseError) -> [String: String] {
+        var found: [String: String] = [:]
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else {
+            try skipValue()
+            skipWhitespace()
+            guard position == bytes.count else { throw fail("unexpected text after the document") }
+            return [:]
+        }
+        try nest()
+        position += 1
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+        } else {
+            while true {
+                skipWhitespace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                    throw fail("expected a key")
+                }
+                let key = try string()
+                skipWhitespace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                position += 1
+                if names.contains(key) {
+                    skipWhitespace()
+                    if position < bytes.count, bytes[position] == UInt8(ascii: "\"") {
+                        found[key] = try string()
+                    } else {
+                        found[key] = nil
+                        try skipValue()
+                    }
+                } else {
+                    try skipValue()
+                }
+                skipWhitespace()
+                guard position < bytes.count else { throw fail("unexpected end of input") }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                } else if bytes[position] == UInt8(ascii: "}") {
+                    position += 1
+                    break
+                } else {
+                    throw fail("expected ',' or '}'")
+                }
+            }
+        }
+        depth -= 1
+        skipWhitespace()
+        guard position == bytes.count else { throw fail("unexpected text after the document") }
+        return found
+    }
+
+    /// Checks one value and moves past it, keeping nothing.
+    private mutating func skipValue() throws(JSONParseError) {
+        skipWhitespace()
+        guard position < bytes.count else { throw fail("unexpected end of input") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            // Containers are rare where this is used; parse them the ordinary way.
+            _ = try value()
+        case UInt8(ascii: "\""): _ = try string()
+        case UInt8(ascii: "t"): _ = try literal("true", .bool(true))
+        case UInt8(ascii: "f"): _ = try literal("false", .bool(false))
+        case UInt8(ascii: "n"): _ = try literal("null", .null)
+        default: _ = try numberText()
+        }
+    }
+
     private func fail(_ reason: String) -> JSONParseError {
         JSONParseError(offset: position, reason: reason)
     }
 
     private mutating func skipWhitespace() {
-        while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) { position += 1 }
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+            default: return
+            }
+        }
     }
 
     private mutating func value() throws(JSONParseError) -> JSONValue {
@@ -234,6 +320,12 @@ private struct JSONParser {
     }
 
     private mutating func number() throws(JSONParseError) -> JSONValue {
+        let text = String(decoding: bytes[try numberText()], as: UTF8.self)
+        return .number(JSONValue.canonicalNumber(text))
+    }
+
+    /// Moves past a number; returns where it was.
+    private mutating func numberText() throws(JSONParseError) -> Range<Int> {
         let start = position
         func digits() -> Int {
             let before = position
@@ -255,8 +347,7 @@ private struct JSONParser {
             }
             guard digits() > 0 else { throw fail("invalid number") }
         }
-        let text = String(decoding: bytes[start..<position], as: UTF8.self)
-        return .number(JSONValue.canonicalNumber(text))
+        return start..<position
     }
 
     private mutating func string() throws(JSONParseError) -> String {

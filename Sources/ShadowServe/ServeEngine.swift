@@ -331,16 +331,11 @@ public final class ServeEngine: Sendable {
         let source = ("implementation", Array(implementation.rawValue.utf8))
         switch outcome {
         case .rendered(let invoice):
-            var number = facts.eventID
-            if case .object(let members)? = try? JSONValue.parse(invoice.invoiceJSON),
-                case .string(let value)? = members["number"]
-            {
-                number = value
-            }
-            let key = try await objects.storeRendered(
-                number: number, json: Array(invoice.invoiceJSON.utf8), html: Array(invoice.html.utf8))
+            let json = Array(invoice.invoiceJSON.utf8)
+            let number = JSONValue.topLevelStrings(named: ["number"], in: json)["number"] ?? facts.eventID
+            let key = try await objects.storeRendered(number: number, json: json, html: Array(invoice.html.utf8))
             _ = try await producer.send(
-                topic: configuration.outputTopic, key: Array(number.utf8), value: Array(invoice.invoiceJSON.utf8),
+                topic: configuration.outputTopic, key: Array(number.utf8), value: json,
                 headers: [source, ("html-object", Array(key.utf8)), ("event-id", Array(facts.eventID.utf8))])
             state.withLock { $0.counters.published += 1 }
             metrics.published.increment()

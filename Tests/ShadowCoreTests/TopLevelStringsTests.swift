@@ -1,0 +1,64 @@
+import Foundation
+import ShadowCore
+import Testing
+
+/// `JSONValue.topLevelStrings` must agree with a full parse on every input, valid or not.
+@Suite struct TopLevelStringsTests {
+    static let names: Set<String> = ["event_id", "country", "number"]
+
+    /// What the full parser says the same fields are.
+    private func expected(_ bytes: [UInt8]) -> [String: String] {
+        guard case .object(let members)? = try? JSONValue.parse(String(decoding: bytes, as: UTF8.self)) else {
+            return [:]
+        }
+        var found: [String: String] = [:]
+        for name in Self.names {
+            if case .string(let value)? = members[name] { found[name] = value }
+        }
+        return found
+    }
+
+    static let crafted: [String] = [
+        #"{"event_id":"e1","country":"DE","number":"DE-1"}"#,
+        #"  {"country" : "FR" , "nested": {"country": "XX", "list": [1, {"number": "no"}]}}  "#,
+        #"{"country":"DE","country":"NL"}"#,
+        #"{"country":"DE","country":7}"#,
+        #"{"country":7,"country":"SE"}"#,
+        #"{"country":"D\u0045","event_id":"\ud83d\ude00 \"quoted\" \\ /"}"#,
+        #"{"number":-1.5e+3,"event_id":true,"country":null}"#,
+        #"{}"#, #"[]"#, #""country""#, "42", "null",
+        #"{"country":"DE"} trailing"#, #"{"country":"DE",}"#, #"{"country":"DE""#, #"{"country" "DE"}"#,
+        #"{"country":"\ud800"}"#, "{\"country\":\"tab\there\"}", #"{"country":01}"#, #"{"country":-}"#,
+        #"{"a":[1,2,{"b":[]}],"number":"N-9"}"#, #"{"country":"DE"}{"#, "", "   ",
+        String(repeating: "[", count: 600) + String(repeating: "]", count: 600),
+        #"{"deep":"# + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}",
+    ]
+
+    @Test(arguments: crafted)
+    func agreesWithTheFullParserOnCraftedInput(_ text: String) {
+        let bytes = Array(text.utf8)
+        #expect(JSONValue.topLevelStrings(named: Self.names, in: bytes) == expected(bytes))
+    }
+
+    @Test func agreesWithTheFullParserOnTheCorpusTheSeedsAndTheHostileFiles() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        var inputs: [[UInt8]] = []
+        let corpus = try Data(contentsOf: root.appendingPathComponent("Corpus/events.jsonl"))
+        inputs += corpus.split(separator: 0x0A).prefix(500).map { Array($0) }
+        for folder in ["Fuzz/seeds", "Hostile"] {
+            let directory = root.appendingPathComponent(folder)
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
+                inputs.append(Array(try Data(contentsOf: directory.appendingPathComponent(name))))
+            }
+        }
+        // Invalid UTF-8 inside and outside strings
+        inputs.append([0x7B, 0x22, 0x63, 0x6F, 0x75, 0x6E, 0x74, 0x72, 0x79, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D])
+        inputs.append([0xFF, 0x7B, 0x7D])
+        #expect(inputs.count > 500)
+        for input in inputs {
+            #expect(
+                JSONValue.topLevelStrings(named: Self.names, in: input) == expected(input),
+                "\(String(decoding: input.prefix(80), as: UTF8.self))")
+        }
+    }
+}
