@@ -95,7 +95,7 @@ struct BenchAllCommand: AsyncParsableCommand {
         log("bench 3/5: added latency, \(sizes.latency) events fed at \(Int(pace))/s")
         let latencyEvents = generator.events(seed: seed + 2, count: sizes.latency).map { Array($0.utf8) }
         let latency = try await bench.run(
-            flag: .shadow, topic: "bench.latency", expected: sizes.latency,
+            flag: .shadow, topic: "bench.latency", expected: sizes.latency, recordsTimings: true,
             feed: { producer, completed in
                 // The first event waits out the group join (about 3 s on the mock cluster): events
                 // fed during the join would queue and measure the join, not serve.
