@@ -17,8 +17,8 @@ final class Coordinator: @unchecked Sendable {
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
     private var counters = PythonInterpreter.Statistics()
     private var appliedPlacement: PythonThreadPlacement.Applied?
-    /// Whether the Python thread polls briefly before sleeping (when it has a CPU of its own).
-    private var pollsBeforeSleeping = false
+    /// Whether the Python thread polls briefly before sleeping: when it has a CPU of its own.
+    private var pollsBeforeSleeping: Bool { appliedPlacement?.cpu != nil }
     private let interruptQueue = DispatchQueue(label: "python-interrupt")
 
     var placement: PythonThreadPlacement.Applied? { condition.withLock { appliedPlacement } }
@@ -63,10 +63,7 @@ final class Coordinator: @unchecked Sendable {
         started: (Result<PythonInterrupter, PythonBridgeError>) -> Void
     ) {
         let placement = configuration.threadPlacement.applyToCurrentThread()
-        condition.withLock {
-            appliedPlacement = placement
-            pollsBeforeSleeping = placement.cpu != nil
-        }
+        condition.withLock { appliedPlacement = placement }
         let runtime: PythonRuntime
         do {
             runtime = try PythonRuntime.start(configuration)

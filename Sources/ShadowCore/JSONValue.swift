@@ -164,20 +164,9 @@ private struct JSONParser {
             return [:]
         }
         try nest()
-        position += 1
-        skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
-            position += 1
-        } else {
-            while true {
-                skipWhitespace()
-                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
-                    throw fail("expected a key")
-                }
-                let key = try string()
-                skipWhitespace()
-                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-                position += 1
+        if try !openObject() {
+            repeat {
+                let key = try memberKey()
                 if names.contains(key) {
                     skipWhitespace()
                     if position < bytes.count, bytes[position] == UInt8(ascii: "\"") {
@@ -189,17 +178,7 @@ private struct JSONParser {
                 } else {
                     try skipValue()
                 }
-                skipWhitespace()
-                guard position < bytes.count else { throw fail("unexpected end of input") }
-                if bytes[position] == UInt8(ascii: ",") {
-                    position += 1
-                } else if bytes[position] == UInt8(ascii: "}") {
-                    position += 1
-                    break
-                } else {
-                    throw fail("expected ',' or '}'")
-                }
-            }
+            } while try !closeMember()
         }
         depth -= 1
         skipWhitespace()
@@ -266,32 +245,46 @@ private struct JSONParser {
     private mutating func object() throws(JSONParseError) -> JSONValue {
         try nest()
         defer { depth -= 1 }
-        position += 1
         var members: [String: JSONValue] = [:]
-        skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
-            position += 1
-            return .object(members)
-        }
-        while true {
-            skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a key") }
-            let key = try string()
-            skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-            position += 1
+        if try openObject() { return .object(members) }
+        repeat {
+            let key = try memberKey()
             members[key] = try value()
-            skipWhitespace()
-            guard position < bytes.count else { throw fail("unexpected end of input") }
-            if bytes[position] == UInt8(ascii: ",") {
-                position += 1
-            } else if bytes[position] == UInt8(ascii: "}") {
-                position += 1
-                return .object(members)
-            } else {
-                throw fail("expected ',' or '}'")
-            }
+        } while try !closeMember()
+        return .object(members)
+    }
+
+    /// Moves past `{`; true when the object is empty (and its `}` passed too).
+    private mutating func openObject() throws(JSONParseError) -> Bool {
+        position += 1
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "}") else { return false }
+        position += 1
+        return true
+    }
+
+    /// Reads a member's key and its `:`, leaving the position at the value.
+    private mutating func memberKey() throws(JSONParseError) -> String {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+        let key = try string()
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+        position += 1
+        return key
+    }
+
+    /// Moves past the `,` after a member's value, or the object's closing `}` (then true).
+    private mutating func closeMember() throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        guard position < bytes.count else { throw fail("unexpected end of input") }
+        if bytes[position] == UInt8(ascii: ",") {
+            position += 1
+            return false
         }
+        guard bytes[position] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
+        position += 1
+        return true
     }
 
     private mutating func array() throws(JSONParseError) -> JSONValue {

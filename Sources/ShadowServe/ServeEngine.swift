@@ -281,11 +281,15 @@ public final class ServeEngine: Sendable {
         metrics.added.record(timing.added)
         configuration.primaryTimingObserver?(timing)
 
-        // The shadow and the comparison are off the primary path: at low priority, so that the
-        // next events' primary work is scheduled first on the cooperative pool.
-        let comparison = await Task(priority: .low) { [self] in
-            await shadowAndCompare(event: event, facts: facts, flag: flag, primary: primary)
-        }.value
+        // A shadow and its comparison are off the primary path: at low priority, so that the next
+        // events' primary work is scheduled first on the cooperative pool. Without a shadow the
+        // one-sided classification is cheap and stays inline (no task per event).
+        let comparison =
+            flag.shadow == nil
+            ? await shadowAndCompare(event: event, facts: facts, flag: flag, primary: primary)
+            : await Task(priority: .low) { [self] in
+                await shadowAndCompare(event: event, facts: facts, flag: flag, primary: primary)
+            }.value
         try await writer.submit(
             Done(
                 record: ShadowStore.Record(
