@@ -69,6 +69,9 @@ enum Bootstrap {
                     return (3, f"{function.__qualname__} returned a dict holding {type(key).__name__}: {type(value).__name__}, not str: str")
             return (0, result)
 
+        def absorb():
+            \"\"\"Called with a DeadlineExceeded pending that missed its call: it is raised on entry, and dropped.\"\"\"
+
         def ping(data):
             return {"echo": data.decode("utf-8")}
         """
