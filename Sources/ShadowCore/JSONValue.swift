@@ -186,20 +186,51 @@ private struct JSONParser {
         return found
     }
 
-    /// Checks one value and moves past it, keeping nothing.
+    /// Checks one value and moves past it, keeping nothing: the grammar and the errors of
+    /// ``value()``, without building strings, dictionaries or arrays (an invoice's `lines` before
+    /// its `number`, an event's `order` before its `time_zone`).
     private mutating func skipValue() throws(JSONParseError) {
         skipWhitespace()
         guard position < bytes.count else { throw fail("unexpected end of input") }
         switch bytes[position] {
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            // Containers are rare where this is used; parse them the ordinary way.
-            _ = try value()
-        case UInt8(ascii: "\""): _ = try string()
+        case UInt8(ascii: "{"):
+            try nest()
+            defer { depth -= 1 }
+            if try openObject() { return }
+            repeat {
+                _ = try memberKey()
+                try skipValue()
+            } while try !closeMember()
+        case UInt8(ascii: "["):
+            try nest()
+            defer { depth -= 1 }
+            if try openArray() { return }
+            repeat { try skipValue() } while try !closeElement()
+        case UInt8(ascii: "\""): try skipString()
         case UInt8(ascii: "t"): _ = try literal("true", .bool(true))
         case UInt8(ascii: "f"): _ = try literal("false", .bool(false))
         case UInt8(ascii: "n"): _ = try literal("null", .null)
         default: _ = try numberText()
         }
+    }
+
+    /// Moves past a string, checking it as ``string()`` does.
+    private mutating func skipString() throws(JSONParseError) {
+        position += 1
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                position += 1
+                return
+            }
+            if byte < 0x20 { throw fail("control character in a string") }
+            position += 1
+            if byte == UInt8(ascii: "\\") {
+                guard position < bytes.count else { break }
+                _ = try escape()
+            }
+        }
+        throw fail("unterminated string")
     }
 
     private func fail(_ reason: String) -> JSONParseError {
@@ -290,26 +321,32 @@ private struct JSONParser {
     private mutating func array() throws(JSONParseError) -> JSONValue {
         try nest()
         defer { depth -= 1 }
-        position += 1
         var values: [JSONValue] = []
+        if try openArray() { return .array(values) }
+        repeat { values.append(try value()) } while try !closeElement()
+        return .array(values)
+    }
+
+    /// Moves past `[`; true when the array is empty (and its `]` passed too).
+    private mutating func openArray() throws(JSONParseError) -> Bool {
+        position += 1
         skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "]") else { return false }
+        position += 1
+        return true
+    }
+
+    /// Moves past the `,` after an element, or the array's closing `]` (then true).
+    private mutating func closeElement() throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        guard position < bytes.count else { throw fail("unexpected end of input") }
+        if bytes[position] == UInt8(ascii: ",") {
             position += 1
-            return .array(values)
+            return false
         }
-        while true {
-            values.append(try value())
-            skipWhitespace()
-            guard position < bytes.count else { throw fail("unexpected end of input") }
-            if bytes[position] == UInt8(ascii: ",") {
-                position += 1
-            } else if bytes[position] == UInt8(ascii: "]") {
-                position += 1
-                return .array(values)
-            } else {
-                throw fail("expected ',' or ']'")
-            }
-        }
+        guard bytes[position] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
+        position += 1
+        return true
     }
 
     private mutating func number() throws(JSONParseError) -> JSONValue {
@@ -366,37 +403,42 @@ private struct JSONParser {
                 flushRun(position, into: &scalars)
                 position += 1
                 guard position < bytes.count else { break }
-                let escape = bytes[position]
-                position += 1
-                switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "u"):
-                    var code = try hex4()
-                    if (0xD800..<0xDC00).contains(code), position + 6 <= bytes.count,
-                        bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
-                    {
-                        position += 2
-                        let low = try hex4()
-                        guard (0xDC00..<0xE000).contains(low) else { throw fail("unpaired surrogate") }
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    guard let scalar = Unicode.Scalar(code) else { throw fail("unpaired surrogate") }
-                    scalars.append(scalar)
-                default: throw fail("invalid escape")
-                }
+                scalars.append(try escape())
                 runStart = position
                 continue
             }
             position += 1
         }
         throw fail("unterminated string")
+    }
+
+    /// Reads the escape after a backslash (the position just past it).
+    private mutating func escape() throws(JSONParseError) -> Unicode.Scalar {
+        let escape = bytes[position]
+        position += 1
+        switch escape {
+        case UInt8(ascii: "\""): return "\""
+        case UInt8(ascii: "\\"): return "\\"
+        case UInt8(ascii: "/"): return "/"
+        case UInt8(ascii: "b"): return "\u{08}"
+        case UInt8(ascii: "f"): return "\u{0C}"
+        case UInt8(ascii: "n"): return "\n"
+        case UInt8(ascii: "r"): return "\r"
+        case UInt8(ascii: "t"): return "\t"
+        case UInt8(ascii: "u"):
+            var code = try hex4()
+            if (0xD800..<0xDC00).contains(code), position + 6 <= bytes.count, bytes[position] == UInt8(ascii: "\\"),
+                bytes[position + 1] == UInt8(ascii: "u")
+            {
+                position += 2
+                let low = try hex4()
+                guard (0xDC00..<0xE000).contains(low) else { throw fail("unpaired surrogate") }
+                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+            }
+            guard let scalar = Unicode.Scalar(code) else { throw fail("unpaired surrogate") }
+            return scalar
+        default: throw fail("invalid escape")
+        }
     }
 
     private mutating func hex4() throws(JSONParseError) -> UInt32 {

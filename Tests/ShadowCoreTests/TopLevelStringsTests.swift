@@ -30,6 +30,15 @@ import Testing
         #"{"country":"DE"} trailing"#, #"{"country":"DE",}"#, #"{"country":"DE""#, #"{"country" "DE"}"#,
         #"{"country":"\ud800"}"#, "{\"country\":\"tab\there\"}", #"{"country":01}"#, #"{"country":-}"#,
         #"{"a":[1,2,{"b":[]}],"number":"N-9"}"#, #"{"country":"DE"}{"#, "", "   ",
+        // Faults inside skipped containers must fail the whole document, as the full parse does.
+        #"{"lines":[{"d":"\ud800"}],"number":"N-1"}"#, #"{"lines":[{"d":"\udc00x"}],"number":"N-1"}"#,
+        #"{"lines":["\ud83d\ude00 \"q\" \\ \/ \b\f\n\r\t"],"number":"N-2"}"#,
+        #"{"lines":["\x"],"number":"N-3"}"#, #"{"lines":["\u12G4"],"number":"N-4"}"#,
+        "{\"lines\":[\"tab\there\"],\"number\":\"N-5\"}", #"{"lines":[1,],"number":"N-6"}"#,
+        #"{"lines":[1 2],"number":"N-7"}"#, #"{"lines":{"a" 1},"number":"N-8"}"#, #"{"lines":{"a":1,},"number":"N"}"#,
+        #"{"lines":[01],"number":"N-9"}"#, #"{"lines":[-],"number":"N-10"}"#, #"{"lines":[tru],"number":"N-11"}"#,
+        #"{"lines":["unterminated],"number":"N-12"}"#, #"{"lines":["\"#,
+        #"{"lines":[{"a":[]},{}, [], ""],"number":"N-13"}"#,
         String(repeating: "[", count: 600) + String(repeating: "]", count: 600),
         #"{"deep":"# + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}",
     ]
