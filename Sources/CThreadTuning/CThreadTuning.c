@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sched.h>
 #include "CThreadTuning.h"
 
@@ -18,4 +19,8 @@ int thread_tuning_allowed_cpus(int *cpus, int capacity) {
         if (CPU_ISSET(cpu, &set)) cpus[count++] = cpu;
     }
     return count;
+}
+
+int thread_tuning_set_name(const char *name) {
+    return pthread_setname_np(pthread_self(), name);
 }

@@ -1,3 +1,4 @@
+import CThreadTuning
 import Foundation
 
 /// The queue between callers and the Python thread, and the watchdog that enforces deadlines.
@@ -62,6 +63,9 @@ final class Coordinator: @unchecked Sendable {
         configuration: PythonConfiguration, preload: [PythonFunctionName],
         started: (Result<PythonInterrupter, PythonBridgeError>) -> Void
     ) {
+        // The kernel's name for the thread, as top -H, perf and /proc show it (Foundation's
+        // Thread.name does not reach it here: perf showed this thread as "oot.default-qos").
+        _ = thread_tuning_set_name("python")
         let placement = configuration.threadPlacement.applyToCurrentThread()
         condition.withLock { appliedPlacement = placement }
         let runtime: PythonRuntime
