@@ -57,4 +57,32 @@ import Testing
         }
         #expect(withoutRowID == 0)
     }
+
+    @Test func theWALStaysBoundedUnderWritesThatNeverPause() async throws {
+        // Given a store written to by 32 tasks at once, back to back, with ~100 MB of WAL frames in all
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteObjectStore(directory: directory.path)
+        let filler = [UInt8](repeating: UInt8(ascii: "x"), count: 4_000)
+        // When 8,000 documents go in
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<32 {
+                group.addTask {
+                    for index in 0..<250 {
+                        let number = "DE-\(writer)-\(index)"
+                        _ = try await store.storeRendered(
+                            number: number, json: Array(#"{"number":"\#(number)"}"#.utf8),
+                            html: Array("<p>\(number)</p>".utf8) + filler)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        // Then the WAL was restarted along the way (its file never shrinks, so its size is the most
+        // it ever held): without restarts it holds every frame, over 100 MB.
+        let wal = directory.appendingPathComponent("objects.sqlite-wal").path
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int)
+        #expect(size < 60_000_000, "objects.sqlite-wal grew to \(size) bytes")
+        #expect(try store.invoice(number: "DE-31-249") != nil)
+    }
 }
