@@ -269,7 +269,7 @@ public final class ServeEngine: Sendable {
                 Done(
                     record: ShadowStore.Record(
                         comparison: comparator.compare(facts: duplicate, legacy: gate, swift: gate), event: event,
-                        primary: flag.primary, recordedAt: Date()),
+                        primary: flag.primary, recordedAt: Date(), eventHash: hash),
                     topic: message.topic, partition: message.partition, offset: message.offset))
             return
         }
@@ -293,7 +293,7 @@ public final class ServeEngine: Sendable {
         try await writer.submit(
             Done(
                 record: ShadowStore.Record(
-                    comparison: comparison, event: event, primary: flag.primary, recordedAt: Date()),
+                    comparison: comparison, event: event, primary: flag.primary, recordedAt: Date(), eventHash: hash),
                 topic: message.topic, partition: message.partition, offset: message.offset))
     }
 
