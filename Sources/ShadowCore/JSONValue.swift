@@ -164,7 +164,7 @@ private struct JSONParser {
             return [:]
         }
         try nest()
-        if try !openObject() {
+        if try !open(closedBy: UInt8(ascii: "}")) {
             repeat {
                 let key = try memberKey()
                 if names.contains(key) {
@@ -178,7 +178,7 @@ private struct JSONParser {
                 } else {
                     try skipValue()
                 }
-            } while try !closeMember()
+            } while try !closeItem(closedBy: UInt8(ascii: "}"))
         }
         depth -= 1
         skipWhitespace()
@@ -196,16 +196,16 @@ private struct JSONParser {
         case UInt8(ascii: "{"):
             try nest()
             defer { depth -= 1 }
-            if try openObject() { return }
+            if try open(closedBy: UInt8(ascii: "}")) { return }
             repeat {
                 _ = try memberKey()
                 try skipValue()
-            } while try !closeMember()
+            } while try !closeItem(closedBy: UInt8(ascii: "}"))
         case UInt8(ascii: "["):
             try nest()
             defer { depth -= 1 }
-            if try openArray() { return }
-            repeat { try skipValue() } while try !closeElement()
+            if try open(closedBy: UInt8(ascii: "]")) { return }
+            repeat { try skipValue() } while try !closeItem(closedBy: UInt8(ascii: "]"))
         case UInt8(ascii: "\""): try skipString()
         case UInt8(ascii: "t"): _ = try literal("true", .bool(true))
         case UInt8(ascii: "f"): _ = try literal("false", .bool(false))
@@ -277,19 +277,19 @@ private struct JSONParser {
         try nest()
         defer { depth -= 1 }
         var members: [String: JSONValue] = [:]
-        if try openObject() { return .object(members) }
+        if try open(closedBy: UInt8(ascii: "}")) { return .object(members) }
         repeat {
             let key = try memberKey()
             members[key] = try value()
-        } while try !closeMember()
+        } while try !closeItem(closedBy: UInt8(ascii: "}"))
         return .object(members)
     }
 
-    /// Moves past `{`; true when the object is empty (and its `}` passed too).
-    private mutating func openObject() throws(JSONParseError) -> Bool {
+    /// Moves past `{` or `[`; true when the container is empty (and its `closing` byte passed too).
+    private mutating func open(closedBy closing: UInt8) throws(JSONParseError) -> Bool {
         position += 1
         skipWhitespace()
-        guard position < bytes.count, bytes[position] == UInt8(ascii: "}") else { return false }
+        guard position < bytes.count, bytes[position] == closing else { return false }
         position += 1
         return true
     }
@@ -305,15 +305,15 @@ private struct JSONParser {
         return key
     }
 
-    /// Moves past the `,` after a member's value, or the object's closing `}` (then true).
-    private mutating func closeMember() throws(JSONParseError) -> Bool {
+    /// Moves past the `,` after a member or an element, or the container's `closing` byte (then true).
+    private mutating func closeItem(closedBy closing: UInt8) throws(JSONParseError) -> Bool {
         skipWhitespace()
         guard position < bytes.count else { throw fail("unexpected end of input") }
         if bytes[position] == UInt8(ascii: ",") {
             position += 1
             return false
         }
-        guard bytes[position] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
+        guard bytes[position] == closing else { throw fail("expected ',' or '\(Character(Unicode.Scalar(closing)))'") }
         position += 1
         return true
     }
@@ -322,31 +322,9 @@ private struct JSONParser {
         try nest()
         defer { depth -= 1 }
         var values: [JSONValue] = []
-        if try openArray() { return .array(values) }
-        repeat { values.append(try value()) } while try !closeElement()
+        if try open(closedBy: UInt8(ascii: "]")) { return .array(values) }
+        repeat { values.append(try value()) } while try !closeItem(closedBy: UInt8(ascii: "]"))
         return .array(values)
-    }
-
-    /// Moves past `[`; true when the array is empty (and its `]` passed too).
-    private mutating func openArray() throws(JSONParseError) -> Bool {
-        position += 1
-        skipWhitespace()
-        guard position < bytes.count, bytes[position] == UInt8(ascii: "]") else { return false }
-        position += 1
-        return true
-    }
-
-    /// Moves past the `,` after an element, or the array's closing `]` (then true).
-    private mutating func closeElement() throws(JSONParseError) -> Bool {
-        skipWhitespace()
-        guard position < bytes.count else { throw fail("unexpected end of input") }
-        if bytes[position] == UInt8(ascii: ",") {
-            position += 1
-            return false
-        }
-        guard bytes[position] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
-        position += 1
-        return true
     }
 
     private mutating func number() throws(JSONParseError) -> JSONValue {
