@@ -48,6 +48,19 @@ public final class ServeEngine: Sendable {
         public var waitBehindOtherEvents: Duration
         /// What the harness added: ``total`` minus ``render`` and ``waitBehindOtherEvents``.
         public var added: Duration { max(.zero, total - render - waitBehindOtherEvents) }
+
+        /// Where ``total`` went, stage by stage (they add up to it but for a few clock reads):
+        /// consumed → the primary render asked for (decoding, the duplicate check, scheduling).
+        public var beforeRender: Duration = .zero
+        /// The render asked for → its result back (the render, the wait behind other events, and
+        /// the hand-off to and from the Python thread).
+        public var renderCall: Duration = .zero
+        /// The HTML and the invoice index written to the object store (zero for a dead letter).
+        public var objectStore: Duration = .zero
+        /// The invoice (or the dead letter) sent → acknowledged by the broker.
+        public var kafka: Duration = .zero
+        /// ``renderCall`` less the render itself and ``waitBehindOtherEvents``: the hand-off.
+        public var renderHandOff: Duration { max(.zero, renderCall - render - waitBehindOtherEvents) }
     }
 
     /// Counters, for metrics and tests.
@@ -278,11 +291,16 @@ public final class ServeEngine: Sendable {
                     topic: message.topic, partition: message.partition, offset: message.offset))
             return
         }
+        let renderAsked = ContinuousClock.now
         let primary = await renderers[flag.primary]!.render(event: event)
-        try await publish(primary.outcome, event: event, facts: facts, implementation: flag.primary)
-        let timing = PrimaryTiming(
+        let rendered = ContinuousClock.now
+        let stages = try await publish(primary.outcome, event: event, facts: facts, implementation: flag.primary)
+        var timing = PrimaryTiming(
             total: ContinuousClock.now - consumed, render: primary.latency,
             waitBehindOtherEvents: primary.waitBehindOtherEvents)
+        timing.beforeRender = renderAsked - consumed
+        timing.renderCall = rendered - renderAsked
+        (timing.objectStore, timing.kafka) = stages
         metrics.added.record(timing.added)
         configuration.primaryTimingObserver?(timing)
 
@@ -334,20 +352,24 @@ public final class ServeEngine: Sendable {
         }
     }
 
+    /// Publishes the primary's result; returns how long the object store and the broker took.
     private func publish(_ outcome: RenderOutcome, event: [UInt8], facts: EventFacts, implementation: Implementation)
-        async throws
+        async throws -> (objectStore: Duration, kafka: Duration)
     {
         let source = ("implementation", Array(implementation.rawValue.utf8))
+        let started = ContinuousClock.now
         switch outcome {
         case .rendered(let invoice):
             let json = Array(invoice.invoiceJSON.utf8)
             let number = JSONValue.topLevelStrings(named: ["number"], in: json)["number"] ?? facts.eventID
             let key = try await objects.storeRendered(number: number, json: json, html: Array(invoice.html.utf8))
+            let stored = ContinuousClock.now
             _ = try await producer.send(
                 topic: configuration.outputTopic, key: Array(number.utf8), value: json,
                 headers: [source, ("html-object", Array(key.utf8)), ("event-id", Array(facts.eventID.utf8))])
             state.withLock { $0.counters.published += 1 }
             metrics.published.increment()
+            return (stored - started, ContinuousClock.now - stored)
         case .invalidEvent(let field, let reason):
             try await deadLetter(event, reason: "invalid event: \(field): \(reason)", headers: [source])
         case .failed(let failure):
@@ -357,6 +379,7 @@ public final class ServeEngine: Sendable {
         case .timedOut:
             try await deadLetter(event, reason: "\(implementation.rawValue) timed out", headers: [source])
         }
+        return (.zero, ContinuousClock.now - started)
     }
 
     /// Sends `event` to the dead-letter topic with its reason. An event the broker refuses as too

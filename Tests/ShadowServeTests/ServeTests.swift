@@ -6,6 +6,7 @@ import ShadowCore
 import ShadowHarness
 import ShadowServe
 import ShadowStore
+import Synchronization
 import TestSupport
 import Testing
 
@@ -35,9 +36,13 @@ import Testing
         // When serve runs until every event is done
         let consumer = try KafkaConsumer.make(
             bootstrapServers: broker.bootstrapServers, groupID: "invoice-shadow", topics: ["money.events"])
+        let timings = Mutex<[ServeEngine.PrimaryTiming]>([])
+        var configuration = ServeEngine.Configuration()
+        configuration.primaryTimingObserver = { timing in timings.withLock { $0.append(timing) } }
         let engine = ServeEngine(
             consumer: consumer, producer: producer, legacy: LegacyRenderer(service: try await TestSupport.legacy()),
-            swift: SwiftRenderer(), comparator: OutcomeComparator(), store: store, objects: objects)
+            swift: SwiftRenderer(), comparator: OutcomeComparator(), store: store, objects: objects,
+            configuration: configuration)
         let run = try store.startRun(source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
         let serving = Task { try await engine.run(runID: run) }
         let deadline = ContinuousClock.now + .seconds(60)
@@ -76,6 +81,15 @@ import Testing
             let document = String(decoding: stored?.html ?? [], as: UTF8.self)
             #expect(document.contains(number))
         }
+        // Every primary path was timed, and its stages fit inside its total
+        let primaryTimings = timings.withLock { $0 }
+        #expect(primaryTimings.count == events.count)
+        for timing in primaryTimings {
+            let stages = timing.beforeRender + timing.renderCall + timing.objectStore + timing.kafka
+            #expect(stages <= timing.total && timing.total - stages < .milliseconds(50))
+            #expect(timing.render <= timing.renderCall && timing.kafka > .zero)
+        }
+        #expect(primaryTimings.filter { $0.objectStore > .zero }.count == counters.published)
         // The metrics saw what the counters saw
         let metrics = String(decoding: engine.metrics.exposition(), as: UTF8.self)
         #expect(metrics.contains("invoice_shadow_events_total \(events.count)"))

@@ -108,6 +108,7 @@ struct BenchReport {
             ],
             "primary_wait_behind_other_legacy_renders_ms": Self.figures(latency.waitBehindMilliseconds),
             "primary_consumed_to_published_ms": Self.figures(latency.totalMilliseconds),
+            "primary_stages_ms": latency.stageMilliseconds.mapValues(Self.figures),
             "latency_feed_events_per_s": pace,
             "swift_mode_events_per_s": swift.rate,
             "cpus_busy": [
@@ -164,6 +165,12 @@ struct BenchReport {
         text += String(
             format: "  - consumed → published, everything included: p50 %.3f, p99 %.3f, max %.3f ms\n", total["p50"]!,
             total["p99"]!, total["max"]!)
+        text +=
+            "  - by stage (p50 / p99 / max ms): "
+            + ServeBenchmark.stages.map { name, _ in
+                let stage = Self.figures(latency.stageMilliseconds[name] ?? [])
+                return name + String(format: " %.3f / %.3f / %.3f", stage["p50"]!, stage["p99"]!, stage["max"]!)
+            }.joined(separator: "; ") + "\n"
         text += String(
             format:
                 "- swift mode: %d events in %.2f s = %.0f events/s; CPUs busy: %.2f serve, %.2f broker (%.0f µs of serve CPU per event)\n",

@@ -23,6 +23,8 @@ final class ServeBenchmark {
         var waitBehindMilliseconds: [Double] = []
         /// Per event, consumed → primary published, ms, sorted.
         var totalMilliseconds: [Double] = []
+        /// Per stage of the primary path (``stageNames``), per event, ms, sorted.
+        var stageMilliseconds: [String: [Double]] = [:]
         /// Shadow renders skipped.
         var skippedShadows = 0
         /// Resident memory when `events` had been recorded.
@@ -45,6 +47,11 @@ final class ServeBenchmark {
     private let legacy: LegacyRenderer
     private let directory: URL
     static let topics = ["bench.shadow", "bench.latency", "bench.swift", "bench.memory"]
+    /// The primary path's stages as bench.json names them, in the order they happen.
+    static let stages: KeyValuePairs<String, @Sendable (ServeEngine.PrimaryTiming) -> Duration> = [
+        "before_render": { $0.beforeRender }, "render_hand_off": { $0.renderHandOff },
+        "object_store": { $0.objectStore }, "kafka_ack": { $0.kafka },
+    ]
 
     /// Starts the broker process.
     init(legacy: LegacyRenderer) throws {
@@ -175,6 +182,9 @@ final class ServeBenchmark {
         result.addedMilliseconds = primary.map { $0.added.seconds * 1000 }.sorted()
         result.waitBehindMilliseconds = primary.map { $0.waitBehindOtherEvents.seconds * 1000 }.sorted()
         result.totalMilliseconds = primary.map { $0.total.seconds * 1000 }.sorted()
+        for (name, stage) in Self.stages {
+            result.stageMilliseconds[name] = primary.map { stage($0).seconds * 1000 }.sorted()
+        }
         guard result.events >= expected else {
             throw CLIError("\(topic): only \(result.events) of \(expected) events were recorded within the time limit")
         }
