@@ -18,9 +18,9 @@ public final class ServeEngine: Sendable {
         /// Events in flight at once (rendering, publishing or waiting for their row to be written). Default 256.
         ///
         /// 1,024 made swift mode 20-35% faster over 200,000 preloaded events (the window, not the
-        /// CPUs, bounded it: ~40 ms in flight per event, 1.5 CPUs busy), but the one full bench with
-        /// it showed resident memory growth of +6.28% from 100k to 1M events in shadow mode (+2.52%
-        /// with 256, same day), over the 5% target. Measure that before raising it.
+        /// CPUs, bounded it: ~40 ms in flight per event, 1.5 CPUs busy), but both full benches with
+        /// it showed resident memory growth of +6.3% from 100k to 1M events in shadow mode (+2.52%
+        /// with 256, same day), over the 5% target. Find where that goes before raising it.
         public var window = 256
         /// The most rows written in one SQLite transaction. Default 512.
         public var maximumBatch = 512

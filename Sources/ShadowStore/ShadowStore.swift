@@ -176,16 +176,11 @@ public final class ShadowStore: Sendable {
         }
     }
 
-    /// A JSON array of strings (paths), written directly: two `JSONEncoder` runs per row were a
-    /// measurable share of serve's row writer. Decodes to the same array as `JSONEncoder`'s text.
+    /// A JSON array of strings (paths) in ShadowCore's canonical form: two `JSONEncoder` runs per
+    /// row were a measurable share of serve's row writer. Decodes to the same array as
+    /// `JSONEncoder`'s text.
     static func jsonArray(_ strings: [String]) -> String {
-        guard !strings.isEmpty else { return "[]" }
-        var output = "["
-        for (index, string) in strings.enumerated() {
-            if index > 0 { output += "," }
-            JSONValue.writeString(string, into: &output)
-        }
-        return output + "]"
+        JSONValue.array(strings.map(JSONValue.string)).canonicalText
     }
 
     private static func columns(_ outcome: RenderOutcome) -> (invoice: String?, html: String?, error: String?) {

@@ -23,7 +23,7 @@ final class ServeBenchmark {
         var waitBehindMilliseconds: [Double] = []
         /// Per event, consumed → primary published, ms, sorted.
         var totalMilliseconds: [Double] = []
-        /// Per stage of the primary path (``stageNames``), per event, ms, sorted.
+        /// Per stage of the primary path (``ServeBenchmark/stages``), per event, ms, sorted.
         var stageMilliseconds: [String: [Double]] = [:]
         /// Shadow renders skipped.
         var skippedShadows = 0
