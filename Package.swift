@@ -60,7 +60,7 @@ let package = Package(
             name: "PythonBridge", dependencies: ["CPython", "CThreadTuning", "ShadowCore"], linkerSettings: staticPython
         ),
         // Kafka consumer, producer and the embedded mock cluster, through librdkafka.
-        .target(name: "KafkaIO", dependencies: ["Crdkafka"]),
+        .target(name: "KafkaIO", dependencies: ["Crdkafka", "CThreadTuning"]),
         // SQLite store: comparisons, discrepancies, latency, flags, audit.
         .target(
             name: "ShadowStore", dependencies: ["ShadowCore", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -72,7 +72,8 @@ let package = Package(
         .target(
             name: "ShadowServe",
             dependencies: [
-                "ShadowCore", "ShadowStore", "KafkaIO", .product(name: "Prometheus", package: "swift-prometheus"),
+                "ShadowCore", "ShadowStore", "KafkaIO", "CThreadTuning",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         // Parity reports as HTML, Markdown, JSON and JUnit XML: pure functions of a ParityReport.

@@ -1,3 +1,4 @@
+import CThreadTuning
 import Crdkafka
 import Foundation
 
@@ -22,9 +23,10 @@ public final class KafkaProducer: Sendable {
         self.handle = handle
         running = RunningFlag()
         let thread = Thread { [handle, running] in
+            _ = thread_tuning_set_name("kafka-prod-poll")
             while running.isRunning { rd_kafka_poll(handle.pointer, 100) }
         }
-        thread.name = "kafka-producer-poll"
+        thread.name = "kafka-prod-poll"
         thread.start()
     }
 

@@ -1,3 +1,4 @@
+import CThreadTuning
 import Dispatch
 import Foundation
 import Synchronization
@@ -33,7 +34,10 @@ final class BatchWriter<Item: Sendable>: Sendable {
     init(name: String, maximumBatch: Int, write: @escaping @Sendable ([Item]) throws -> Void) {
         self.maximumBatch = maximumBatch
         self.write = write
-        let thread = Thread { [self] in loop() }
+        let thread = Thread { [self] in
+            _ = thread_tuning_set_name(String(name.prefix(15)))  // the kernel's limit; what perf and top show
+            loop()
+        }
         thread.name = name
         thread.start()
     }

@@ -36,7 +36,7 @@ public final class SQLiteObjectStore: ObjectStore {
         do {
             let database = try DatabasePool(path: path, configuration: configuration)
             self.database = database
-            writer = BatchWriter(name: "object-store-writer", maximumBatch: 256) { batch in
+            writer = BatchWriter(name: "object-writer", maximumBatch: 256) { batch in
                 try database.write { db in
                     for document in batch {
                         try Self.insert(db, key: document.key, bytes: document.html)
@@ -45,7 +45,7 @@ public final class SQLiteObjectStore: ObjectStore {
                 }
             }
             try Self.migrator.migrate(database)
-            checkpointer = try WALCheckpointer(path: path, name: "object-store-checkpoint")
+            checkpointer = try WALCheckpointer(path: path, name: "object-ckpt")
         } catch {
             throw ObjectStoreError(path: path, message: "\(error)")
         }

@@ -1,3 +1,4 @@
+import CThreadTuning
 import Foundation
 import KafkaIO
 import ShadowCore
@@ -151,7 +152,7 @@ public final class ServeEngine: Sendable {
             }
         }
         // Rows are written, and offsets committed, in batches on a thread of their own.
-        let writer = BatchWriter<Done>(name: "serve-store-writer", maximumBatch: configuration.maximumBatch) {
+        let writer = BatchWriter<Done>(name: "row-writer", maximumBatch: configuration.maximumBatch) {
             [self] batch in try write(batch, runID: runID)
         }
         defer {
@@ -164,6 +165,7 @@ public final class ServeEngine: Sendable {
             continuation in
             // poll blocks: it runs on a thread of its own.
             let thread = Thread { [self] in
+                _ = thread_tuning_set_name("kafka-cons-poll")
                 while !state.withLock({ $0.stopping }) {
                     if let message = consumer.poll(timeout: .milliseconds(100)) {
                         let consumed = ContinuousClock.now
@@ -175,7 +177,7 @@ public final class ServeEngine: Sendable {
                 }
                 continuation.finish()
             }
-            thread.name = "kafka-consumer-poll"
+            thread.name = "kafka-cons-poll"
             thread.start()
         }
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -1,3 +1,4 @@
+import CThreadTuning
 import Foundation
 import GRDB
 import Synchronization
@@ -31,6 +32,7 @@ final class WALCheckpointer: Sendable {
         configuration.busyMode = .timeout(10)
         let connection = try DatabaseQueue(path: path, configuration: configuration)
         let thread = Thread { [self] in
+            _ = thread_tuning_set_name(String(name.prefix(15)))
             while !stopping.withLock({ $0 }) {
                 Thread.sleep(
                     forTimeInterval: Double(interval.components.attoseconds) / 1e18

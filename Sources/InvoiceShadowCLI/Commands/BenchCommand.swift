@@ -5,6 +5,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the harness and both implementations; prints figures, side by side in one run.",
-        subcommands: [BenchAllCommand.self, BridgeBenchCommand.self, RenderBenchCommand.self],
+        subcommands: [BenchAllCommand.self, BridgeBenchCommand.self, RenderBenchCommand.self, ServeBenchCommand.self],
         defaultSubcommand: BenchAllCommand.self)
 }

@@ -1,0 +1,66 @@
+import ArgumentParser
+import EventGenerator
+import Foundation
+import ShadowCore
+import ShadowHarness
+
+/// `invoice-shadow bench serve`: one serve phase of `bench` on its own, to iterate on serve's speed.
+struct ServeBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve throughput in one mode on preloaded events (phases 2 and 4 of `bench`), alone.",
+        discussion: """
+            Preloads generated events into the embedded broker (a child process), runs the real serve
+            engine on them with every country's flag set to --flag, and prints events per second and
+            the CPUs busy (this process and the broker's). Faster to repeat than the whole `bench`
+            when working on serve's speed; writes no report. Use a release build:
+              swift build -c release && .build/release/invoice-shadow bench serve --flag swift
+            """)
+
+    @Option(help: "Every country's flag: legacy, shadow, live or swift.")
+    var flag: CutoverFlag = .swift
+
+    @Option(help: "Events preloaded and served.")
+    var events = 50_000
+
+    @Option(help: "The generator seed.")
+    var seed: UInt64 = 20_261_123
+
+    @OptionGroup var legacy: LegacyOptions
+
+    func run() async throws {
+        let service = try await legacy.start()
+        let bench = try ServeBenchmark(legacy: LegacyRenderer(service: service, timeout: .seconds(10)))
+        defer { bench.close() }
+        let generator = EventGenerator()
+        for chunk in stride(from: 0, to: events, by: 10_000) {
+            try await bench.produce(
+                generator.events(seed: seed + UInt64(chunk), count: min(10_000, events - chunk)).map {
+                    Array($0.utf8)
+                }, topic: "bench.swift")
+        }
+        let log = { (line: String) in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        // CLOCK_MONOTONIC stamps: `perf record -k CLOCK_MONOTONIC` then `perf report --time start,end`
+        // profiles the serve phase alone (the preload's generator and producer left out).
+        log(String(format: "serve phase starts at monotonic %.6f s", Self.monotonicSeconds()))
+        let run = try await bench.run(flag: flag, topic: "bench.swift", expected: events, progress: log)
+        log(String(format: "serve phase ends at monotonic %.6f s", Self.monotonicSeconds()))
+        await service.interpreter.shutdown()
+        let cores = run.cores
+        print(
+            String(
+                format: "%@ mode: %d events in %.2f s: %.0f events/s; CPUs busy: serve %.2f, broker %.2f; "
+                    + "%.0f µs of serve CPU per event", flag.rawValue, run.events, run.seconds, run.rate, cores.serve,
+                cores.broker, run.cpuSeconds / Double(max(1, run.events)) * 1e6))
+    }
+}
+
+extension ServeBenchCommand {
+    static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}
+
+extension CutoverFlag: ExpressibleByArgument {}
