@@ -77,20 +77,6 @@ struct BabelFormat: Sendable {
         ]
     }()
 
-    /// Groups the digits of a non-negative integer.
-    func grouped(_ digits: String) -> String {
-        var groups: [Substring] = []
-        var rest = Substring(digits)
-        var size = 3
-        while rest.count > size {
-            groups.insert(rest.suffix(size), at: 0)
-            rest = rest.dropLast(size)
-            if indianGrouping { size = 2 }
-        }
-        groups.insert(rest, at: 0)
-        return groups.joined(separator: group)
-    }
-
     /// `format_currency(units / 10^digits, currency, locale)`.
     func currency(_ units: Int128, digits: Int, code: String) -> String {
         var writer = ByteWriter(capacity: 32)
@@ -103,11 +89,30 @@ struct BabelFormat: Sendable {
         let symbol = Self.symbols[code] ?? code
         let (prefix, suffix) =
             units < 0 ? (negativeCurrencyPrefix, negativeCurrencySuffix) : (currencyPrefix, currencySuffix)
-        if !prefix.isEmpty { writer.write(prefix.replacingSymbol(symbol)) }
+        Self.writeAffix(prefix, symbol: symbol, into: &writer)
         writer.write(
             minor: units, digits: digits, decimal: decimalByte, group: groupBytes, indian: indianGrouping, signed: false
         )
-        if !suffix.isEmpty { writer.write(suffix.replacingSymbol(symbol)) }
+        Self.writeAffix(suffix, symbol: symbol, into: &writer)
+    }
+
+    /// A pattern's prefix or suffix with `¤` (UTF-8 C2 A4) replaced by `symbol`, byte by byte: a
+    /// String built per amount was 10% of a render.
+    private static func writeAffix(_ affix: String, symbol: String, into writer: inout ByteWriter) {
+        guard !affix.isEmpty else { return }
+        var affix = affix
+        affix.withUTF8 { bytes in
+            var index = 0
+            while index < bytes.count {
+                if bytes[index] == 0xC2, index + 1 < bytes.count, bytes[index + 1] == 0xA4 {
+                    writer.write(symbol)
+                    index += 2
+                } else {
+                    writer.bytes.append(bytes[index])
+                    index += 1
+                }
+            }
+        }
     }
 
     private var decimalByte: UInt8 { decimal.utf8.first! }
@@ -117,25 +122,60 @@ struct BabelFormat: Sendable {
 
     /// `format_percent(rate / 100, decimal_quantization=False)`.
     func percent(_ rate: Rate) -> String {
-        localizedDecimal(rate.text) + percentSuffix
+        var writer = ByteWriter(capacity: 16)
+        writePercent(rate, into: &writer)
+        return writer.string
+    }
+
+    /// The same, written into `writer` (digits, separators and the sign: nothing HTML escapes).
+    func writePercent(_ rate: Rate, into writer: inout ByteWriter) {
+        writeLocalizedDecimal(rate.text, into: &writer)
+        writer.write(percentSuffix)
     }
 
     /// `format_decimal(value)`: grouped, at most three decimals, trailing zeros dropped.
     func number(_ text: String) -> String {
-        localizedDecimal(text)
+        var writer = ByteWriter(capacity: 16)
+        writeNumber(text, into: &writer)
+        return writer.string
     }
 
-    private func localizedDecimal(_ text: String) -> String {
-        let negative = text.hasPrefix("-")
-        let body = negative ? String(text.dropFirst()) : text
-        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
-        var result = grouped(String(parts[0]))
-        if parts.count > 1 {
-            var fraction = String(parts[1])
-            while fraction.hasSuffix("0") { fraction.removeLast() }
-            if !fraction.isEmpty { result += decimal + fraction }
+    /// The same, written into `writer`.
+    func writeNumber(_ text: String, into writer: inout ByteWriter) {
+        writeLocalizedDecimal(text, into: &writer)
+    }
+
+    /// A plain decimal text (`-?digits(.digits)?`) grouped and with this locale's separators, the
+    /// fraction's trailing zeros dropped; byte by byte (it was string slicing: 10% of a render).
+    private func writeLocalizedDecimal(_ text: String, into writer: inout ByteWriter) {
+        var text = text
+        text.withUTF8 { bytes in
+            var start = 0
+            if bytes.first == UInt8(ascii: "-") {
+                writer.bytes.append(UInt8(ascii: "-"))
+                start = 1
+            }
+            var point = start
+            while point < bytes.count, bytes[point] != UInt8(ascii: ".") { point += 1 }
+            // The integer part, a group separator before every group but the first (3 digits; en_IN:
+            // the last 3, then 2 by 2).
+            let separator = groupBytes
+            for index in start..<point {
+                let remaining = point - index
+                if index > start,
+                    indianGrouping ? remaining == 3 || (remaining > 3 && (remaining - 3) % 2 == 0) : remaining % 3 == 0
+                {
+                    writer.bytes.append(contentsOf: separator)
+                }
+                writer.bytes.append(bytes[index])
+            }
+            guard point < bytes.count else { return }
+            var end = bytes.count
+            while end > point + 1, bytes[end - 1] == UInt8(ascii: "0") { end -= 1 }
+            guard end > point + 1 else { return }
+            writer.write(decimal)
+            for index in (point + 1)..<end { writer.bytes.append(bytes[index]) }
         }
-        return (negative ? "-" : "") + result
     }
 
     /// `format_date(date, format="medium")`.
@@ -149,15 +189,5 @@ struct BabelFormat: Sendable {
         case .slashed: return "\(date.year)/\(two(date.month))/\(two(date.day))"
         case .dashed: return "\(two(date.day))-\(month)-\(date.year)"
         }
-    }
-}
-
-extension String {
-    fileprivate func replacingSymbol(_ symbol: String) -> String {
-        var result = ""
-        for character in self {
-            if character == "¤" { result += symbol } else { result.append(character) }
-        }
-        return result
     }
 }

@@ -120,8 +120,17 @@ struct Rate: Hashable, Sendable, Comparable {
         left.numerator * right.denominator == right.numerator * left.denominator
     }
 
+    /// Equal rates (cross-multiplied) hash alike: the fraction in lowest terms, sign on the
+    /// numerator. (It hashed `text`, a String built per lookup: 2% of a render.)
     func hash(into hasher: inout Hasher) {
-        hasher.combine(text)
+        var a = numerator < 0 ? -numerator : numerator
+        var b = denominator < 0 ? -denominator : denominator
+        while b != 0 { (a, b) = (b, a % b) }
+        let divisor = a == 0 ? 1 : a
+        let negative = (numerator < 0) != (denominator < 0)
+        let magnitude = (numerator < 0 ? -numerator : numerator) / divisor
+        hasher.combine(negative ? -magnitude : magnitude)
+        hasher.combine((denominator < 0 ? -denominator : denominator) / divisor)
     }
 
     static func < (left: Rate, right: Rate) -> Bool {

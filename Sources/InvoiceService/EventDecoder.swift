@@ -76,26 +76,24 @@ enum EventDecoder {
         }
 
         func integer(_ key: String, _ low: Int64, _ high: Int64) throws(InvalidEvent) -> Int64 {
-            let field = field(key)
             let value = try present(key)
             guard case .integer(let digits) = value else {
-                throw InvalidEvent(field, "must be an integer, got \(value.typeName)")
+                throw InvalidEvent(field(key), "must be an integer, got \(value.typeName)")
             }
             guard let number = Int64(digits), number >= low, number <= high else {
-                throw InvalidEvent(field, "must be between \(low) and \(high), got \(digits)")
+                throw InvalidEvent(field(key), "must be between \(low) and \(high), got \(digits)")
             }
             return number
         }
 
         func choice(_ key: String, _ choices: [String]) throws(InvalidEvent) -> String {
             let value = try present(key)
-            let field = field(key)
             guard case .string(let string) = value else {
-                throw InvalidEvent(field, "must be a string, got \(value.typeName)")
+                throw InvalidEvent(field(key), "must be a string, got \(value.typeName)")
             }
             guard !string.hasLoneSurrogate, choices.contains(string.value) else {
                 throw InvalidEvent(
-                    field,
+                    field(key),
                     "unknown value \(string.pythonRepr) (expected one of \(choices.joined(separator: ", ")))")
             }
             return string.value
@@ -103,12 +101,11 @@ enum EventDecoder {
 
         func array(_ key: String, high: Int, low: Int = 0) throws(InvalidEvent) -> [PythonJSON] {
             let value = try present(key)
-            let field = field(key)
             guard case .array(let values) = value else {
-                throw InvalidEvent(field, "must be an array, got \(value.typeName)")
+                throw InvalidEvent(field(key), "must be an array, got \(value.typeName)")
             }
             guard values.count >= low, values.count <= high else {
-                throw InvalidEvent(field, "must hold between \(low) and \(high) entries, got \(values.count)")
+                throw InvalidEvent(field(key), "must hold between \(low) and \(high) entries, got \(values.count)")
             }
             return values
         }
@@ -123,40 +120,46 @@ enum EventDecoder {
         guard case .object(let members) = value else {
             throw InvalidEvent(path.isEmpty ? "event" : path, "must be an object, got \(value.typeName)")
         }
-        let unknown = members.filter { member in member.key.hasLoneSurrogate || !fields.contains(member.key.value) }
-            .map(\.key).sorted { PythonText.precedes($0.value, $1.value) }
-        if let first = unknown.first {
+        let isUnknown = { (member: (key: PythonString, value: PythonJSON)) in
+            member.key.hasLoneSurrogate || !fields.contains(member.key.value)
+        }
+        // The sorted list only when there is one to report (it was built for every object).
+        if members.contains(where: isUnknown),
+            let first = members.filter(isUnknown).map(\.key).sorted(by: { PythonText.precedes($0.value, $1.value) })
+                .first
+        {
             throw InvalidEvent(path.isEmpty ? "event" : path, "unknown field \(first.pythonRepr)")
         }
         return Object(members: members, path: path)
     }
 
-    private static func text(_ value: PythonJSON, field: String) throws(InvalidEvent) -> String {
+    private static func text(_ value: PythonJSON, field: @autoclosure () -> String) throws(InvalidEvent) -> String {
         guard case .string(let string) = value else {
-            throw InvalidEvent(field, "must be a string, got \(value.typeName)")
+            throw InvalidEvent(field(), "must be a string, got \(value.typeName)")
         }
-        if string.value.isEmpty { throw InvalidEvent(field, "must not be empty") }
-        let length = string.value.unicodeScalars.count
-        if length > maxText { throw InvalidEvent(field, "longer than \(maxText) characters (\(length))") }
-        if string.hasLoneSurrogate { throw InvalidEvent(field, "contains an unpaired UTF-16 surrogate") }
+        if string.value.isEmpty { throw InvalidEvent(field(), "must not be empty") }
+        // At most 4 bytes a scalar: a short string needs no count.
+        let length = string.value.utf8.count <= maxText ? 0 : string.value.unicodeScalars.count
+        if length > maxText { throw InvalidEvent(field(), "longer than \(maxText) characters (\(length))") }
+        if string.hasLoneSurrogate { throw InvalidEvent(field(), "contains an unpaired UTF-16 surrogate") }
         return string.value
     }
 
     private static func decimal(
-        _ value: PythonJSON, field: String, maxDecimals: Int, what: String, integerDigits: Int
+        _ value: PythonJSON, field: @autoclosure () -> String, maxDecimals: Int, what: String, integerDigits: Int
     ) throws(InvalidEvent) -> DecimalAmount {
         guard case .string(let string) = value else {
-            throw InvalidEvent(field, "must be a decimal string, got \(value.typeName)")
+            throw InvalidEvent(field(), "must be a decimal string, got \(value.typeName)")
         }
         let text = string.value
         guard !string.hasLoneSurrogate, let shape = DecimalShape(text) else {
-            throw InvalidEvent(field, "not a decimal number: \(string.pythonRepr)")
+            throw InvalidEvent(field(), "not a decimal number: \(string.pythonRepr)")
         }
         if shape.decimals > maxDecimals {
-            throw InvalidEvent(field, "has \(shape.decimals) decimals, \(what) allows \(maxDecimals)")
+            throw InvalidEvent(field(), "has \(shape.decimals) decimals, \(what) allows \(maxDecimals)")
         }
         if shape.integerDigits > integerDigits {
-            throw InvalidEvent(field, "too large: more than \(integerDigits) integer digits")
+            throw InvalidEvent(field(), "too large: more than \(integerDigits) integer digits")
         }
         var amount = DecimalAmount(text: text)!
         if amount.units == 0 { amount.units = 0 }  // no negative zero: Int128 has none

@@ -121,6 +121,9 @@ enum InvoicePresenter {
         mutating func write(_ text: StaticString) { h.write(text) }
         mutating func label(_ key: String) { h.write(t[key]!) }
         mutating func text(_ value: String) { h.writeEscaped(value) }
+        /// Digits and the locale's separators: nothing to escape.
+        mutating func number(_ text: String) { format.writeNumber(text, into: &h) }
+        mutating func percent(_ rate: Rate) { format.writePercent(rate, into: &h) }
 
         mutating func amountCell(_ units: Int128) {
             h.write("<td class=\"amount\">")
@@ -204,9 +207,9 @@ enum InvoicePresenter {
             h.write(" (")
             h.text(event.city)
             h.write(")</p>\n<p>")
-            h.text(format.number(trip.distanceKm.text))
+            h.number(trip.distanceKm.text)
             h.write(" km · ")
-            h.text(format.number(String(trip.durationMin)))
+            h.number(String(trip.durationMin))
             h.write(" min</p>\n")
         }
         if let order = event.order {
@@ -237,11 +240,11 @@ enum InvoicePresenter {
             h.write("<tr><td>")
             h.text(line.description)
             h.write("</td><td class=\"amount\">")
-            h.text(format.number(String(line.quantity)))
+            h.number(String(line.quantity))
             h.write("</td>")
             h.amountCell(line.unitPrice)
             h.write("<td class=\"amount\">")
-            h.text(format.percent(line.taxRate))
+            h.percent(line.taxRate)
             h.write("</td>")
             h.amountCell(line.net)
             h.amountCell(line.tax)
@@ -255,7 +258,7 @@ enum InvoicePresenter {
             h.write("<tr><td>")
             h.text(entry.label)
             h.write("</td><td class=\"amount\">")
-            h.text(format.percent(entry.rate))
+            h.percent(entry.rate)
             h.write("</td>")
             h.amountCell(entry.net)
             h.amountCell(entry.tax)
