@@ -79,6 +79,26 @@ public final class KafkaProducer: Sendable {
         return try result.get()
     }
 
+    /// Sends `messages` and waits for all their delivery reports: one wait for the lot instead of
+    /// one per message (serve's swift mode sends a batch of invoices at a time).
+    /// - Returns: Each message's report, or why it was not queued or delivered, in order.
+    public func sendAll(_ messages: [OutgoingMessage]) async -> [Result<DeliveryReport, KafkaError>] {
+        guard !messages.isEmpty else { return [] }
+        return await withCheckedContinuation { continuation in
+            let batch = DeliveryBatch(count: messages.count, continuation: continuation)
+            for (index, message) in messages.enumerated() {
+                let opaque = Unmanaged.passRetained(DeliverySlot(batch: batch, index: index)).toOpaque()
+                if let error = enqueue(
+                    topic: message.topic, key: message.key, value: message.value, headers: message.headers,
+                    opaque: opaque)
+                {
+                    Unmanaged<DeliverySlot>.fromOpaque(opaque).release()
+                    batch.complete(index, .failure(error))
+                }
+            }
+        }
+    }
+
     private func enqueue(
         topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])], opaque: UnsafeMutableRawPointer
     ) -> KafkaError? {
@@ -170,12 +190,76 @@ public final class KafkaProducer: Sendable {
     }
 }
 
-/// The continuation of one message in flight, carried through librdkafka as the message's opaque.
-private final class DeliveryBox {
+/// A message for ``KafkaProducer/sendAll(_:)``.
+public struct OutgoingMessage: Sendable {
+    /// The topic.
+    public var topic: String
+    /// The key (partitioning and compaction), or nil.
+    public var key: [UInt8]?
+    /// The payload.
+    public var value: [UInt8]
+    /// Headers, in order.
+    public var headers: [(String, [UInt8])]
+
+    /// Creates one.
+    public init(topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = []) {
+        self.topic = topic
+        self.key = key
+        self.value = value
+        self.headers = headers
+    }
+}
+
+/// What one message in flight reports to, carried through librdkafka as the message's opaque.
+private class DeliveryTarget {
+    func deliver(_ result: Result<DeliveryReport, KafkaError>) {}
+}
+
+/// The continuation of one ``KafkaProducer/send(topic:key:value:headers:)``.
+private final class DeliveryBox: DeliveryTarget {
     let continuation: CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>
 
     init(continuation: CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>) {
         self.continuation = continuation
+    }
+
+    override func deliver(_ result: Result<DeliveryReport, KafkaError>) { continuation.resume(returning: result) }
+}
+
+/// One message of a ``KafkaProducer/sendAll(_:)``.
+private final class DeliverySlot: DeliveryTarget {
+    let batch: DeliveryBatch
+    let index: Int
+
+    init(batch: DeliveryBatch, index: Int) {
+        self.batch = batch
+        self.index = index
+    }
+
+    override func deliver(_ result: Result<DeliveryReport, KafkaError>) { batch.complete(index, result) }
+}
+
+/// The results of a ``KafkaProducer/sendAll(_:)`` so far; resumes its caller with the last.
+private final class DeliveryBatch: @unchecked Sendable {
+    // @unchecked: `results` and `remaining` are guarded by `lock`.
+    private let lock = NSLock()
+    private var results: [Result<DeliveryReport, KafkaError>?]
+    private var remaining: Int
+    private let continuation: CheckedContinuation<[Result<DeliveryReport, KafkaError>], Never>
+
+    init(count: Int, continuation: CheckedContinuation<[Result<DeliveryReport, KafkaError>], Never>) {
+        results = Array(repeating: nil, count: count)
+        remaining = count
+        self.continuation = continuation
+    }
+
+    func complete(_ index: Int, _ result: Result<DeliveryReport, KafkaError>) {
+        let finished = lock.withLock { () -> [Result<DeliveryReport, KafkaError>]? in
+            results[index] = result
+            remaining -= 1
+            return remaining == 0 ? results.map { $0! } : nil
+        }
+        if let finished { continuation.resume(returning: finished) }
     }
 }
 
@@ -184,13 +268,12 @@ private let deliveryCallback:
     @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) ->
         Void = { _, message, _ in
             guard let message, let opaque = message.pointee._private else { return }
-            let box = Unmanaged<DeliveryBox>.fromOpaque(opaque).takeRetainedValue()
+            let target = Unmanaged<DeliveryTarget>.fromOpaque(opaque).takeRetainedValue()
             if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                box.continuation.resume(
-                    returning: .success(
-                        DeliveryReport(partition: message.pointee.partition, offset: message.pointee.offset)))
+                target.deliver(
+                    .success(DeliveryReport(partition: message.pointee.partition, offset: message.pointee.offset)))
             } else {
-                box.continuation.resume(returning: .failure(KafkaError.rdkafka(message.pointee.err, "delivery")))
+                target.deliver(.failure(KafkaError.rdkafka(message.pointee.err, "delivery")))
             }
         }
 

@@ -10,8 +10,9 @@ import Synchronization
 ///
 /// Blocking work (SQLite transactions, Kafka commits) stays off the cooperative pool this way.
 final class BatchWriter<Item: Sendable>: Sendable {
+    /// One caller's items: written in one batch, and the caller resumed once.
     private struct Pending: Sendable {
-        var item: Item
+        var items: [Item]
         var continuation: CheckedContinuation<Void, any Error>
     }
 
@@ -44,10 +45,17 @@ final class BatchWriter<Item: Sendable>: Sendable {
 
     /// Queues `item` and waits until it is written.
     func submit(_ item: Item) async throws {
+        try await submit(contentsOf: [item])
+    }
+
+    /// Queues `items` and waits until all are written: one wait for the lot, and they go into the
+    /// same transaction (a batch may exceed `maximumBatch` by the last caller's items).
+    func submit(contentsOf items: [Item]) async throws {
+        guard !items.isEmpty else { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let accepted = state.withLock { state -> Bool in
                 guard !state.closed else { return false }
-                state.pending.append(Pending(item: item, continuation: continuation))
+                state.pending.append(Pending(items: items, continuation: continuation))
                 return true
             }
             if accepted {
@@ -86,7 +94,13 @@ final class BatchWriter<Item: Sendable>: Sendable {
             awaitWork()
             while true {
                 let (batch, closed) = state.withLock { state -> ([Pending], Bool) in
-                    let count = min(maximumBatch, state.pending.count)
+                    // Whole callers, until `maximumBatch` items.
+                    var count = 0
+                    var items = 0
+                    while count < state.pending.count && items < maximumBatch {
+                        items += state.pending[count].items.count
+                        count += 1
+                    }
                     let batch = Array(state.pending.prefix(count))
                     state.pending.removeFirst(count)
                     return (batch, state.closed)
@@ -99,7 +113,7 @@ final class BatchWriter<Item: Sendable>: Sendable {
                     break
                 }
                 do {
-                    try write(batch.map(\.item))
+                    try write(batch.count == 1 ? batch[0].items : batch.flatMap(\.items))
                     for pending in batch { pending.continuation.resume() }
                 } catch {
                     for pending in batch { pending.continuation.resume(throwing: error) }

@@ -22,6 +22,26 @@ public protocol ObjectStore: Sendable {
     func putRendered(number: String, json: [UInt8], html: [UInt8]) throws -> String
     /// ``putRendered(number:json:html:)`` without blocking the calling task's thread.
     func storeRendered(number: String, json: [UInt8], html: [UInt8]) async throws -> String
+    /// ``storeRendered(number:json:html:)`` for many invoices, in one transaction where the store
+    /// can; returns the HTML keys, in order.
+    func storeRendered(_ documents: [RenderedDocument]) async throws -> [String]
+}
+
+/// A rendered invoice on its way to the object store.
+public struct RenderedDocument: Sendable {
+    /// The invoice number (the index key).
+    public var number: String
+    /// The invoice JSON.
+    public var json: [UInt8]
+    /// The HTML document.
+    public var html: [UInt8]
+
+    /// Creates one.
+    public init(number: String, json: [UInt8], html: [UInt8]) {
+        self.number = number
+        self.json = json
+        self.html = html
+    }
 }
 
 extension ObjectStore {
@@ -35,6 +55,15 @@ extension ObjectStore {
     /// ``putRendered(number:json:html:)`` in the calling task.
     public func storeRendered(number: String, json: [UInt8], html: [UInt8]) async throws -> String {
         try putRendered(number: number, json: json, html: html)
+    }
+
+    /// ``storeRendered(number:json:html:)`` for each, in order.
+    public func storeRendered(_ documents: [RenderedDocument]) async throws -> [String] {
+        var keys: [String] = []
+        for document in documents {
+            keys.append(try await storeRendered(number: document.number, json: document.json, html: document.html))
+        }
+        return keys
     }
 }
 

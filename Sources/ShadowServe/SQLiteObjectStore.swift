@@ -88,6 +88,16 @@ public final class SQLiteObjectStore: ObjectStore {
         return key
     }
 
+    /// Many invoices, written together (with whatever else arrives meanwhile) in one transaction;
+    /// returns when they are written.
+    public func storeRendered(_ documents: [RenderedDocument]) async throws -> [String] {
+        let rendered = documents.map {
+            Rendered(number: $0.number, json: $0.json, html: $0.html, key: StableHash.hex($0.html) + ".html")
+        }
+        try await writer.submit(contentsOf: rendered)
+        return rendered.map(\.key)
+    }
+
     deinit {
         writer.close()
         checkpointer.stop()

@@ -16,15 +16,27 @@ public final class ServeEngine: Sendable {
         public var deadLetterTopic = "money.events.dlq"
         /// Rendered invoices, keyed by invoice number. Default `invoices.rendered`.
         public var outputTopic = "invoices.rendered"
-        /// Events in flight at once (rendering, publishing or waiting for their row to be written). Default 256.
+        /// Legacy-primary events in flight at once (rendering, publishing or waiting for their row to
+        /// be written). Default 256.
         ///
-        /// 1,024 made swift mode 20-35% faster over 200,000 preloaded events (the window, not the
-        /// CPUs, bounded it: ~40 ms in flight per event, 1.5 CPUs busy), but both full benches with
-        /// it showed resident memory growth of +6.3% from 100k to 1M events in shadow mode (+2.52%
-        /// with 256, same day), over the 5% target. Find where that goes before raising it.
+        /// The Python thread takes them one at a time, so a deeper window only lengthens its queue:
+        /// both full benches with 1,024 showed resident memory growth of +6.3% from 100k to 1M events
+        /// in shadow mode (+2.52% with 256, same day), over the 5% target.
         public var window = 256
+        /// Port-primary events in flight at once. Default 2,048.
+        ///
+        /// Each spends most of its time in flight waiting for its row's transaction (~36 ms with a
+        /// window of 256, 32-event batches, 1.5 CPUs busy: the window, not the CPUs, bounded swift
+        /// mode); a deeper window lets the row writer take larger batches.
+        public var portWindow = 2_048
         /// The most rows written in one SQLite transaction. Default 512.
         public var maximumBatch = 512
+        /// The most events taken from the consumer at once (whatever it holds already, never waiting
+        /// for more): the events of a batch whose primary is the port are rendered one after the
+        /// other in one task, stored in one object-store write, sent in one burst and recorded in one
+        /// row submission. Legacy-primary events still go one task each, so none waits for another's
+        /// render. Default 64.
+        public var consumeBatch = 64
         /// Shadow runs in flight at once; when full, the shadow is skipped and counted. Default 32.
         public var shadowCapacity = 32
         /// How often flags are re-read (and live countries checked for regression). Default 1 s.
@@ -98,6 +110,9 @@ public final class ServeEngine: Sendable {
         var stopping = false
         /// Per topic and partition, the last offset safe to commit and whether it is committed yet.
         var committable: [PartitionKey: (offset: Int64, committed: Bool)] = [:]
+        /// Event ids taken by events in flight (not recorded yet), with their hashes and how many
+        /// events hold each (a redelivery in flight beside its original holds it too).
+        var claims: [String: (hash: String, holders: Int)] = [:]
     }
 
     private struct PartitionKey: Hashable, Sendable {
@@ -105,9 +120,24 @@ public final class ServeEngine: Sendable {
         var partition: Int32
     }
 
+    /// A message and when it was consumed.
+    private struct Consumed: Sendable {
+        var message: KafkaMessage
+        var at: ContinuousClock.Instant
+    }
+
+    /// A consumed event whose primary is the port.
+    private struct PortEvent: Sendable {
+        var consumed: Consumed
+        var facts: EventFacts
+        var flag: CutoverFlag
+    }
+
     /// One event done, waiting for its row.
     private struct Done: Sendable {
         var record: ShadowStore.Record
+        /// The event id this event claimed, released once its row is written (nil for a duplicate).
+        var claimed: String? = nil
         var topic: String
         var partition: Int32
         var offset: Int64
@@ -159,8 +189,9 @@ public final class ServeEngine: Sendable {
             writer.close()
             commitCommittable(synchronously: true)
         }
-        let messages = AsyncStream<(KafkaMessage, ContinuousClock.Instant)>(
-            bufferingPolicy: .bufferingOldest(configuration.window)
+        let consumeBatch = max(1, configuration.consumeBatch)
+        let messages = AsyncStream<[Consumed]>(
+            bufferingPolicy: .bufferingOldest(max(4, configuration.window / consumeBatch))
         ) {
             continuation in
             // poll blocks: it runs on a thread of its own.
@@ -168,8 +199,12 @@ public final class ServeEngine: Sendable {
                 _ = thread_tuning_set_name("kafka-cons-poll")
                 while !state.withLock({ $0.stopping }) {
                     if let message = consumer.poll(timeout: .milliseconds(100)) {
-                        let consumed = ContinuousClock.now
-                        while case .dropped = continuation.yield((message, consumed)) {
+                        var batch = [Consumed(message: message, at: ContinuousClock.now)]
+                        // What the consumer already holds joins the batch; nothing waits for more.
+                        while batch.count < consumeBatch, let next = consumer.poll(timeout: .zero) {
+                            batch.append(Consumed(message: next, at: ContinuousClock.now))
+                        }
+                        while case .dropped = continuation.yield(batch) {
                             Thread.sleep(forTimeInterval: 0.001)  // full: wait for the pipeline (back-pressure)
                             if state.withLock({ $0.stopping }) { break }
                         }
@@ -180,28 +215,63 @@ public final class ServeEngine: Sendable {
             thread.name = "kafka-cons-poll"
             thread.start()
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        // Each task returns the number of events it has finished, legacy-primary and port-primary.
+        try await withThrowingTaskGroup(of: (legacy: Int, port: Int).self) { group in
             group.addTask { [self] in
                 while !state.withLock({ $0.stopping }) {
                     try? await Task.sleep(for: configuration.flagRefresh)
                     try? refreshFlags()
                     updateLag()
                 }
+                return (0, 0)
             }
-            var inFlight = 0
-            for await (message, consumed) in messages {
-                state.withLock {
-                    $0.counters.consumed += 1
-                    $0.tracker.started(partition: message.partition, at: message.offset)
+            // In flight: legacy-primary events (bounded by `window`), port-primary (by `portWindow`).
+            var legacyInFlight = 0
+            var portInFlight = 0
+            for await batch in messages {
+                let flags = state.withLock { state in
+                    for consumed in batch {
+                        state.counters.consumed += 1
+                        state.tracker.started(partition: consumed.message.partition, at: consumed.message.offset)
+                    }
+                    return state.flags
                 }
-                metrics.events.increment()
-                metrics.inFlight.increment()
-                if inFlight >= configuration.window {
-                    try await group.next()
-                    inFlight -= 1
+                metrics.events.increment(by: Int64(batch.count))
+                metrics.inFlight.increment(by: Double(batch.count))
+                var legacy: [Consumed] = []
+                var port: [PortEvent] = []
+                for consumed in batch {
+                    let facts = EventFacts.read(consumed.message.value)
+                    let flag = flags[facts.country] ?? ShadowStore.defaultFlag
+                    if flag.primary == .swift {
+                        port.append(PortEvent(consumed: consumed, facts: facts, flag: flag))
+                    } else {
+                        legacy.append(consumed)
+                    }
                 }
-                inFlight += 1
-                group.addTask { [self] in try await process(message, consumed: consumed, writer: writer) }
+                while (legacyInFlight > 0 && legacyInFlight + legacy.count > configuration.window)
+                    || (portInFlight > 0 && portInFlight + port.count > configuration.portWindow)
+                {
+                    let finished = try await group.next() ?? (0, 0)
+                    legacyInFlight -= finished.legacy
+                    portInFlight -= finished.port
+                }
+                legacyInFlight += legacy.count
+                portInFlight += port.count
+                // Legacy-primary: one task each (none waits for another's render); port-primary: one
+                // task for the batch.
+                for consumed in legacy {
+                    group.addTask { [self] in
+                        try await process(consumed.message, consumed: consumed.at, writer: writer)
+                        return (1, 0)
+                    }
+                }
+                if !port.isEmpty {
+                    group.addTask { [self] in
+                        try await processPortPrimary(port, writer: writer)
+                        return (0, port.count)
+                    }
+                }
             }
             stop()
             try await group.waitForAll()
@@ -236,6 +306,9 @@ public final class ServeEngine: Sendable {
         try store.record(batch.map(\.record), runID: runID)
         state.withLock { state in
             for done in batch {
+                if let id = done.claimed, let claim = state.claims[id] {
+                    state.claims[id] = claim.holders > 1 ? (claim.hash, claim.holders - 1) : nil
+                }
                 state.counters.completed += 1
                 if let offset = state.tracker.finish(partition: done.partition, offset: done.offset) {
                     state.committable[PartitionKey(topic: done.topic, partition: done.partition)] = (offset, false)
@@ -267,6 +340,120 @@ public final class ServeEngine: Sendable {
         }
     }
 
+    /// Port-primary events of one batch: one duplicate-id query, the renders one after the other,
+    /// one object-store write, one burst of sends, one row submission.
+    private func processPortPrimary(_ events: [PortEvent], writer: BatchWriter<Done>) async throws {
+        let hashes = events.map { StableHash.hex($0.consumed.message.value) }
+        let held = try claim(events.indices.map { (events[$0].facts.eventID, hashes[$0]) })
+        var rendered:
+            [(index: Int, primary: SideResult, asked: ContinuousClock.Instant, back: ContinuousClock.Instant)] =
+                []
+        rendered.reserveCapacity(events.count)
+        for (index, event) in events.enumerated() {
+            guard held[index] else {
+                try await recordDuplicate(
+                    event.consumed.message, facts: event.facts, flag: event.flag, hash: hashes[index], writer: writer)
+                continue
+            }
+            let asked = ContinuousClock.now
+            let primary = await renderers[.swift]!.render(event: event.consumed.message.value)
+            rendered.append((index, primary, asked, ContinuousClock.now))
+        }
+        // Invoices: stored together, then sent together. Other outcomes are dead-lettered one by one.
+        var invoices: [(index: Int, number: String, json: [UInt8])] = []
+        var documents: [RenderedDocument] = []
+        var stages: [Int: (objectStore: Duration, kafka: Duration)] = [:]
+        for entry in rendered {
+            let event = events[entry.index]
+            if case .rendered(let invoice) = entry.primary.outcome {
+                let json = Array(invoice.invoiceJSON.utf8)
+                let number = Self.invoiceNumber(json: json, facts: event.facts)
+                invoices.append((entry.index, number, json))
+                documents.append(RenderedDocument(number: number, json: json, html: Array(invoice.html.utf8)))
+            } else {
+                stages[entry.index] = try await publish(
+                    entry.primary.outcome, event: event.consumed.message.value, facts: event.facts,
+                    implementation: .swift)
+            }
+        }
+        if !documents.isEmpty {
+            let started = ContinuousClock.now
+            let keys = try await objects.storeRendered(documents)
+            let stored = ContinuousClock.now
+            let messages = zip(invoices, keys).map { invoice, key in
+                invoiceMessage(
+                    number: invoice.number, json: invoice.json, htmlKey: key, facts: events[invoice.index].facts,
+                    implementation: .swift)
+            }
+            for report in await producer.sendAll(messages) { _ = try report.get() }
+            let sent = ContinuousClock.now
+            state.withLock { $0.counters.published += documents.count }
+            metrics.published.increment(by: Int64(documents.count))
+            for invoice in invoices { stages[invoice.index] = (stored - started, sent - stored) }
+        }
+        let finished = ContinuousClock.now
+        var dones: [Done] = []
+        dones.reserveCapacity(rendered.count)
+        await withTaskGroup(of: (Int, Comparison).self) { group in
+            for entry in rendered {
+                let event = events[entry.index]
+                var timing = PrimaryTiming(
+                    total: finished - event.consumed.at, render: entry.primary.latency,
+                    waitBehindOtherEvents: entry.primary.waitBehindOtherEvents)
+                timing.beforeRender = entry.asked - event.consumed.at
+                timing.renderCall = entry.back - entry.asked
+                (timing.objectStore, timing.kafka) = stages[entry.index] ?? (.zero, .zero)
+                metrics.added.record(timing.added)
+                configuration.primaryTimingObserver?(timing)
+                if event.flag.shadow == nil {
+                    let comparison = await shadowAndCompare(
+                        event: event.consumed.message.value, facts: event.facts, flag: event.flag,
+                        primary: entry.primary)
+                    dones.append(done(event, comparison: comparison, hash: hashes[entry.index]))
+                } else {
+                    group.addTask(priority: .low) { [self] in
+                        (
+                            entry.index,
+                            await shadowAndCompare(
+                                event: event.consumed.message.value, facts: event.facts, flag: event.flag,
+                                primary: entry.primary)
+                        )
+                    }
+                }
+            }
+            for await (index, comparison) in group {
+                dones.append(done(events[index], comparison: comparison, hash: hashes[index]))
+            }
+        }
+        try await writer.submit(contentsOf: dones)
+    }
+
+    private func done(_ event: PortEvent, comparison: Comparison, hash: String) -> Done {
+        let message = event.consumed.message
+        return Done(
+            record: ShadowStore.Record(
+                comparison: comparison, event: message.value, primary: event.flag.primary, recordedAt: Date(),
+                eventHash: hash),
+            claimed: event.facts.eventID, topic: message.topic, partition: message.partition, offset: message.offset)
+    }
+
+    /// The invoice's number (its key on the output topic and in the object store's index).
+    private static func invoiceNumber(json: [UInt8], facts: EventFacts) -> String {
+        JSONValue.topLevelStrings(named: ["number"], in: json)["number"] ?? facts.eventID
+    }
+
+    /// The invoice as it goes out on the output topic.
+    private func invoiceMessage(
+        number: String, json: [UInt8], htmlKey: String, facts: EventFacts, implementation: Implementation
+    ) -> OutgoingMessage {
+        OutgoingMessage(
+            topic: configuration.outputTopic, key: Array(number.utf8), value: json,
+            headers: [
+                ("implementation", Array(implementation.rawValue.utf8)), ("html-object", Array(htmlKey.utf8)),
+                ("event-id", Array(facts.eventID.utf8)),
+            ])
+    }
+
     private func process(_ message: KafkaMessage, consumed: ContinuousClock.Instant, writer: BatchWriter<Done>)
         async throws
     {
@@ -274,23 +461,8 @@ public final class ServeEngine: Sendable {
         let facts = EventFacts.read(event)
         let flag = state.withLock { $0.flags[facts.country] } ?? ShadowStore.defaultFlag
         let hash = StableHash.hex(event)
-        if let recorded = try store.recordedEventHash(eventID: facts.eventID), recorded != hash {
-            // Another event already holds this id: it keeps its row and its invoice; this one is
-            // dead-lettered and recorded under an id of its own. (A redelivery has the same bytes
-            // and is processed again, idempotently.)
-            let reason = "duplicate event_id: \(facts.eventID) is already recorded with different content"
-            var duplicate = facts
-            duplicate.eventID = facts.eventID + "#" + hash
-            let gate = SideResult(outcome: .invalidEvent(field: "event_id", reason: reason), latency: .zero)
-            try await deadLetter(
-                event, reason: "invalid event: event_id: \(reason)",
-                headers: [("implementation", Array("invoice-shadow".utf8))])
-            try await writer.submit(
-                Done(
-                    record: ShadowStore.Record(
-                        comparison: comparator.compare(facts: duplicate, legacy: gate, swift: gate), event: event,
-                        primary: flag.primary, recordedAt: Date(), eventHash: hash),
-                    topic: message.topic, partition: message.partition, offset: message.offset))
+        guard try claim([(facts.eventID, hash)])[0] else {
+            try await recordDuplicate(message, facts: facts, flag: flag, hash: hash, writer: writer)
             return
         }
         let renderAsked = ContinuousClock.now
@@ -319,6 +491,64 @@ public final class ServeEngine: Sendable {
             Done(
                 record: ShadowStore.Record(
                     comparison: comparison, event: event, primary: flag.primary, recordedAt: Date(), eventHash: hash),
+                claimed: facts.eventID, topic: message.topic, partition: message.partition, offset: message.offset))
+    }
+
+    /// Claims each event's id for it, unless an event in flight holds the id with other content;
+    /// then, of those claimed, releases the ids the store holds with other content. Claiming before
+    /// reading the store closes the gap in which two events with one id could both pass: the
+    /// holder's row is written before its claim is released. Returns, per event, whether it holds
+    /// its id (false: a duplicate).
+    private func claim(_ ids: [(id: String, hash: String)]) throws -> [Bool] {
+        var held = state.withLock { state in
+            ids.map { entry -> Bool in
+                if let claim = state.claims[entry.id] {
+                    guard claim.hash == entry.hash else { return false }
+                    state.claims[entry.id] = (claim.hash, claim.holders + 1)
+                } else {
+                    state.claims[entry.id] = (entry.hash, 1)
+                }
+                return true
+            }
+        }
+        let recorded = try store.recordedEventHashes(eventIDs: zip(ids, held).filter(\.1).map(\.0.id))
+        var released: [String] = []
+        for (index, entry) in ids.enumerated() where held[index] {
+            if let hash = recorded[entry.id], hash != entry.hash {
+                held[index] = false
+                released.append(entry.id)
+            }
+        }
+        if !released.isEmpty {
+            state.withLock { state in
+                for id in released {
+                    if let claim = state.claims[id] {
+                        state.claims[id] = claim.holders > 1 ? (claim.hash, claim.holders - 1) : nil
+                    }
+                }
+            }
+        }
+        return held
+    }
+
+    /// Another event already holds this event's id: it keeps its row and its invoice; this one is
+    /// dead-lettered and recorded under an id of its own. (A redelivery has the same bytes and is
+    /// processed again, idempotently.)
+    private func recordDuplicate(
+        _ message: KafkaMessage, facts: EventFacts, flag: CutoverFlag, hash: String, writer: BatchWriter<Done>
+    ) async throws {
+        let reason = "duplicate event_id: \(facts.eventID) is already taken by an event with different content"
+        var duplicate = facts
+        duplicate.eventID = facts.eventID + "#" + hash
+        let gate = SideResult(outcome: .invalidEvent(field: "event_id", reason: reason), latency: .zero)
+        try await deadLetter(
+            message.value, reason: "invalid event: event_id: \(reason)",
+            headers: [("implementation", Array("invoice-shadow".utf8))])
+        try await writer.submit(
+            Done(
+                record: ShadowStore.Record(
+                    comparison: comparator.compare(facts: duplicate, legacy: gate, swift: gate), event: message.value,
+                    primary: flag.primary, recordedAt: Date(), eventHash: hash),
                 topic: message.topic, partition: message.partition, offset: message.offset))
     }
 
@@ -363,12 +593,13 @@ public final class ServeEngine: Sendable {
         switch outcome {
         case .rendered(let invoice):
             let json = Array(invoice.invoiceJSON.utf8)
-            let number = JSONValue.topLevelStrings(named: ["number"], in: json)["number"] ?? facts.eventID
+            let number = Self.invoiceNumber(json: json, facts: facts)
             let key = try await objects.storeRendered(number: number, json: json, html: Array(invoice.html.utf8))
             let stored = ContinuousClock.now
+            let message = invoiceMessage(
+                number: number, json: json, htmlKey: key, facts: facts, implementation: implementation)
             _ = try await producer.send(
-                topic: configuration.outputTopic, key: Array(number.utf8), value: json,
-                headers: [source, ("html-object", Array(key.utf8)), ("event-id", Array(facts.eventID.utf8))])
+                topic: message.topic, key: message.key, value: message.value, headers: message.headers)
             state.withLock { $0.counters.published += 1 }
             metrics.published.increment()
             return (stored - started, ContinuousClock.now - stored)

@@ -213,6 +213,31 @@ public final class ShadowStore: Sendable {
         }
     }
 
+    /// ``recordedEventHash(eventID:)`` for many ids in one SELECT: the ids already recorded, with
+    /// their event hashes (ids not recorded are absent).
+    public func recordedEventHashes(eventIDs: [String]) throws -> [String: String] {
+        guard eventIDs.count > 1 else {
+            // One id: the cached statement.
+            guard let id = eventIDs.first, let hash = try recordedEventHash(eventID: id) else { return [:] }
+            return [id: hash]
+        }
+        var found: [String: String] = [:]
+        // SQLite allows 32,766 parameters a statement; 500 at a time. Prepared per call, not cached:
+        // every batch size would be a statement of its own in the cache.
+        for start in stride(from: 0, to: eventIDs.count, by: 500) {
+            let ids = Array(eventIDs[start..<min(start + 500, eventIDs.count)])
+            let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            try writer.unsafeReentrantRead { db in
+                let rows = try Row.fetchCursor(
+                    db.makeStatement(
+                        sql: "SELECT event_id, event_hash FROM comparison WHERE event_id IN (\(placeholders))"),
+                    arguments: StatementArguments(ids))
+                while let row = try rows.next() { found[row[0]] = row[1] }
+            }
+        }
+        return found
+    }
+
     /// Comparisons recorded, in one run or in all.
     public func comparisonCount(runID: Int64? = nil) throws -> Int {
         try writer.read { db in

@@ -43,6 +43,37 @@ import Testing
         consumer.close()
     }
 
+    @Test func sendAllReportsEveryMessageInOrderAndARefusedOneAlone() async throws {
+        // Given an embedded broker
+        let broker = try EmbeddedKafkaBroker.make()
+        try broker.createTopic("out", partitions: 3)
+        let producer = try KafkaProducer.make(bootstrapServers: broker.bootstrapServers)
+        // When 300 messages go in one sendAll, one of them over the producer's 16 MiB limit
+        var messages = (0..<300).map { index in
+            OutgoingMessage(
+                topic: "out", key: Array("k\(index)".utf8), value: Array("m\(index)".utf8),
+                headers: [("x-index", Array(String(index).utf8))])
+        }
+        messages.insert(
+            OutgoingMessage(topic: "out", key: nil, value: Array(repeating: 0x41, count: 17_000_000)), at: 150)
+        let reports = await producer.sendAll(messages)
+        // Then every message has its report, in order: the oversized one refused, the others stored
+        #expect(reports.count == 301)
+        #expect(throws: KafkaError.self) { try reports[150].get() }
+        #expect((try? reports[150].get()) == nil)
+        let stored = reports.enumerated().filter { $0.offset != 150 }.compactMap { try? $0.element.get() }
+        #expect(stored.count == 300)
+        #expect(Set(stored.map { "\($0.partition):\($0.offset)" }).count == 300)
+        // And a consumer reads the 300, keys and headers intact
+        let consumer = try KafkaConsumer.make(bootstrapServers: broker.bootstrapServers, groupID: "g", topics: ["out"])
+        let consumed = await TestSupport.consume(consumer, count: 300, timeout: .seconds(30))
+        #expect(Set(consumed.map { String(decoding: $0.value, as: UTF8.self) }) == Set((0..<300).map { "m\($0)" }))
+        let first = try #require(consumed.first { $0.value == Array("m7".utf8) })
+        #expect(first.key == Array("k7".utf8) && first.headers.first?.value == Array("7".utf8))
+        #expect(await producer.sendAll([]).isEmpty)
+        consumer.close()
+    }
+
     @Test func anEmptyMessageArrivesEmpty() async throws {
         let broker = try EmbeddedKafkaBroker.make()
         try broker.createTopic("t", partitions: 1)

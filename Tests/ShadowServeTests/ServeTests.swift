@@ -116,6 +116,72 @@ import Testing
     }
 }
 
+@Suite struct PortPrimaryBatchTests {
+    @Test func anIdHeldByAnEventStillInFlightIsCaughtAndARedeliveryIsRepublished() async throws {
+        // Given 60 distinct events preloaded on one partition (so that serve takes them in batches),
+        // among them one reusing the 11th event's id with other content and a redelivery of the 21st
+        let broker = try EmbeddedKafkaBroker.make()
+        try broker.createTopic("money.events", partitions: 1)
+        for topic in ["money.events.dlq", "invoices.rendered"] { try broker.createTopic(topic, partitions: 1) }
+        let producer = try KafkaProducer.make(bootstrapServers: broker.bootstrapServers)
+        func event(_ index: Int, sequence: Int? = nil) throws -> [UInt8] {
+            try TestSupport.sampleEvent { event in
+                event["event_id"] = String(format: "5f0c2b1e-8d4a-4a51-9a53-%012d", index)
+                event["invoice_seq"] = sequence ?? 9_000 + index
+            }
+        }
+        var events = try (0..<60).map { try event($0) }
+        let impostor = try event(10, sequence: 1)
+        events.insert(impostor, at: 30)
+        events.insert(events[20], at: 40)
+        for value in events { _ = try await producer.send(topic: "money.events", key: nil, value: value) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try ShadowStore.open(path: directory.appendingPathComponent("shadow.db").path)
+        for country in ShadowStore.countries {
+            try store.setFlag(country: country, to: .swift, actor: "test", reason: "test", force: true)
+        }
+
+        // When serve, with the port primary everywhere, has done every event
+        let consumer = try KafkaConsumer.make(
+            bootstrapServers: broker.bootstrapServers, groupID: "invoice-shadow", topics: ["money.events"])
+        let engine = ServeEngine(
+            consumer: consumer, producer: producer, legacy: LegacyRenderer(service: try await TestSupport.legacy()),
+            swift: SwiftRenderer(), comparator: OutcomeComparator(), store: store,
+            objects: try SQLiteObjectStore(directory: directory.appendingPathComponent("objects").path))
+        let run = try store.startRun(source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
+        let serving = Task { try await engine.run(runID: run) }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while engine.counters.completed < events.count, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        engine.stop()
+        try await serving.value
+        consumer.close()
+
+        // Then the impostor is dead-lettered and recorded under an id of its own, the original keeps
+        // its row, and the redelivery is published again (the same invoice) without a second row
+        let counters = engine.counters
+        #expect(counters.completed == 62)
+        #expect(counters.deadLettered == 1)
+        #expect(counters.published == 61)
+        #expect(try store.comparisonCount() == 61)
+        let original = String(format: "5f0c2b1e-8d4a-4a51-9a53-%012d", 10)
+        #expect(try store.recordedEventHash(eventID: original) == StableHash.hex(try event(10)))
+        #expect(try store.recordedEventHash(eventID: original + "#" + StableHash.hex(impostor)) != nil)
+        let dlq = try KafkaConsumer.make(
+            bootstrapServers: broker.bootstrapServers, groupID: "check-dlq", topics: ["money.events.dlq"])
+        let dead = await TestSupport.consume(dlq, count: 1, timeout: .seconds(30))
+        #expect(dead.first?.value == impostor)
+        #expect(
+            dead.first?.headers.contains {
+                $0.name == "reason" && String(decoding: $0.value, as: UTF8.self).contains("duplicate event_id")
+            } == true)
+        dlq.close()
+    }
+}
+
 @Suite struct ServeResilienceTests {
     private struct Running {
         let broker: EmbeddedKafkaBroker

@@ -46,3 +46,30 @@ import Testing
         #expect(rows["failed"]??.contains("no rules for XX") == true)
     }
 }
+
+@Suite struct RecordedEventHashTests {
+    @Test func manyIdsAreLookedUpAtOnceAcrossTheStatementLimit() throws {
+        let store = try ShadowStore.inMemory()
+        let run = try store.startRun(source: "test", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
+        // Given 700 recorded events (more than one statement's 500 ids), each with its own hash
+        let records = (0..<700).map { index in
+            let facts = EventFacts(
+                eventID: "e\(index)", country: "SE", businessLine: "eats", eventType: "order_delivered")
+            let side = SideResult(outcome: .invalidEvent(field: "x", reason: "y"), latency: .zero)
+            return ShadowStore.Record(
+                comparison: OutcomeComparator().compare(facts: facts, legacy: side, swift: nil),
+                event: Array("{\"n\":\(index)}".utf8), primary: .swift, recordedAt: Date(), eventHash: "h\(index)")
+        }
+        try store.record(records, runID: run)
+        // When recorded and unknown ids are asked for together
+        let asked = (0..<700).filter { $0 % 3 == 0 }.map { "e\($0)" } + ["unknown-1", "unknown-2"]
+        let found = try store.recordedEventHashes(eventIDs: asked)
+        // Then exactly the recorded ones come back, each with its own hash, as the one-id lookup gives
+        #expect(found.count == asked.count - 2)
+        #expect(found["e0"] == "h0" && found["e699"] == "h699" && found["unknown-1"] == nil)
+        for id in ["e3", "e501", "e699"] { #expect(found[id] == (try store.recordedEventHash(eventID: id))) }
+        #expect(try store.recordedEventHashes(eventIDs: ["e6"]) == ["e6": "h6"])
+        #expect(try store.recordedEventHashes(eventIDs: ["nope"]).isEmpty)
+        #expect(try store.recordedEventHashes(eventIDs: []).isEmpty)
+    }
+}

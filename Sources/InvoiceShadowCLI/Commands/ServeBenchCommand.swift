@@ -23,6 +23,12 @@ struct ServeBenchCommand: AsyncParsableCommand {
     @Option(help: "Events preloaded and served.")
     var events = 50_000
 
+    @Option(help: "Events in flight at once (serve's window; default: serve's).")
+    var window: Int?
+
+    @Option(help: "The most events taken from the consumer at once (default: serve's).")
+    var consumeBatch: Int?
+
     @Option(help: "The generator seed.")
     var seed: UInt64 = 20_261_123
 
@@ -43,7 +49,12 @@ struct ServeBenchCommand: AsyncParsableCommand {
         // CLOCK_MONOTONIC stamps: `perf record -k CLOCK_MONOTONIC` then `perf report --time start,end`
         // profiles the serve phase alone (the preload's generator and producer left out).
         log(String(format: "serve phase starts at monotonic %.6f s", Self.monotonicSeconds()))
-        let run = try await bench.run(flag: flag, topic: "bench.swift", expected: events, progress: log)
+        let run = try await bench.run(
+            flag: flag, topic: "bench.swift", expected: events,
+            tune: { [window, consumeBatch] configuration in
+                if let window { configuration.window = window }
+                if let consumeBatch { configuration.consumeBatch = consumeBatch }
+            }, progress: log)
         log(String(format: "serve phase ends at monotonic %.6f s", Self.monotonicSeconds()))
         await service.interpreter.shutdown()
         let cores = run.cores

@@ -115,7 +115,7 @@ final class ServeBenchmark {
     func run(
         flag: CutoverFlag, topic: String, expected: Int, residentAt: [Int] = [], recordsTimings: Bool = false,
         feed: (@Sendable (KafkaProducer, @escaping @Sendable () -> Int) async throws -> Void)? = nil,
-        progress: @escaping (String) -> Void
+        tune: (inout ServeEngine.Configuration) -> Void = { _ in }, progress: @escaping (String) -> Void
     ) async throws -> Run {
         let phase = directory.appendingPathComponent(topic)
         let store = try ShadowStore.open(path: phase.appendingPathComponent("shadow.db").path)
@@ -133,6 +133,7 @@ final class ServeBenchmark {
         if recordsTimings {
             configuration.primaryTimingObserver = { timing in timings.withLock { $0.append(timing) } }
         }
+        tune(&configuration)
         let engine = ServeEngine(
             consumer: consumer, producer: producer, legacy: legacy, swift: SwiftRenderer(),
             comparator: OutcomeComparator(), store: store,
