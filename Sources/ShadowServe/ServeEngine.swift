@@ -126,11 +126,16 @@ public final class ServeEngine: Sendable {
         var at: ContinuousClock.Instant
     }
 
-    /// A consumed event whose primary is the port.
-    private struct PortEvent: Sendable {
+    /// A consumed event on its way: what it is, who serves it, and whether it took its id.
+    private struct Admitted: Sendable {
         var consumed: Consumed
         var facts: EventFacts
         var flag: CutoverFlag
+        /// `StableHash.hex` of the event.
+        var hash: String
+        /// Whether it claimed its id in consumption order (false: an event in flight holds the id
+        /// with other content).
+        var claimed: Bool
     }
 
     /// One event done, waiting for its row.
@@ -238,17 +243,17 @@ public final class ServeEngine: Sendable {
                 }
                 metrics.events.increment(by: Int64(batch.count))
                 metrics.inFlight.increment(by: Double(batch.count))
-                var legacy: [Consumed] = []
-                var port: [PortEvent] = []
-                for consumed in batch {
-                    let facts = EventFacts.read(consumed.message.value)
-                    let flag = flags[facts.country] ?? ShadowStore.defaultFlag
-                    if flag.primary == .swift {
-                        port.append(PortEvent(consumed: consumed, facts: facts, flag: flag))
-                    } else {
-                        legacy.append(consumed)
-                    }
-                }
+                // Ids are claimed here, in consumption order: of two events with one id, the first
+                // consumed keeps it, however the tasks are scheduled.
+                let admitted = claimInFlight(
+                    batch.map { consumed in
+                        let facts = EventFacts.read(consumed.message.value)
+                        return Admitted(
+                            consumed: consumed, facts: facts, flag: flags[facts.country] ?? ShadowStore.defaultFlag,
+                            hash: StableHash.hex(consumed.message.value), claimed: false)
+                    })
+                let legacy = admitted.filter { $0.flag.primary != .swift }
+                let port = admitted.filter { $0.flag.primary == .swift }
                 while (legacyInFlight > 0 && legacyInFlight + legacy.count > configuration.window)
                     || (portInFlight > 0 && portInFlight + port.count > configuration.portWindow)
                 {
@@ -260,9 +265,9 @@ public final class ServeEngine: Sendable {
                 portInFlight += port.count
                 // Legacy-primary: one task each (none waits for another's render); port-primary: one
                 // task for the batch.
-                for consumed in legacy {
+                for event in legacy {
                     group.addTask { [self] in
-                        try await process(consumed.message, consumed: consumed.at, writer: writer)
+                        try await process(event, writer: writer)
                         return (1, 0)
                     }
                 }
@@ -342,9 +347,9 @@ public final class ServeEngine: Sendable {
 
     /// Port-primary events of one batch: one duplicate-id query, the renders one after the other,
     /// one object-store write, one burst of sends, one row submission.
-    private func processPortPrimary(_ events: [PortEvent], writer: BatchWriter<Done>) async throws {
-        let hashes = events.map { StableHash.hex($0.consumed.message.value) }
-        let held = try claim(events.indices.map { (events[$0].facts.eventID, hashes[$0]) })
+    private func processPortPrimary(_ events: [Admitted], writer: BatchWriter<Done>) async throws {
+        let hashes = events.map(\.hash)
+        let held = try confirmClaims(events)
         var rendered:
             [(index: Int, primary: SideResult, asked: ContinuousClock.Instant, back: ContinuousClock.Instant)] =
                 []
@@ -428,7 +433,7 @@ public final class ServeEngine: Sendable {
         try await writer.submit(contentsOf: dones)
     }
 
-    private func done(_ event: PortEvent, comparison: Comparison, hash: String) -> Done {
+    private func done(_ event: Admitted, comparison: Comparison, hash: String) -> Done {
         let message = event.consumed.message
         return Done(
             record: ShadowStore.Record(
@@ -454,14 +459,12 @@ public final class ServeEngine: Sendable {
             ])
     }
 
-    private func process(_ message: KafkaMessage, consumed: ContinuousClock.Instant, writer: BatchWriter<Done>)
-        async throws
-    {
+    private func process(_ admitted: Admitted, writer: BatchWriter<Done>) async throws {
+        let message = admitted.consumed.message
+        let consumed = admitted.consumed.at
         let event = message.value
-        let facts = EventFacts.read(event)
-        let flag = state.withLock { $0.flags[facts.country] } ?? ShadowStore.defaultFlag
-        let hash = StableHash.hex(event)
-        guard try claim([(facts.eventID, hash)])[0] else {
+        let (facts, flag, hash) = (admitted.facts, admitted.flag, admitted.hash)
+        guard try confirmClaims([admitted])[0] else {
             try await recordDuplicate(message, facts: facts, flag: flag, hash: hash, writer: writer)
             return
         }
@@ -494,29 +497,37 @@ public final class ServeEngine: Sendable {
                 claimed: facts.eventID, topic: message.topic, partition: message.partition, offset: message.offset))
     }
 
-    /// Claims each event's id for it, unless an event in flight holds the id with other content;
-    /// then, of those claimed, releases the ids the store holds with other content. Claiming before
-    /// reading the store closes the gap in which two events with one id could both pass: the
-    /// holder's row is written before its claim is released. Returns, per event, whether it holds
-    /// its id (false: a duplicate).
-    private func claim(_ ids: [(id: String, hash: String)]) throws -> [Bool] {
-        var held = state.withLock { state in
-            ids.map { entry -> Bool in
-                if let claim = state.claims[entry.id] {
-                    guard claim.hash == entry.hash else { return false }
-                    state.claims[entry.id] = (claim.hash, claim.holders + 1)
+    /// Claims each event's id for it, in order, unless an event in flight holds the id with other
+    /// content (a redelivery in flight beside its original shares the claim).
+    private func claimInFlight(_ events: [Admitted]) -> [Admitted] {
+        state.withLock { state in
+            events.map { event in
+                var event = event
+                let id = event.facts.eventID
+                if let claim = state.claims[id] {
+                    event.claimed = claim.hash == event.hash
+                    if event.claimed { state.claims[id] = (claim.hash, claim.holders + 1) }
                 } else {
-                    state.claims[entry.id] = (entry.hash, 1)
+                    state.claims[id] = (event.hash, 1)
+                    event.claimed = true
                 }
-                return true
+                return event
             }
         }
-        let recorded = try store.recordedEventHashes(eventIDs: zip(ids, held).filter(\.1).map(\.0.id))
+    }
+
+    /// Per event, whether it keeps its id: it claimed it in flight and the store does not hold the
+    /// id with other content (then the claim is released). The claim came first, so there is no
+    /// gap in which two events with one id could both pass: a holder's row is written before its
+    /// claim is released.
+    private func confirmClaims(_ events: [Admitted]) throws -> [Bool] {
+        var held = events.map(\.claimed)
+        let recorded = try store.recordedEventHashes(eventIDs: events.filter(\.claimed).map(\.facts.eventID))
         var released: [String] = []
-        for (index, entry) in ids.enumerated() where held[index] {
-            if let hash = recorded[entry.id], hash != entry.hash {
+        for (index, event) in events.enumerated() where held[index] {
+            if let hash = recorded[event.facts.eventID], hash != event.hash {
                 held[index] = false
-                released.append(entry.id)
+                released.append(event.facts.eventID)
             }
         }
         if !released.isEmpty {
