@@ -36,7 +36,9 @@ public final class SQLiteObjectStore: ObjectStore {
         do {
             let database = try DatabasePool(path: path, configuration: configuration)
             self.database = database
-            writer = BatchWriter(name: "object-writer", maximumBatch: 256) { batch in
+            // Inline when idle: the primary path waits for this write; at a few hundred events a
+            // second the writer thread would be asleep for every one of them.
+            writer = BatchWriter(name: "object-writer", maximumBatch: 256, writesInlineWhenIdle: true) { batch in
                 try database.write { db in
                     for document in batch {
                         try Self.insert(db, key: document.key, bytes: document.html)
