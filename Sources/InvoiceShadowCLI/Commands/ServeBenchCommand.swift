@@ -46,16 +46,14 @@ struct ServeBenchCommand: AsyncParsableCommand {
                 }, topic: "bench.swift")
         }
         let log = { (line: String) in FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        // CLOCK_MONOTONIC stamps: `perf record -k CLOCK_MONOTONIC` then `perf report --time start,end`
-        // profiles the serve phase alone (the preload's generator and producer left out).
-        log(String(format: "serve phase starts at monotonic %.6f s", Self.monotonicSeconds()))
+        // CLOCK_MONOTONIC stamps (the first event consumed, the last recorded): `perf record -k
+        // CLOCK_MONOTONIC` then `perf report --time start,end` profiles serve at work alone.
         let run = try await bench.run(
             flag: flag, topic: "bench.swift", expected: events,
             tune: { [window, consumeBatch] configuration in
                 if let window { configuration.window = window }
                 if let consumeBatch { configuration.consumeBatch = consumeBatch }
             }, progress: log)
-        log(String(format: "serve phase ends at monotonic %.6f s", Self.monotonicSeconds()))
         await service.interpreter.shutdown()
         let cores = run.cores
         print(

@@ -156,6 +156,10 @@ final class ServeBenchmark {
             let counters = engine.counters
             if started == nil && counters.consumed > 0 {
                 started = .now
+                progress(
+                    String(
+                        format: "%@: first event consumed at monotonic %.6f s", topic,
+                        ServeBenchCommand.monotonicSeconds()))
                 cpuAtStart = (ResourceUsage.processCPUTime(), ResourceUsage.cpuTime(process: broker.processIdentifier))
             }
             if let next = checkpoints.first, counters.completed >= next {
@@ -170,6 +174,10 @@ final class ServeBenchmark {
             try await Task.sleep(for: .milliseconds(counters.consumed > 0 ? 1 : 20))
         }
         let finished = ContinuousClock.now
+        progress(
+            String(
+                format: "%@: %d events recorded at monotonic %.6f s", topic, expected,
+                ServeBenchCommand.monotonicSeconds()))
         result.cpuSeconds = (ResourceUsage.processCPUTime() - cpuAtStart.serve).seconds
         result.brokerCPUSeconds = (ResourceUsage.cpuTime(process: broker.processIdentifier) - cpuAtStart.broker).seconds
         engine.stop()
