@@ -6,24 +6,39 @@ public enum HTMLCanonicalizer {
     /// character (a no-break space is content, not layout).
     /// - Parameter html: An HTML document.
     public static func canonical(_ html: String) -> String {
-        var output = String.UnicodeScalarView()
-        var pendingSpace = false
-        for scalar in html.unicodeScalars {
-            if scalar == " " || scalar == "\n" || scalar == "\t" || scalar == "\r" || scalar == "\u{0C}" {
-                pendingSpace = true
-                continue
-            }
-            if scalar == "<" {
-                if !output.isEmpty { output.append("\n") }
+        // Byte by byte: every byte it looks at is ASCII, and UTF-8 never puts an ASCII byte inside
+        // a multi-byte character. (Scalar by scalar into a String.UnicodeScalarView it was ~100 µs
+        // for a 3 KB invoice, twice per comparison: the largest share of serve's shadow work.)
+        var html = html
+        return html.withUTF8 { input in
+            var output: [UInt8] = []
+            output.reserveCapacity(input.count + input.count / 8)
+            var pendingSpace = false
+            for byte in input {
+                switch byte {
+                case 0x20, 0x0A, 0x09, 0x0D, 0x0C:
+                    pendingSpace = true
+                    continue
+                case UInt8(ascii: "<"):
+                    if !output.isEmpty { output.append(0x0A) }
+                default:
+                    if pendingSpace, let last = output.last, last != UInt8(ascii: ">"), last != 0x0A {
+                        output.append(0x20)
+                    }
+                }
                 pendingSpace = false
-            } else if pendingSpace, let last = output.last, last != ">", last != "\n" {
-                output.append(" ")
+                output.append(byte)
             }
-            pendingSpace = false
-            output.append(scalar)
-            if scalar == ">" { pendingSpace = false }
+            return String(decoding: output, as: UTF8.self)
         }
-        return String(output)
+    }
+
+    /// Whether two strings hold the same UTF-8 bytes (then their canonical forms are equal too).
+    public static func sameBytes(_ left: String, _ right: String) -> Bool {
+        guard left.utf8.count == right.utf8.count else { return false }
+        var left = left
+        var right = right
+        return left.withUTF8 { a in right.withUTF8 { b in a.elementsEqual(b) } }
     }
 
     /// A line diff of two canonical documents: the lines only one side has, in order, with

@@ -33,7 +33,9 @@ public struct OutcomeComparator: Sendable {
             comparison.differences = counted
             comparison.ignored = ignored
             var paths = counted.map { JSONPointer.generalized($0.path) }
-            if !noise.contains("html") && !ignoreRules.ignores("html") {
+            if !noise.contains("html") && !ignoreRules.ignores("html")
+                && !HTMLCanonicalizer.sameBytes(left.html, right.html)
+            {
                 let leftHTML = HTMLCanonicalizer.canonical(left.html)
                 let rightHTML = HTMLCanonicalizer.canonical(right.html)
                 if leftHTML != rightHTML {
@@ -95,7 +97,10 @@ public struct OutcomeComparator: Sendable {
         -> (counted: [JSONDifference], ignored: [JSONDifference])
     {
         let differences: [JSONDifference]
-        if let leftValue = parsed(left), let rightValue = parsed(right) {
+        if HTMLCanonicalizer.sameBytes(left.invoiceJSON, right.invoiceJSON) {
+            // The same bytes: no difference to find (parsing both was most of a comparison's work).
+            differences = []
+        } else if let leftValue = parsed(left), let rightValue = parsed(right) {
             differences = JSONDifference.between(leftValue, rightValue)
         } else if left.invoiceJSON == right.invoiceJSON {
             differences = []
@@ -119,10 +124,16 @@ public struct OutcomeComparator: Sendable {
     private func noisePaths(_ first: RenderedInvoice, _ repeatResult: SideResult?) -> Set<String> {
         guard case .rendered(let second)? = repeatResult?.outcome else { return [] }
         var noise = Set<String>()
-        if let a = parsed(first), let b = parsed(second) {
+        if !HTMLCanonicalizer.sameBytes(first.invoiceJSON, second.invoiceJSON), let a = parsed(first),
+            let b = parsed(second)
+        {
             noise.formUnion(JSONDifference.between(a, b).map(\.path))
         }
-        if HTMLCanonicalizer.canonical(first.html) != HTMLCanonicalizer.canonical(second.html) { noise.insert("html") }
+        if !HTMLCanonicalizer.sameBytes(first.html, second.html),
+            HTMLCanonicalizer.canonical(first.html) != HTMLCanonicalizer.canonical(second.html)
+        {
+            noise.insert("html")
+        }
         return noise
     }
 }

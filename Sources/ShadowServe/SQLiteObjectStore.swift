@@ -38,7 +38,9 @@ public final class SQLiteObjectStore: ObjectStore {
             self.database = database
             // Inline when idle: the primary path waits for this write; at a few hundred events a
             // second the writer thread would be asleep for every one of them.
-            writer = BatchWriter(name: "object-writer", maximumBatch: 256, writesInlineWhenIdle: true) { batch in
+            writer = BatchWriter(
+                name: "object-writer", maximumBatch: 256, writesInlineWhenIdle: true, spin: .microseconds(300)
+            ) { batch in
                 try database.write { db in
                     for document in batch {
                         try Self.insert(db, key: document.key, bytes: document.html)

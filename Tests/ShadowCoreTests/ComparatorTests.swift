@@ -33,6 +33,41 @@ private let facts = EventFacts(eventID: "e1", country: "DE", businessLine: "eats
         #expect(throws: JSONParseError.self) { try JSONValue.parse(#""\ud800""#) }
     }
 
+    @Test func theByteCanonicalFormIsTheScalarOneOnRandomDocuments() {
+        // The rule as first written, scalar by scalar: the byte version must agree everywhere.
+        func reference(_ html: String) -> String {
+            var output = String.UnicodeScalarView()
+            var pendingSpace = false
+            for scalar in html.unicodeScalars {
+                if [" ", "\n", "\t", "\r", "\u{0C}"].contains(scalar) {
+                    pendingSpace = true
+                    continue
+                }
+                if scalar == "<" {
+                    if !output.isEmpty { output.append("\n") }
+                } else if pendingSpace, let last = output.last, last != ">", last != "\n" {
+                    output.append(" ")
+                }
+                pendingSpace = false
+                output.append(scalar)
+            }
+            return String(output)
+        }
+        let pieces = [
+            "<p>", "</td>", "<", ">", " ", "  ", "\n", "\t", "\r\n", "\u{0C}", "a", "Total:", "\u{A0}", "€",
+            "\u{202F}", "山田", "𝄞", "é", "e\u{301}", "&amp;", "\u{2028}",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let document = (0..<Int.random(in: 0...40, using: &generator)).map { _ in
+                pieces.randomElement(using: &generator)!
+            }.joined()
+            #expect(HTMLCanonicalizer.canonical(document) == reference(document), "\(Array(document.utf8))")
+            #expect(Array(HTMLCanonicalizer.canonical(document).utf8) == Array(reference(document).utf8))
+        }
+        #expect(HTMLCanonicalizer.sameBytes("é", "é") && !HTMLCanonicalizer.sameBytes("é", "e\u{301}"))
+    }
+
     @Test func htmlWhitespaceIsLayoutButNoBreakSpaceIsContent() {
         let a = HTMLCanonicalizer.canonical("<p>\n  Total:   12,50\u{A0}€ </p>\n<p>x</p>")
         let b = HTMLCanonicalizer.canonical("<p>Total: 12,50\u{A0}€</p><p>x</p>")
