@@ -10,10 +10,13 @@ struct ServeBenchCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve throughput in one mode on preloaded events (phases 2 and 4 of `bench`), alone.",
         discussion: """
-            Preloads generated events into the embedded broker (a child process), runs the real serve
-            engine on them with every country's flag set to --flag, and prints events per second and
-            the CPUs busy (this process and the broker's). Faster to repeat than the whole `bench`
-            when working on serve's speed; writes no report. Use a release build:
+            Preloads generated events into the embedded broker (a child process), runs the real serve \
+            engine on them with every country's flag set to --flag, and prints events per second, the \
+            CPUs busy (this process and the broker's) and serve's CPU per event. Faster to repeat than \
+            the whole `bench` when working on serve's speed; writes no report. It logs the \
+            CLOCK_MONOTONIC time of the first event consumed and the last recorded, for \
+            `perf record -k CLOCK_MONOTONIC` and `perf report --time START,END`. Use a release build:
+
               swift build -c release && .build/release/invoice-shadow bench serve --flag swift
             """)
 
@@ -23,8 +26,11 @@ struct ServeBenchCommand: AsyncParsableCommand {
     @Option(help: "Events preloaded and served.")
     var events = 50_000
 
-    @Option(help: "Events in flight at once (serve's window; default: serve's).")
+    @Option(help: "Legacy-primary events in flight at once (serve's window; default: serve's).")
     var window: Int?
+
+    @Option(help: "Port-primary events in flight at once (serve's portWindow; default: serve's).")
+    var portWindow: Int?
 
     @Option(help: "The most events taken from the consumer at once (default: serve's).")
     var consumeBatch: Int?
@@ -50,8 +56,9 @@ struct ServeBenchCommand: AsyncParsableCommand {
         // CLOCK_MONOTONIC` then `perf report --time start,end` profiles serve at work alone.
         let run = try await bench.run(
             flag: flag, topic: "bench.swift", expected: events,
-            tune: { [window, consumeBatch] configuration in
+            tune: { [window, portWindow, consumeBatch] configuration in
                 if let window { configuration.window = window }
+                if let portWindow { configuration.portWindow = portWindow }
                 if let consumeBatch { configuration.consumeBatch = consumeBatch }
             }, progress: log)
         await service.interpreter.shutdown()
