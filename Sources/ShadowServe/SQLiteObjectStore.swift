@@ -57,7 +57,7 @@ public final class SQLiteObjectStore: ObjectStore {
 
     /// Stores `bytes`; returns its key.
     public func put(_ bytes: [UInt8]) throws -> String {
-        let key = StableHash.hex(bytes) + ".html"
+        let key = Self.key(of: bytes)
         try database.write { db in try Self.insert(db, key: key, bytes: bytes) }
         return key
     }
@@ -76,7 +76,7 @@ public final class SQLiteObjectStore: ObjectStore {
 
     /// The HTML and the index in one transaction.
     public func putRendered(number: String, json: [UInt8], html: [UInt8]) throws -> String {
-        let key = StableHash.hex(html) + ".html"
+        let key = Self.key(of: html)
         try database.write { db in
             try Self.insert(db, key: key, bytes: html)
             try Self.index(db, number: number, json: json, htmlKey: key)
@@ -85,21 +85,25 @@ public final class SQLiteObjectStore: ObjectStore {
     }
 
     /// The HTML and the index, written with whatever other documents arrive meanwhile in one
-    /// transaction on the store's writer thread; returns when they are written.
+    /// transaction on the store's writer thread (or by the caller, when the writer is idle);
+    /// returns when they are written.
     public func storeRendered(number: String, json: [UInt8], html: [UInt8]) async throws -> String {
-        let key = StableHash.hex(html) + ".html"
-        try await writer.submit(Rendered(number: number, json: json, html: html, key: key))
-        return key
+        try await storeRendered([RenderedDocument(number: number, json: json, html: html)])[0]
     }
 
     /// Many invoices, written together (with whatever else arrives meanwhile) in one transaction;
     /// returns when they are written.
     public func storeRendered(_ documents: [RenderedDocument]) async throws -> [String] {
         let rendered = documents.map {
-            Rendered(number: $0.number, json: $0.json, html: $0.html, key: StableHash.hex($0.html) + ".html")
+            Rendered(number: $0.number, json: $0.json, html: $0.html, key: Self.key(of: $0.html))
         }
         try await writer.submit(contentsOf: rendered)
         return rendered.map(\.key)
+    }
+
+    /// A document's key: the FNV-1a hash of its bytes, as ``DirectoryObjectStore`` names files.
+    private static func key(of bytes: [UInt8]) -> String {
+        StableHash.hex(bytes) + ".html"
     }
 
     deinit {

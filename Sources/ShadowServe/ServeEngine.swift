@@ -113,6 +113,12 @@ public final class ServeEngine: Sendable {
         /// Event ids taken by events in flight (not recorded yet), with their hashes and how many
         /// events hold each (a redelivery in flight beside its original holds it too).
         var claims: [String: (hash: String, holders: Int)] = [:]
+
+        /// One holder fewer for `id`'s claim; the claim goes with its last holder.
+        mutating func release(_ id: String) {
+            guard let claim = claims[id] else { return }
+            claims[id] = claim.holders > 1 ? (claim.hash, claim.holders - 1) : nil
+        }
     }
 
     private struct PartitionKey: Hashable, Sendable {
@@ -311,9 +317,7 @@ public final class ServeEngine: Sendable {
         try store.record(batch.map(\.record), runID: runID)
         state.withLock { state in
             for done in batch {
-                if let id = done.claimed, let claim = state.claims[id] {
-                    state.claims[id] = claim.holders > 1 ? (claim.hash, claim.holders - 1) : nil
-                }
+                if let id = done.claimed { state.release(id) }
                 state.counters.completed += 1
                 if let offset = state.tracker.finish(partition: done.partition, offset: done.offset) {
                     state.committable[PartitionKey(topic: done.topic, partition: done.partition)] = (offset, false)
@@ -348,7 +352,6 @@ public final class ServeEngine: Sendable {
     /// Port-primary events of one batch: one duplicate-id query, the renders one after the other,
     /// one object-store write, one burst of sends, one row submission.
     private func processPortPrimary(_ events: [Admitted], writer: BatchWriter<Done>) async throws {
-        let hashes = events.map(\.hash)
         let held = try confirmClaims(events)
         var rendered:
             [(index: Int, primary: SideResult, asked: ContinuousClock.Instant, back: ContinuousClock.Instant)] =
@@ -356,8 +359,7 @@ public final class ServeEngine: Sendable {
         rendered.reserveCapacity(events.count)
         for (index, event) in events.enumerated() {
             guard held[index] else {
-                try await recordDuplicate(
-                    event.consumed.message, facts: event.facts, flag: event.flag, hash: hashes[index], writer: writer)
+                try await recordDuplicate(event, writer: writer)
                 continue
             }
             let asked = ContinuousClock.now
@@ -414,7 +416,7 @@ public final class ServeEngine: Sendable {
                     let comparison = await shadowAndCompare(
                         event: event.consumed.message.value, facts: event.facts, flag: event.flag,
                         primary: entry.primary)
-                    dones.append(done(event, comparison: comparison, hash: hashes[entry.index]))
+                    dones.append(done(event, comparison: comparison))
                 } else {
                     group.addTask(priority: .low) { [self] in
                         (
@@ -427,19 +429,21 @@ public final class ServeEngine: Sendable {
                 }
             }
             for await (index, comparison) in group {
-                dones.append(done(events[index], comparison: comparison, hash: hashes[index]))
+                dones.append(done(events[index], comparison: comparison))
             }
         }
         try await writer.submit(contentsOf: dones)
     }
 
-    private func done(_ event: Admitted, comparison: Comparison, hash: String) -> Done {
+    /// `event`'s row; `claimed` when the event holds its id (its claim is released once written).
+    private func done(_ event: Admitted, comparison: Comparison, claimed: Bool = true) -> Done {
         let message = event.consumed.message
         return Done(
             record: ShadowStore.Record(
                 comparison: comparison, event: message.value, primary: event.flag.primary, recordedAt: Date(),
-                eventHash: hash),
-            claimed: event.facts.eventID, topic: message.topic, partition: message.partition, offset: message.offset)
+                eventHash: event.hash),
+            claimed: claimed ? event.facts.eventID : nil, topic: message.topic, partition: message.partition,
+            offset: message.offset)
     }
 
     /// The invoice's number (its key on the output topic and in the object store's index).
@@ -463,9 +467,9 @@ public final class ServeEngine: Sendable {
         let message = admitted.consumed.message
         let consumed = admitted.consumed.at
         let event = message.value
-        let (facts, flag, hash) = (admitted.facts, admitted.flag, admitted.hash)
+        let (facts, flag) = (admitted.facts, admitted.flag)
         guard try confirmClaims([admitted])[0] else {
-            try await recordDuplicate(message, facts: facts, flag: flag, hash: hash, writer: writer)
+            try await recordDuplicate(admitted, writer: writer)
             return
         }
         let renderAsked = ContinuousClock.now
@@ -490,11 +494,7 @@ public final class ServeEngine: Sendable {
             : await Task(priority: .low) { [self] in
                 await shadowAndCompare(event: event, facts: facts, flag: flag, primary: primary)
             }.value
-        try await writer.submit(
-            Done(
-                record: ShadowStore.Record(
-                    comparison: comparison, event: event, primary: flag.primary, recordedAt: Date(), eventHash: hash),
-                claimed: facts.eventID, topic: message.topic, partition: message.partition, offset: message.offset))
+        try await writer.submit(done(admitted, comparison: comparison))
     }
 
     /// Claims each event's id for it, in order, unless an event in flight holds the id with other
@@ -530,37 +530,24 @@ public final class ServeEngine: Sendable {
                 released.append(event.facts.eventID)
             }
         }
-        if !released.isEmpty {
-            state.withLock { state in
-                for id in released {
-                    if let claim = state.claims[id] {
-                        state.claims[id] = claim.holders > 1 ? (claim.hash, claim.holders - 1) : nil
-                    }
-                }
-            }
-        }
+        if !released.isEmpty { state.withLock { state in released.forEach { state.release($0) } } }
         return held
     }
 
     /// Another event already holds this event's id: it keeps its row and its invoice; this one is
     /// dead-lettered and recorded under an id of its own. (A redelivery has the same bytes and is
     /// processed again, idempotently.)
-    private func recordDuplicate(
-        _ message: KafkaMessage, facts: EventFacts, flag: CutoverFlag, hash: String, writer: BatchWriter<Done>
-    ) async throws {
-        let reason = "duplicate event_id: \(facts.eventID) is already taken by an event with different content"
-        var duplicate = facts
-        duplicate.eventID = facts.eventID + "#" + hash
+    private func recordDuplicate(_ event: Admitted, writer: BatchWriter<Done>) async throws {
+        let id = event.facts.eventID
+        let reason = "duplicate event_id: \(id) is already taken by an event with different content"
+        var duplicate = event.facts
+        duplicate.eventID = id + "#" + event.hash
         let gate = SideResult(outcome: .invalidEvent(field: "event_id", reason: reason), latency: .zero)
         try await deadLetter(
-            message.value, reason: "invalid event: event_id: \(reason)",
+            event.consumed.message.value, reason: "invalid event: event_id: \(reason)",
             headers: [("implementation", Array("invoice-shadow".utf8))])
         try await writer.submit(
-            Done(
-                record: ShadowStore.Record(
-                    comparison: comparator.compare(facts: duplicate, legacy: gate, swift: gate), event: message.value,
-                    primary: flag.primary, recordedAt: Date(), eventHash: hash),
-                topic: message.topic, partition: message.partition, offset: message.offset))
+            done(event, comparison: comparator.compare(facts: duplicate, legacy: gate, swift: gate), claimed: false))
     }
 
     /// Runs the shadow side (when the flag has one and there is room) and compares.

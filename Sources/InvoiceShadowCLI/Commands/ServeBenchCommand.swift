@@ -71,12 +71,4 @@ struct ServeBenchCommand: AsyncParsableCommand {
     }
 }
 
-extension ServeBenchCommand {
-    static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
-}
-
 extension CutoverFlag: ExpressibleByArgument {}

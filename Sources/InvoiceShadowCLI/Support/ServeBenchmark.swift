@@ -159,7 +159,7 @@ final class ServeBenchmark {
                 progress(
                     String(
                         format: "%@: first event consumed at monotonic %.6f s", topic,
-                        ServeBenchCommand.monotonicSeconds()))
+                        ResourceUsage.monotonicSeconds()))
                 cpuAtStart = (ResourceUsage.processCPUTime(), ResourceUsage.cpuTime(process: broker.processIdentifier))
             }
             if let next = checkpoints.first, counters.completed >= next {
@@ -177,7 +177,7 @@ final class ServeBenchmark {
         progress(
             String(
                 format: "%@: %d events recorded at monotonic %.6f s", topic, expected,
-                ServeBenchCommand.monotonicSeconds()))
+                ResourceUsage.monotonicSeconds()))
         result.cpuSeconds = (ResourceUsage.processCPUTime() - cpuAtStart.serve).seconds
         result.brokerCPUSeconds = (ResourceUsage.cpuTime(process: broker.processIdentifier) - cpuAtStart.broker).seconds
         engine.stop()
