@@ -171,22 +171,25 @@ public struct DirectoryObjectStore: ObjectStore {
     }
 }
 
-/// A document that could not be written, naming the file and the system's reason.
+/// A document that could not be written or read, naming the file and the system's reason.
 public struct ObjectStoreError: Error, CustomStringConvertible, Sendable {
     /// The file.
     public var path: String
     /// Why.
     public var message: String
+    /// What failed: `write` or `read`.
+    public var action: String
 
-    init(path: String, message: String) {
+    init(path: String, message: String, action: String = "write") {
         self.path = path
         self.message = message
+        self.action = action
     }
 
-    init(path: String, errno: Int32) {
-        self.init(path: path, message: String(cString: strerror(errno)))
+    init(path: String, errno: Int32, action: String = "write") {
+        self.init(path: path, message: String(cString: strerror(errno)), action: action)
     }
 
-    /// `cannot write PATH: reason`.
-    public var description: String { "cannot write \(path): \(message)" }
+    /// `cannot write PATH: reason` (or `cannot read`).
+    public var description: String { "cannot \(action) \(path): \(message)" }
 }

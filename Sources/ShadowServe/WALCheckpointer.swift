@@ -26,8 +26,14 @@ final class WALCheckpointer: Sendable {
     ///   - name: The thread's name.
     ///   - interval: Between passive checkpoints. Default 100 ms.
     ///   - restartFrames: WAL frames above which the log is restarted. Default 4,096 (16 MB of 4 KB pages).
+    ///   - beforeCheckpoint: Runs before each checkpoint, on the thread: what must be durable before
+    ///     the database's pages are (``PackedObjectStore`` syncs its pack file, which the index points into).
+    ///     A throw skips that checkpoint; the next tick tries again.
     /// - Throws: The error opening the connection.
-    init(path: String, name: String, interval: Duration = .milliseconds(100), restartFrames: Int = 4_096) throws {
+    init(
+        path: String, name: String, interval: Duration = .milliseconds(100), restartFrames: Int = 4_096,
+        beforeCheckpoint: @escaping @Sendable () throws -> Void = {}
+    ) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         let connection = try DatabaseQueue(path: path, configuration: configuration)
@@ -38,13 +44,16 @@ final class WALCheckpointer: Sendable {
                     forTimeInterval: Double(interval.components.attoseconds) / 1e18
                         + Double(interval.components.seconds))
                 // A failed checkpoint (busy) is retried at the next tick; the data is safe in the WAL.
+                guard (try? beforeCheckpoint()) != nil else { continue }
                 try? connection.writeWithoutTransaction { db in
                     // Columns: busy, frames in the WAL, frames copied back.
                     let frames = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")?[1] as Int? ?? 0
                     if frames > restartFrames { try db.execute(sql: "PRAGMA wal_checkpoint(RESTART)") }
                 }
             }
-            try? connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+            if (try? beforeCheckpoint()) != nil {
+                try? connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+            }
             finished.signal()
         }
         thread.name = name

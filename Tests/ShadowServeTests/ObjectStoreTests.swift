@@ -1,9 +1,10 @@
 import Foundation
 import GRDB
+import ShadowCore
 import ShadowServe
 import Testing
 
-@Suite struct SQLiteObjectStoreTests {
+@Suite struct PackedObjectStoreTests {
     private func temporaryDirectory() throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("objects-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -13,7 +14,7 @@ import Testing
     @Test func renderedInvoicesRoundTripAndTheLatestPublicationWins() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteObjectStore(directory: directory.path)
+        let store = try PackedObjectStore(directory: directory.path)
         let first = try await store.storeRendered(
             number: "DE-1", json: Array(#"{"number":"DE-1","v":1}"#.utf8), html: Array("<p>one</p>".utf8))
         let second = try await store.storeRendered(
@@ -28,11 +29,13 @@ import Testing
         #expect(try store.invoice(number: "DE-2") == nil)
     }
 
-    @Test func aFileWrittenInTheFirstLayoutIsMigratedWithItsDocuments() throws {
+    @Test func aFileWrittenInTheFirstLayoutIsMigratedWithItsDocumentsMovedIntoThePack() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        // The first layout, as serve wrote it before rowid tables.
+        // The first layout, as serve wrote it before rowid tables, with the documents in SQLite.
         let path = directory.appendingPathComponent("objects.sqlite").path
+        let html = Array("<p>old</p>".utf8)
+        let key = StableHash.hex(html) + ".html"
         do {
             let old = try DatabaseQueue(path: path)
             try old.write { db in
@@ -41,28 +44,87 @@ import Testing
                         CREATE TABLE object (key TEXT PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
                         CREATE TABLE invoice (
                             number TEXT PRIMARY KEY, json BLOB NOT NULL, html_key TEXT NOT NULL) WITHOUT ROWID;
-                        INSERT INTO object VALUES ('k1.html', X'3C703E6F6C643C2F703E');
-                        INSERT INTO invoice VALUES ('FR-7', X'7B7D', 'k1.html');
-                        """)
+                        INSERT INTO object VALUES (?, ?);
+                        INSERT INTO invoice VALUES ('FR-7', X'7B7D', ?);
+                        """, arguments: [key, Data(html), key])
             }
         }
-        let store = try SQLiteObjectStore(directory: directory.path)
+        let store = try PackedObjectStore(directory: directory.path)
         let stored = try #require(try store.invoice(number: "FR-7"))
-        #expect(String(decoding: stored.html, as: UTF8.self) == "<p>old</p>")
+        #expect(stored.html == html)
         #expect(String(decoding: stored.json, as: UTF8.self) == "{}")
+        #expect(try store.get(key) == html)
+        // The bytes are in the pack now, and no table holds documents.
+        #expect(try packSize(directory) == Int64(html.count + 2))
         let check = try DatabaseQueue(path: path)
-        let withoutRowID = try check.read { db in
-            try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND sql LIKE '%WITHOUT ROWID%'")
-        }
-        #expect(withoutRowID == 0)
+        let columns = try check.read { db in try db.columns(in: "object").map(\.name) }
+        #expect(!columns.contains("bytes"))
     }
 
-    @Test func theWALStaysBoundedUnderWritesThatNeverPause() async throws {
-        // Given a store written to by 32 tasks at once, back to back, with ~100 MB of WAL frames in all
+    @Test func bytesTheIndexNeverCommittedAreCutOffAtTheNextOpen() async throws {
+        // Given a store with one invoice, and bytes appended to its pack afterwards (a crash between
+        // the pack's write and the index's commit)
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteObjectStore(directory: directory.path)
+        do {
+            let store = try PackedObjectStore(directory: directory.path)
+            _ = try await store.storeRendered(number: "SE-1", json: Array("{}".utf8), html: Array("<p>1</p>".utf8))
+        }
+        let committed = try packSize(directory)
+        let handle = try FileHandle(forWritingTo: directory.appendingPathComponent("objects.pack"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(repeating: 0x2A, count: 1_000))
+        try handle.close()
+        // When it is opened again and written to
+        let store = try PackedObjectStore(directory: directory.path)
+        #expect(try packSize(directory) == committed)
+        _ = try await store.storeRendered(number: "SE-2", json: Array("{}".utf8), html: Array("<p>2</p>".utf8))
+        // Then both invoices read back, and the stray bytes are gone
+        #expect(try store.invoice(number: "SE-1")?.html == Array("<p>1</p>".utf8))
+        #expect(try store.invoice(number: "SE-2")?.html == Array("<p>2</p>".utf8))
+        #expect(try packSize(directory) == committed + Int64("<p>2</p>{}".utf8.count))
+    }
+
+    @Test func aDamagedPackIsAnErrorThatNamesItNeverAWrongDocument() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try PackedObjectStore(directory: directory.path)
+        let key = try await store.storeRendered(
+            number: "NL-1", json: Array(#"{"n":1}"#.utf8), html: Array("<p>one</p>".utf8))
+        // One byte of the HTML overwritten behind the store's back
+        let handle = try FileHandle(forWritingTo: directory.appendingPathComponent("objects.pack"))
+        try handle.seek(toOffset: 3)
+        try handle.write(contentsOf: Data("X".utf8))
+        try handle.close()
+        let error = try #require(throws: ObjectStoreError.self) { try store.get(key) }
+        #expect(error.description.contains("objects.pack"))
+        #expect(error.description.contains("damaged"))
+        #expect(throws: ObjectStoreError.self) { try store.invoice(number: "NL-1") }
+    }
+
+    @Test func aPackShorterThanItsIndexIsRefusedWithAReason() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        do {
+            let store = try PackedObjectStore(directory: directory.path)
+            _ = try await store.storeRendered(number: "DK-1", json: Array("{}".utf8), html: Array("<p>1</p>".utf8))
+        }
+        try FileHandle(forWritingTo: directory.appendingPathComponent("objects.pack")).truncate(atOffset: 2)
+        let error = try #require(throws: ObjectStoreError.self) { try PackedObjectStore(directory: directory.path) }
+        #expect(error.description.contains("objects.pack"))
+        #expect(error.description.contains("cut short"))
+    }
+
+    private func packSize(_ directory: URL) throws -> Int64 {
+        let path = directory.appendingPathComponent("objects.pack").path
+        return Int64(try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int))
+    }
+
+    @Test func documentsAreWrittenOnceAndTheIndexWALStaysBoundedUnderWritesThatNeverPause() async throws {
+        // Given a store written to by 32 tasks at once, back to back
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try PackedObjectStore(directory: directory.path)
         let filler = [UInt8](repeating: UInt8(ascii: "x"), count: 4_000)
         // When 8,000 documents go in
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -78,8 +140,17 @@ import Testing
             }
             try await group.waitForAll()
         }
-        // Then the WAL was restarted along the way (its file never shrinks, so its size is the most
-        // it ever held): without restarts it holds every frame, over 100 MB.
+        // Then the pack holds each document's bytes once, and the WAL (the index alone: 22-28 MB
+        // of frames in this test, as every small batch rewrites its index pages) was restarted along
+        // the way (its file never shrinks, so its size is the most it ever held).
+        var expected = 0
+        for writer in 0..<32 {
+            for index in 0..<250 {
+                let number = "DE-\(writer)-\(index)"
+                expected += #"{"number":"\#(number)"}"#.utf8.count + "<p>\(number)</p>".utf8.count + filler.count
+            }
+        }
+        #expect(try packSize(directory) == Int64(expected))
         let wal = directory.appendingPathComponent("objects.sqlite-wal").path
         let size = try #require(try FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int)
         #expect(size < 60_000_000, "objects.sqlite-wal grew to \(size) bytes")

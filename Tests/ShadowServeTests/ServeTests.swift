@@ -29,7 +29,7 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try ShadowStore.open(path: directory.appendingPathComponent("shadow.db").path)
-        let objects = try SQLiteObjectStore(directory: directory.appendingPathComponent("objects").path)
+        let objects = try PackedObjectStore(directory: directory.appendingPathComponent("objects").path)
         // JP is served by Swift with the legacy in shadow; every other country by the legacy
         try store.setFlag(country: "JP", to: .live, actor: "test", reason: "test", force: true)
 
@@ -149,7 +149,7 @@ import Testing
         let engine = ServeEngine(
             consumer: consumer, producer: producer, legacy: LegacyRenderer(service: try await TestSupport.legacy()),
             swift: SwiftRenderer(), comparator: OutcomeComparator(), store: store,
-            objects: try SQLiteObjectStore(directory: directory.appendingPathComponent("objects").path))
+            objects: try PackedObjectStore(directory: directory.appendingPathComponent("objects").path))
         let run = try store.startRun(source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
         let serving = Task { try await engine.run(runID: run) }
         let deadline = ContinuousClock.now + .seconds(60)

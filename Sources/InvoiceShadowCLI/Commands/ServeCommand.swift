@@ -101,7 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
         let service = try await legacy.start()
         let producer = try KafkaProducer.make(bootstrapServers: bootstrap)
         let consumer = try KafkaConsumer.make(bootstrapServers: bootstrap, groupID: group, topics: ["money.events"])
-        let objectStore = try SQLiteObjectStore(directory: objects)
+        let objectStore = try PackedObjectStore(directory: objects)
         let engine = ServeEngine(
             consumer: consumer, producer: producer,
             legacy: LegacyRenderer(service: service, timeout: .milliseconds(Int(timeout * 1000))),

@@ -137,7 +137,7 @@ final class ServeBenchmark {
         let engine = ServeEngine(
             consumer: consumer, producer: producer, legacy: legacy, swift: SwiftRenderer(),
             comparator: OutcomeComparator(), store: store,
-            objects: try SQLiteObjectStore(directory: phase.appendingPathComponent("objects").path),
+            objects: try PackedObjectStore(directory: phase.appendingPathComponent("objects").path),
             configuration: configuration)
         let runID = try store.startRun(
             source: "bench \(topic)", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
