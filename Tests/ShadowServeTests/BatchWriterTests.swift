@@ -65,4 +65,27 @@ import Testing
         await #expect(throws: Refused.self) { try await batches.submit(contentsOf: [2, 3]) }  // the thread
         batches.close()
     }
+
+    @Test func aLingeringWriterGathersItemsThatTrickleInAndNeverHoldsAFullBatch() async throws {
+        let log = Log()
+        let batches = BatchWriter<Int>(name: "test-writer", maximumBatch: 8, linger: .milliseconds(400)) { items in
+            log.batches.withLock { $0.append((items, true)) }
+        }
+        // Five items, 2 ms apart, each from a task of its own: one transaction, not five
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<5 {
+                group.addTask { try await batches.submit(index) }
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            try await group.waitForAll()
+        }
+        #expect(log.batches.withLock { $0.map { $0.items.sorted() } } == [[0, 1, 2, 3, 4]])
+        // A full batch waiting is written at once, whatever the linger
+        let slow = BatchWriter<Int>(name: "test-writer", maximumBatch: 8, linger: .seconds(60)) { _ in }
+        let started = ContinuousClock.now
+        try await slow.submit(contentsOf: Array(0..<8))
+        #expect(ContinuousClock.now - started < .seconds(30))
+        slow.close()
+        batches.close()
+    }
 }
