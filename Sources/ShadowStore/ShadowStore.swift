@@ -21,11 +21,6 @@ public final class ShadowStore: Sendable {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
-            // 64 MB of page cache per connection (SQLite's default is 2 MB): the comparison table and
-            // its four indexes outgrow 2 MB within ~100,000 events, and every row written then reads
-            // index pages back from the kernel. bench serve --flag swift, 200,000 events, two pairs:
-            // 8,826 / 8,070 events/s before, 8,942 / 9,275 after.
-            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -65536") }
             return try ShadowStore(writer: DatabasePool(path: path, configuration: configuration))
         } catch {
             throw ShadowStoreError(message: "cannot open the store at \(path): \(error)")
