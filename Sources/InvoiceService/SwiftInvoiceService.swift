@@ -19,7 +19,8 @@ public struct SwiftInvoiceService: Sendable {
         }
         let invoice = InvoiceCalculator.build(decoded)
         return RenderedInvoice(
-            invoiceJSON: InvoicePresenter.json(invoice), html: InvoicePresenter.html(invoice, event: decoded))
+            invoiceJSON: InvoicePresenter.json(invoice), html: InvoicePresenter.html(invoice, event: decoded),
+            number: invoice.number)
     }
 }
 

@@ -136,18 +136,22 @@ final class BatchWriter<Item: Sendable>: Sendable {
         wakeup.wait()
     }
 
+    /// Waits up to `linger` for `maximumBatch` items (every submission signals; so does a close).
+    private func letBatchFill() {
+        let (seconds, attoseconds) = linger.components
+        let deadline =
+            DispatchTime.now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+        while state.withLock({ state in
+            !state.closed && state.pending.reduce(0) { $0 + $1.items.count } < maximumBatch
+        }) {
+            if wakeup.wait(timeout: deadline) == .timedOut { return }
+        }
+    }
+
     private func loop() {
         while true {
             awaitWork()
-            if linger > .zero {
-                let queued = state.withLock { state in
-                    state.closed ? maximumBatch : state.pending.reduce(0) { $0 + $1.items.count }
-                }
-                if queued < maximumBatch {
-                    let (seconds, attoseconds) = linger.components
-                    Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
-                }
-            }
+            if linger > .zero { letBatchFill() }
             while true {
                 let (batch, closed) = state.withLock { state -> ([Pending], Bool) in
                     // A caller writing inline wakes the thread when it is done.

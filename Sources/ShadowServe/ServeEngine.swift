@@ -380,7 +380,7 @@ public final class ServeEngine: Sendable {
             let event = events[entry.index]
             if case .rendered(let invoice) = entry.primary.outcome {
                 let json = Array(invoice.invoiceJSON.utf8)
-                let number = Self.invoiceNumber(json: json, facts: event.facts)
+                let number = Self.invoiceNumber(invoice, json: json, facts: event.facts)
                 invoices.append((entry.index, number, json))
                 documents.append(RenderedDocument(number: number, json: json, html: Array(invoice.html.utf8)))
             } else {
@@ -453,8 +453,9 @@ public final class ServeEngine: Sendable {
     }
 
     /// The invoice's number (its key on the output topic and in the object store's index).
-    private static func invoiceNumber(json: [UInt8], facts: EventFacts) -> String {
-        JSONValue.topLevelStrings(named: ["number"], in: json)["number"] ?? facts.eventID
+    /// The number the implementation gave, else the JSON's (the legacy's), else the event id.
+    private static func invoiceNumber(_ invoice: RenderedInvoice, json: [UInt8], facts: EventFacts) -> String {
+        invoice.number ?? JSONValue.topLevelStrings(named: ["number"], in: json)["number"] ?? facts.eventID
     }
 
     /// The invoice as it goes out on the output topic.
@@ -597,7 +598,7 @@ public final class ServeEngine: Sendable {
         switch outcome {
         case .rendered(let invoice):
             let json = Array(invoice.invoiceJSON.utf8)
-            let number = Self.invoiceNumber(json: json, facts: facts)
+            let number = Self.invoiceNumber(invoice, json: json, facts: facts)
             let key = try await objects.storeRendered(number: number, json: json, html: Array(invoice.html.utf8))
             let stored = ContinuousClock.now
             let message = invoiceMessage(

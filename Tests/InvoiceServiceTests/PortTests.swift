@@ -115,6 +115,19 @@ import Testing
         #expect((result["lines"] as? [[String: Any]])?.first?["tax_rate"] as? String == foodRate)
     }
 
+    @Test func theNumberHandedOverIsTheJSONsForEveryRecordedEvent() throws {
+        // Credit notes (CN- numbers) included: serve keys the output topic and the object store by it.
+        let corpus = try TestSupport.bytes("Tests/Corpus/events.jsonl").split(separator: UInt8(ascii: "\n"))
+        var rendered = 0
+        for line in corpus {
+            guard let invoice = try? service.render(event: Array(line)) else { continue }
+            let number = try TestSupport.object(invoice.invoiceJSON)["number"] as? String
+            #expect(invoice.number != nil && invoice.number == number)
+            rendered += 1
+        }
+        #expect(rendered > corpus.count / 2)
+    }
+
     @Test func invalidEventsNameTheField() throws {
         #expect(
             throws: SwiftInvoiceError(

@@ -66,26 +66,25 @@ import Testing
         batches.close()
     }
 
-    @Test func aLingeringWriterGathersItemsThatTrickleInAndNeverHoldsAFullBatch() async throws {
+    @Test func aLingeringWriterHoldsABatchUntilItFillsOrItsTimeIsUp() async throws {
         let log = Log()
-        let batches = BatchWriter<Int>(name: "test-writer", maximumBatch: 8, linger: .milliseconds(400)) { items in
+        let batches = BatchWriter<Int>(name: "test-writer", maximumBatch: 8, linger: .seconds(60)) { items in
             log.batches.withLock { $0.append((items, true)) }
         }
-        // Five items, 2 ms apart, each from a task of its own: one transaction, not five
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<5 {
-                group.addTask { try await batches.submit(index) }
-                try await Task.sleep(for: .milliseconds(2))
-            }
-            try await group.waitForAll()
-        }
-        #expect(log.batches.withLock { $0.map { $0.items.sorted() } } == [[0, 1, 2, 3, 4]])
-        // A full batch waiting is written at once, whatever the linger
-        let slow = BatchWriter<Int>(name: "test-writer", maximumBatch: 8, linger: .seconds(60)) { _ in }
+        // One item is held (the writer lets the batch fill)...
+        let first = Task { try await batches.submit(0) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(log.batches.withLock { $0.isEmpty })
+        // ...until the batch is full: then all go in one write at once, 60 s of linger or not
         let started = ContinuousClock.now
-        try await slow.submit(contentsOf: Array(0..<8))
+        try await batches.submit(contentsOf: Array(1..<8))
+        try await first.value
         #expect(ContinuousClock.now - started < .seconds(30))
-        slow.close()
+        #expect(log.batches.withLock { $0.map { $0.items.sorted() } } == [Array(0..<8)])
+        // And a short linger ends by itself
+        let quick = BatchWriter<Int>(name: "test-writer", maximumBatch: 8, linger: .milliseconds(20)) { _ in }
+        try await quick.submit(1)
+        quick.close()
         batches.close()
     }
 }
