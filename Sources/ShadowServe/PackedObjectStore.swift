@@ -8,7 +8,7 @@ import ShadowCore
 /// one index transaction, which also records the pack's new length; bytes past that length (a
 /// write whose transaction never committed: a crash between the two) are cut off at the next open.
 /// A reader never sees half a document, since the index points only at bytes written before it
-/// committed. Content-addressed like ``DirectoryObjectStore`` (the key is the FNV-1a hash of the
+/// committed. Content-addressed like ``DirectoryObjectStore`` (the key is a 64-bit hash of the
 /// bytes plus `.html`): writing a document twice is harmless (its second copy in the pack is
 /// unreferenced), and a read checks the bytes against their key (and the invoice JSON against
 /// the hash its index row keeps), so a damaged pack is an error that names it, never a wrong document.
@@ -101,7 +101,7 @@ public final class PackedObjectStore: ObjectStore {
 
     /// Indexes an invoice by its number (the latest publication wins).
     public func putInvoice(number: String, json: [UInt8], htmlKey: String) throws {
-        let document = Document(key: htmlKey, invoice: (number, json, StableHash.hex(json)))
+        let document = Document(key: htmlKey, invoice: (number, json, StableHash.contentHex(json)))
         try database.write { db in try Self.append([document], to: pack, db) }
     }
 
@@ -128,15 +128,22 @@ public final class PackedObjectStore: ObjectStore {
         return pending.map(\.key)
     }
 
-    /// A document's key: the FNV-1a hash of its bytes, as ``DirectoryObjectStore`` names files.
+    /// A document's key: ``StableHash/contentHex(_:)`` of its bytes plus `.html`. (Stores of
+    /// the v1 and v2 layouts keyed documents by FNV-1a, as ``DirectoryObjectStore`` still names
+    /// files; their keys stay valid, and ``matches(_:key:)`` accepts either.)
     private static func key(of bytes: [UInt8]) -> String {
-        StableHash.hex(bytes) + ".html"
+        StableHash.contentHex(bytes) + ".html"
+    }
+
+    /// Whether `bytes` are the document `key` names: its hash, by either rule.
+    private static func matches(_ bytes: [UInt8], key: String) -> Bool {
+        key == self.key(of: bytes) || key == StableHash.hex(bytes) + ".html"
     }
 
     private static func document(_ rendered: RenderedDocument) -> Document {
         Document(
             html: rendered.html, key: key(of: rendered.html),
-            invoice: (rendered.number, rendered.json, StableHash.hex(rendered.json)))
+            invoice: (rendered.number, rendered.json, StableHash.contentHex(rendered.json)))
     }
 
     deinit {
@@ -157,7 +164,7 @@ public final class PackedObjectStore: ObjectStore {
                         """, arguments: [number])
             else { return nil }
             let json = try pack.read(at: row["json_at"], length: row["json_length"])
-            guard StableHash.hex(json) == row["json_hash"] as String else {
+            guard StableHash.contentHex(json) == row["json_hash"] as String else {
                 throw damaged("invoice \(number)'s JSON", at: row["json_at"])
             }
             return StoredInvoice(json: json, html: try readHTML(key: row["key"], at: row["at"], length: row["length"]))
@@ -166,7 +173,7 @@ public final class PackedObjectStore: ObjectStore {
 
     private func readHTML(key: String, at offset: Int64, length: Int) throws -> [UInt8] {
         let bytes = try pack.read(at: offset, length: length)
-        guard Self.key(of: bytes) == key else { throw damaged("the document \(key)", at: offset) }
+        guard Self.matches(bytes, key: key) else { throw damaged("the document \(key)", at: offset) }
         return bytes
     }
 
@@ -285,7 +292,8 @@ public final class PackedObjectStore: ObjectStore {
                         INSERT INTO invoice_v3 (number, json_at, json_length, json_hash, html_key) VALUES (?, ?, ?, ?, ?)
                         """,
                     arguments: [
-                        row["number"] as String, end, json.count, StableHash.hex(json), row["html_key"] as String,
+                        row["number"] as String, end, json.count, StableHash.contentHex(json),
+                        row["html_key"] as String,
                     ])
                 end += Int64(json.count)
             }
