@@ -330,10 +330,8 @@ public final class ServeEngine: Sendable {
                 }
             }
         }
-        for done in batch {
-            metrics.recorded(done.record.comparison, primary: done.record.primary)
-            metrics.inFlight.decrement()
-        }
+        metrics.recorded(batch.lazy.map { ($0.record.comparison, $0.record.primary) })
+        metrics.inFlight.decrement(by: Double(batch.count))
         commitCommittable(synchronously: false)
     }
 

@@ -72,20 +72,29 @@ public final class ServeMetrics: Sendable {
     }
 
     /// One recorded comparison.
-    func recorded(_ comparison: Comparison, primary: Implementation) {
-        let country = ShadowStore.countries.contains(comparison.facts.country) ? comparison.facts.country : "other"
-        registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                namespace: "invoice_shadow", metricName: "comparisons", unitName: "total",
-                helpText: "Recorded comparisons by country and kind."),
-            labels: [("country", country), ("kind", comparison.kind.rawValue)]
-        ).increment()
-        if comparison.swift == nil {
-            // One side ran: the primary's result is in `legacy` (see ShadowStore.record).
-            (primary == .swift ? renderSwift : renderLegacy).record(comparison.legacy.latency)
-        } else {
-            renderLegacy.record(comparison.legacy.latency)
-            renderSwift.record(comparison.swift!.latency)
+    /// A batch of recorded comparisons: each labelled counter is looked up (and incremented) once
+    /// per batch, not once per row (the registry's lookup was ~0.5 % of swift mode's CPU).
+    func recorded(_ batch: some Sequence<(comparison: Comparison, primary: Implementation)>) {
+        var counts: [String: (country: String, kind: String, count: Int64)] = [:]
+        for (comparison, primary) in batch {
+            let country =
+                ShadowStore.countries.contains(comparison.facts.country) ? comparison.facts.country : "other"
+            counts[country + "|" + comparison.kind.rawValue, default: (country, comparison.kind.rawValue, 0)].count += 1
+            if comparison.swift == nil {
+                // One side ran: the primary's result is in `legacy` (see ShadowStore.record).
+                (primary == .swift ? renderSwift : renderLegacy).record(comparison.legacy.latency)
+            } else {
+                renderLegacy.record(comparison.legacy.latency)
+                renderSwift.record(comparison.swift!.latency)
+            }
+        }
+        for entry in counts.values {
+            registry.makeCounter(
+                descriptor: MetricNameDescriptor(
+                    namespace: "invoice_shadow", metricName: "comparisons", unitName: "total",
+                    helpText: "Recorded comparisons by country and kind."),
+                labels: [("country", entry.country), ("kind", entry.kind)]
+            ).increment(by: entry.count)
         }
     }
 

@@ -140,9 +140,10 @@ public final class ShadowStore: Sendable {
             for record in records {
                 let comparison = record.comparison
                 let signature = comparison.signature
-                if signaturesWritten.insert(signature.id).inserted {
+                let signatureID = signature.id  // a hash of its text: once per row
+                if signaturesWritten.insert(signatureID).inserted {
                     try upsertSignature.execute(arguments: [
-                        signature.id, signature.country, signature.businessLine, signature.kind.rawValue,
+                        signatureID, signature.country, signature.businessLine, signature.kind.rawValue,
                         Self.jsonArray(signature.paths),
                     ])
                 }
@@ -153,7 +154,7 @@ public final class ShadowStore: Sendable {
                     ? (nil, comparison.legacy) : (Optional(comparison.legacy), comparison.swift)
                 try upsertComparison.execute(arguments: [
                     comparison.facts.eventID, runID, comparison.facts.country, comparison.facts.businessLine,
-                    comparison.facts.eventType, comparison.kind.rawValue, signature.id, record.primary.rawValue,
+                    comparison.facts.eventType, comparison.kind.rawValue, signatureID, record.primary.rawValue,
                     legacySide.map { microseconds($0.latency, ran: true) } ?? nil,
                     swiftSide.map { microseconds($0.latency, ran: true) } ?? nil,
                     Self.jsonArray(comparison.noisePaths), milliseconds(record.recordedAt),

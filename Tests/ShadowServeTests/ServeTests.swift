@@ -95,6 +95,12 @@ import Testing
         #expect(metrics.contains("invoice_shadow_events_total \(events.count)"))
         #expect(metrics.contains("invoice_shadow_dead_lettered_total \(invalid)"))
         #expect(metrics.contains("invoice_shadow_comparisons_total{country=\"JP\",kind=\"match\"}"))
+        // (counted a batch at a time: the labelled counters add up to every event recorded)
+        let comparisonsCounted = metrics.split(separator: "\n")
+            .filter { $0.hasPrefix("invoice_shadow_comparisons_total{") }
+            .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
+            .reduce(0, +)
+        #expect(Int(comparisonsCounted) == events.count)
         #expect(metrics.contains("invoice_shadow_events_in_flight 0"))
         let dlq = try KafkaConsumer.make(
             bootstrapServers: broker.bootstrapServers, groupID: "check-dlq", topics: ["money.events.dlq"])
