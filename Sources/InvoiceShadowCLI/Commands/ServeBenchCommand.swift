@@ -68,6 +68,11 @@ struct ServeBenchCommand: AsyncParsableCommand {
                 format: "%@ mode: %d events in %.2f s: %.0f events/s; CPUs busy: serve %.2f, broker %.2f; "
                     + "%.0f µs of serve CPU per event", flag.rawValue, run.events, run.seconds, run.rate, cores.serve,
                 cores.broker, run.cpuSeconds / Double(max(1, run.events)) * 1e6))
+        // Per thread: a change to one part of serve shows in its own threads' figures, which
+        // the VM's swings of the total hide.
+        let perEvent = run.threadCPUSeconds.filter { $0.value > 0 }.sorted { $0.value > $1.value }
+            .map { String(format: "%@ %.1f", $0.key, $0.value / Double(max(1, run.events)) * 1e6) }
+        print("µs of CPU per event by thread: " + perEvent.joined(separator: ", "))
     }
 }
 

@@ -42,6 +42,27 @@ enum ResourceUsage {
     }
 }
 
+extension ResourceUsage {
+    /// CPU time (user + system) of this process's threads, summed by thread name (the kernel's
+    /// `comm`: the cooperative pool's threads share one), from /proc/self/task. Threads that ended
+    /// are not in it.
+    static func cpuTimeByThreadName() -> [String: Duration] {
+        let ticks = max(Int(sysconf(Int32(_SC_CLK_TCK))), 1)
+        var totals: [String: Duration] = [:]
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        for task in tasks {
+            guard let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+                let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
+            else { continue }
+            let name = String(stat[stat.index(after: open)..<close])
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { continue }
+            totals[name, default: .zero] += .milliseconds((user + system) * 1000 / ticks)
+        }
+        return totals
+    }
+}
+
 extension Duration {
     /// The duration in seconds, as a Double, for printing.
     var seconds: Double {

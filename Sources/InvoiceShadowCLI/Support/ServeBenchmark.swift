@@ -33,6 +33,8 @@ final class ServeBenchmark {
         var cpuSeconds = 0.0
         /// CPU seconds the broker process used over `seconds`.
         var brokerCPUSeconds = 0.0
+        /// CPU seconds by thread name over `seconds` (``ResourceUsage/cpuTimeByThreadName()``).
+        var threadCPUSeconds: [String: Double] = [:]
         /// Events per second.
         var rate: Double { seconds > 0 ? Double(events) / seconds : 0 }
         /// Cores busy on average: this process, and the broker's.
@@ -149,6 +151,7 @@ final class ServeBenchmark {
 
         var started: ContinuousClock.Instant?
         var cpuAtStart = (serve: Duration.zero, broker: Duration.zero)
+        var threadsAtStart: [String: Duration] = [:]
         var lastReport = ContinuousClock.now
         var checkpoints = residentAt.filter { $0 > 0 }.sorted()
         let deadline = ContinuousClock.now + .seconds(3600 * 2)
@@ -161,6 +164,7 @@ final class ServeBenchmark {
                         format: "%@: first event consumed at monotonic %.6f s", topic,
                         ResourceUsage.monotonicSeconds()))
                 cpuAtStart = (ResourceUsage.processCPUTime(), ResourceUsage.cpuTime(process: broker.processIdentifier))
+                threadsAtStart = ResourceUsage.cpuTimeByThreadName()
             }
             if let next = checkpoints.first, counters.completed >= next {
                 result.resident.append((counters.completed, ResourceUsage.residentBytes()))
@@ -180,6 +184,9 @@ final class ServeBenchmark {
                 ResourceUsage.monotonicSeconds()))
         result.cpuSeconds = (ResourceUsage.processCPUTime() - cpuAtStart.serve).seconds
         result.brokerCPUSeconds = (ResourceUsage.cpuTime(process: broker.processIdentifier) - cpuAtStart.broker).seconds
+        for (name, time) in ResourceUsage.cpuTimeByThreadName() {
+            result.threadCPUSeconds[name] = (time - (threadsAtStart[name] ?? .zero)).seconds
+        }
         engine.stop()
         feeding?.cancel()
         try await serving.value
