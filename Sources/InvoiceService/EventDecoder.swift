@@ -333,7 +333,9 @@ enum EventDecoder {
         let id = try customer.text("id")
         let name = try customer.text("name")
         let email = try customer.text("email")
-        if !email.contains("@") { throw InvalidEvent("customer.email", "not an email address") }
+        // Python's `"@" in email`; on the UTF-8 bytes (0x40 is only ever "@"), not Foundation's
+        // Unicode-aware search, which was 0.5 % of swift mode's CPU.
+        if !email.utf8.contains(UInt8(ascii: "@")) { throw InvalidEvent("customer.email", "not an email address") }
         let taxID = try customer.optionalText("tax_id")
         let state = try state(customer, required: country == "IN")
         return MoneyEvent.Customer(id: id, name: name, email: email, taxID: taxID, state: state)

@@ -220,15 +220,24 @@ enum InvoiceCalculator {
 }
 
 extension String {
-    /// `str.format(name=value)` for one placeholder.
+    /// `str.format(name=value)` for one placeholder: every `{name}`, matched code unit for code
+    /// unit as Python does (not with Foundation's Unicode-aware search).
     func replacingPlaceholder(_ name: String, with value: String) -> String {
-        var result = ""
-        var rest = Substring(self)
-        let token = "{\(name)}"
-        while let range = rest.range(of: token) {
-            result += rest[..<range.lowerBound] + value
-            rest = rest[range.upperBound...]
+        let token = Array("{\(name)}".utf8)
+        var text = Array(utf8)[...]
+        var result: [UInt8] = []
+        result.reserveCapacity(text.count + value.utf8.count)
+        while let start = text.firstIndex(of: token[0]) {
+            result.append(contentsOf: text[..<start])
+            if text[start...].starts(with: token) {
+                result.append(contentsOf: value.utf8)
+                text = text[(start + token.count)...]
+            } else {
+                result.append(token[0])
+                text = text[(start + 1)...]
+            }
         }
-        return result + rest
+        result.append(contentsOf: text)
+        return String(decoding: result, as: UTF8.self)
     }
 }

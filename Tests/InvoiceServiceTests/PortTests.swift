@@ -115,6 +115,14 @@ import Testing
         #expect((result["lines"] as? [[String: Any]])?.first?["tax_rate"] as? String == foodRate)
     }
 
+    @Test func placeholdersAreReplacedAsPythonsFormatDoes() {
+        #expect("Gutschrift zu {number}.".replacingPlaceholder("number", with: "DE-1") == "Gutschrift zu DE-1.")
+        #expect("{n}{n} é{ {n}".replacingPlaceholder("n", with: "ü") == "üü é{ ü")
+        #expect("{number} {other}".replacingPlaceholder("number", with: "{number}") == "{number} {other}")
+        #expect("no token {numb".replacingPlaceholder("number", with: "x") == "no token {numb")
+        #expect("".replacingPlaceholder("number", with: "x") == "")
+    }
+
     @Test func theNumberHandedOverIsTheJSONsForEveryRecordedEvent() throws {
         // Credit notes (CN- numbers) included: serve keys the output topic and the object store by it.
         let corpus = try TestSupport.bytes("Tests/Corpus/events.jsonl").split(separator: UInt8(ascii: "\n"))
