@@ -134,4 +134,15 @@ extension ShadowStore {
                 ? [] : html.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
             legacyError: row["legacy_error"], swiftError: row["swift_error"])
     }
+
+    /// Each side's mean render time over a run's comparisons, µs (the `legacy_us` and `swift_us`
+    /// columns: for the legacy, the Python work alone); nil for a side that never ran.
+    public func meanRenderMicroseconds(runID: Int64) throws -> (legacy: Double?, swift: Double?) {
+        try read { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT AVG(legacy_us) AS legacy, AVG(swift_us) AS swift FROM comparison WHERE run_id = ?",
+                arguments: [runID])
+            return (row?["legacy"], row?["swift"])
+        }
+    }
 }

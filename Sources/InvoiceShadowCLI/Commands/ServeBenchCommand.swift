@@ -73,6 +73,9 @@ struct ServeBenchCommand: AsyncParsableCommand {
         let perEvent = run.threadCPUSeconds.filter { $0.value > 0 }.sorted { $0.value > $1.value }
             .map { String(format: "%@ %.1f", $0.key, $0.value / Double(max(1, run.events)) * 1e6) }
         print("µs of CPU per event by thread: " + perEvent.joined(separator: ", "))
+        if let work = run.legacyRenderMicroseconds {
+            print(String(format: "Python work per legacy render: %.1f µs", work))
+        }
     }
 }
 

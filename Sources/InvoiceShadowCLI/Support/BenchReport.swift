@@ -103,6 +103,7 @@ struct BenchReport {
             "shadow_events_per_s": shadow.rate,
             "shadow_throughput_fraction": shadowFraction,
             "shadow_skipped_shadows": shadow.skippedShadows,
+            "shadow_python_work_us": shadow.legacyRenderMicroseconds.map { $0 as Any } ?? NSNull(),
             "primary_added_latency_ms": [
                 "p50": added.p50, "p99": added.p99, "max": added.max, "events": latency.events,
             ],
@@ -153,6 +154,12 @@ struct BenchReport {
             format:
                 "- shadow mode: %d events in %.2f s = %.0f events/s, %d shadows skipped; CPUs busy: %.2f serve, %.2f broker\n",
             shadow.events, shadow.seconds, shadow.rate, shadow.skippedShadows, shadow.cores.serve, shadow.cores.broker)
+        if let work = shadow.legacyRenderMicroseconds {
+            text += String(
+                format: "  - Python work per render in this phase: %.1f µs (%+.1f %% against the ceiling's; the "
+                    + "harness's threads share the machine's cores with the Python thread)\n", work,
+                (work / render.legacyWallMicroseconds - 1) * 100)
+        }
         text += String(
             format: "- added latency at %.0f events/s over %d events: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", pace,
             latency.events, added.p50, added.p99, added.max)

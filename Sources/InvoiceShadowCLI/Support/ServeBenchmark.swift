@@ -35,6 +35,8 @@ final class ServeBenchmark {
         var brokerCPUSeconds = 0.0
         /// CPU seconds by thread name over `seconds` (``ResourceUsage/cpuTimeByThreadName()``).
         var threadCPUSeconds: [String: Double] = [:]
+        /// The legacy's mean Python work per render over the phase, µs (nil if it never ran).
+        var legacyRenderMicroseconds: Double?
         /// Events per second.
         var rate: Double { seconds > 0 ? Double(events) / seconds : 0 }
         /// Cores busy on average: this process, and the broker's.
@@ -190,6 +192,7 @@ final class ServeBenchmark {
         engine.stop()
         feeding?.cancel()
         try await serving.value
+        result.legacyRenderMicroseconds = try store.meanRenderMicroseconds(runID: runID).legacy
         consumer.close()
         result.events = engine.counters.completed
         result.skippedShadows = engine.counters.skippedShadows
