@@ -27,10 +27,14 @@ struct BenchAllCommand: AsyncParsableCommand {
               swift build -c release && .build/release/invoice-shadow bench [--quick]
             """)
 
-    @Flag(help: "Fewer events everywhere: the same measurements and keys in under a minute.")
+    @Flag(
+        help: """
+            Fewer events everywhere: the same measurements and keys in under a minute, written to \
+            bench-quick.json and bench-quick.md (a full run's bench.json and bench.md stay as they are).
+            """)
     var quick = false
 
-    @Option(help: ArgumentHelp("Where bench.json and bench.md are written.", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Where bench.json and bench.md (or bench-quick.*) are written.", valueName: "DIR"))
     var output = "shadow-reports"
 
     @Option(help: "The generator seed.")
@@ -167,9 +171,9 @@ struct BenchAllCommand: AsyncParsableCommand {
             quick: quick, seed: seed, startedAt: started, seconds: Date().timeIntervalSince(started), render: render,
             bridge: bridge, ceiling: ceiling, shadow: shadow, pace: pace, latency: latency, added: addedFigures,
             swift: swift, memory: memory, rssGrowth: growth, sizes: sizes.dictionary)
-        try report.write(to: output)
+        let paths = try report.write(to: output)
         print(report.markdown)
-        log("bench: wrote \(output)/bench.json and \(output)/bench.md")
+        log("bench: wrote " + paths.joined(separator: " and "))
     }
 
     private func log(_ line: String) {

@@ -195,11 +195,19 @@ struct BenchReport {
         return text
     }
 
-    func write(to directory: String) throws {
+    /// The files' name without extension: a quick run's are `bench-quick`, so that it never
+    /// overwrites the full run kept as evidence.
+    var baseName: String { quick ? "bench-quick" : "bench" }
+
+    /// Writes `baseName`.json and .md into `directory`; returns their paths.
+    @discardableResult
+    func write(to directory: String) throws -> [String] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-        try AtomicFile.write(String(decoding: data, as: UTF8.self) + "\n", to: directory + "/bench.json")
-        try AtomicFile.write(markdown, to: directory + "/bench.md")
+        let paths = ["\(directory)/\(baseName).json", "\(directory)/\(baseName).md"]
+        try AtomicFile.write(String(decoding: data, as: UTF8.self) + "\n", to: paths[0])
+        try AtomicFile.write(markdown, to: paths[1])
+        return paths
     }
 
     /// p50, p99 and max of sorted milliseconds.
