@@ -55,15 +55,20 @@ public final class PackedObjectStore: ObjectStore {
             let database = try DatabasePool(path: path, configuration: configuration)
             self.database = database
             try Self.migrator(pack: pack).migrate(database)
-            let indexed = try database.read { db in try Self.packLength(db) }
-            let size = try pack.size()
-            if size > indexed {
-                try pack.truncate(to: indexed)
-            } else if size < indexed {
-                throw ObjectStoreError(
-                    path: pack.path,
-                    message: "it holds \(size) bytes but its index (\(path)) records \(indexed): the pack was cut "
-                        + "short or replaced. Move both files aside to start an empty store", action: "open")
+            // Under the write lock (GRDB's write transactions are IMMEDIATE), as every append is:
+            // another process appending to the same store is then never between its pack write and
+            // its commit, so only bytes no index will ever point to are cut.
+            try database.write { db in
+                let indexed = try Self.packLength(db)
+                let size = try pack.size()
+                if size > indexed {
+                    try pack.truncate(to: indexed)
+                } else if size < indexed {
+                    throw ObjectStoreError(
+                        path: pack.path,
+                        message: "it holds \(size) bytes but its index (\(path)) records \(indexed): the pack was "
+                            + "cut short or replaced. Move both files aside to start an empty store", action: "open")
+                }
             }
             // Inline when idle: the primary path waits for this write; at a few hundred events a
             // second the writer thread would be asleep for every one of them.
@@ -185,7 +190,9 @@ public final class PackedObjectStore: ObjectStore {
 
     /// Appends the documents' bytes at the pack's end (one write), then indexes them and records
     /// the pack's new length, in the caller's transaction: if it rolls back, the bytes written are
-    /// past the recorded length, and the next append writes over them.
+    /// past the recorded length, and the next append writes over them. The transaction must be
+    /// IMMEDIATE (GRDB's `write` is): the length is read, the bytes written and the commit made
+    /// under SQLite's write lock, which also serializes two processes sharing the store.
     private static func append(_ documents: [Document], to pack: PackFile, _ db: Database) throws {
         let start = try packLength(db)
         var bytes: [UInt8] = []

@@ -115,6 +115,32 @@ import Testing
         #expect(error.description.contains("cut short"))
     }
 
+    @Test func twoStoresOnOneDirectoryAppendWithoutOverwritingEachOther() async throws {
+        // Given two stores opened on one directory (two serve processes sharing it), the second
+        // opened while the first is writing
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try PackedObjectStore(directory: directory.path)
+        let writing = Task {
+            for index in 0..<300 {
+                _ = try await first.storeRendered(
+                    number: "A-\(index)", json: Array(#"{"a":\#(index)}"#.utf8), html: Array("<p>a \(index)</p>".utf8))
+            }
+        }
+        let second = try PackedObjectStore(directory: directory.path)
+        // When both write at once
+        for index in 0..<300 {
+            _ = try await second.storeRendered(
+                number: "B-\(index)", json: Array(#"{"b":\#(index)}"#.utf8), html: Array("<p>b \(index)</p>".utf8))
+        }
+        try await writing.value
+        // Then every document reads back, through either store
+        for index in 0..<300 {
+            #expect(try second.invoice(number: "A-\(index)")?.html == Array("<p>a \(index)</p>".utf8))
+            #expect(try first.invoice(number: "B-\(index)")?.json == Array(#"{"b":\#(index)}"#.utf8))
+        }
+    }
+
     private func packSize(_ directory: URL) throws -> Int64 {
         let path = directory.appendingPathComponent("objects.pack").path
         return Int64(try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int))

@@ -27,7 +27,23 @@ struct BrokerCommand: AsyncParsableCommand {
             "Topics to create, comma-separated.", valueName: "LIST"))
     var topics = "money.events,money.events.dlq,invoices.rendered"
 
+    @Flag(
+        help: """
+            Exit when standard input reaches its end. A program that starts the broker as its child \
+            keeps a pipe to it open; the kernel closes it however the program ends, even when killed, \
+            so the broker never outlives it (bench does this).
+            """)
+    var exitAtEndOfInput = false
+
     func run() async throws {
+        if exitAtEndOfInput {
+            Thread.detachNewThread {
+                var byte: UInt8 = 0
+                while read(STDIN_FILENO, &byte, 1) > 0 {}
+                FileHandle.standardError.write(Data("broker: standard input closed, stopping\n".utf8))
+                Foundation.exit(0)
+            }
+        }
         let broker = try EmbeddedKafkaBroker.make(brokers: brokers)
         for topic in topics.split(separator: ",") {
             try broker.createTopic(String(topic), partitions: partitions)

@@ -24,6 +24,14 @@ enum Benchmarks {
         var ratio: Double { legacyAll / swiftAll }
     }
 
+    /// The legacy's mean Python work per render over `payloads`, rendered one after the other
+    /// through the bridge with nothing else running, µs: the ceiling's denominator.
+    static func legacyPythonWork(service: LegacyInvoiceService, payloads: [[UInt8]]) async -> Double {
+        var work = Duration.zero
+        for payload in payloads { work += await service.render(event: payload, timeout: .seconds(60)).pythonTime }
+        return work.seconds * 1e6 / Double(max(1, payloads.count))
+    }
+
     /// Renders `payloads` once through the bridge and `swiftPasses` times through the port.
     static func renderCPU(service: LegacyInvoiceService, payloads: [[UInt8]], swiftPasses: Int) async -> RenderCPU {
         let countries = payloads.map { EventFacts.read($0).country }

@@ -46,6 +46,7 @@ final class ServeBenchmark {
     }
 
     private let broker: Process
+    private let lifeline = Pipe()
     private let bootstrap: String
     private let producer: KafkaProducer
     private let legacy: LegacyRenderer
@@ -67,9 +68,12 @@ final class ServeBenchmark {
         broker.arguments = [
             // 64 partitions: the mock cluster keeps only about 4.5 MB per partition and silently drops
             // the oldest messages beyond that, so a preloaded topic must be spread wide.
-            "broker", "--partitions", "64", "--topics",
+            "broker", "--partitions", "64", "--exit-at-end-of-input", "--topics",
             (Self.topics + ["money.events.dlq", "invoices.rendered"]).joined(separator: ","),
         ]
+        // Held open for the broker's lifetime: when this process ends, however it ends (a bench
+        // killed mid-run left a 800 MB broker behind), the broker reads the end of it and exits.
+        broker.standardInput = lifeline
         let output = Pipe()
         broker.standardOutput = output
         broker.standardError = FileHandle.nullDevice
