@@ -15,8 +15,8 @@ struct BenchAllCommand: AsyncParsableCommand {
               1. render CPU per invoice, legacy (through the bridge) against the port, per country;
                  and the bridge against a plain /usr/bin/python3 loop;
               2. serve throughput in shadow mode (legacy primary, Swift shadow, diff, SQLite, Kafka in
-                 and out) as a fraction of the legacy-alone ceiling, 1 ÷ legacy render time (measured
-                 alone right before and after the phase);
+                 and out) as a fraction of the legacy-alone ceiling, 1 ÷ legacy render time (the
+                 fastest of three measurements: the render phase, right before and right after);
               3. latency serve adds to the primary path: event consumed → primary published (acknowledged
                  by the broker), minus the primary render and its wait for the Python thread to finish
                  other events (the legacy alone waits as long; shown apart), at a quarter of the ceiling;
@@ -93,15 +93,18 @@ struct BenchAllCommand: AsyncParsableCommand {
         log("bench 2/5: serve in shadow mode, \(sizes.shadow) events preloaded")
         let shadowEvents = generator.events(seed: seed + 1, count: sizes.shadow).map { Array($0.utf8) }
         try await bench.produce(shadowEvents, topic: "bench.shadow")
-        // The ceiling is measured alone right before and right after the phase, on its own events:
-        // this VM's speed drifts by tens of percent between phases minutes apart (a run gave 913
-        // events/s "against a ceiling of 889/s" taken from phase 1).
+        // The legacy alone is measured again right before and right after the phase, on its own
+        // events, and the ceiling is the fastest of the three measurements: this VM's speed drifts
+        // by tens of percent within minutes, and a slow spell during any one of them must not
+        // raise the fraction (a run gave 913 events/s "against a ceiling of 889/s" taken from the
+        // render phase alone; another measured 1,369.6 us per render right before the phase, 936.6
+        // right after and 912.9 in the render phase). The fastest makes the target hardest to meet.
         let bracket = Array(shadowEvents.prefix(sizes.ceilingRenders))
         let before = await Benchmarks.legacyPythonWork(service: service, payloads: bracket)
         let shadow = try await bench.run(flag: .shadow, topic: "bench.shadow", expected: sizes.shadow, progress: log)
         let after = await Benchmarks.legacyPythonWork(service: service, payloads: bracket)
         let ceilingWork = (before: before, after: after)
-        let ceiling = 2e6 / (before + after)
+        let ceiling = 1e6 / min(render.legacyWallMicroseconds, before, after)
         log(
             String(
                 format: "  %.0f events/s against a ceiling of %.0f/s (Python work per render alone: %.1f µs before, "
