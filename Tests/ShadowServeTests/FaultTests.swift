@@ -13,25 +13,16 @@ import Testing
 /// `invoicing.render_event` unless the customer's name asks for a fault), through a real serve.
 @Suite struct LegacyFaultTests {
     @Test func legacyFaultsAreRecordedAndTheStreamGoesOn() async throws {
-        let broker = try EmbeddedKafkaBroker.make()
-        for topic in ["money.events", "money.events.dlq", "invoices.rendered"] {
-            try broker.createTopic(topic, partitions: 3)
-        }
-        let producer = try KafkaProducer.make(bootstrapServers: broker.bootstrapServers)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("faults-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try ShadowStore.open(path: directory.appendingPathComponent("shadow.db").path)
-        let consumer = try KafkaConsumer.make(
-            bootstrapServers: broker.bootstrapServers, groupID: "invoice-shadow", topics: ["money.events"])
+        let fixture = try ServeFixture(name: "faults")
+        defer { fixture.remove() }
+        let (broker, producer, store) = (fixture.broker, fixture.producer, fixture.store)
         let shared = try await TestSupport.legacy()
         let faulty = LegacyInvoiceService(
             interpreter: shared.interpreter, function: TestSupport.fixture("faulty_render"))
-        let engine = ServeEngine(
-            consumer: consumer, producer: producer, legacy: LegacyRenderer(service: faulty, timeout: .seconds(2)),
-            swift: SwiftRenderer(), comparator: OutcomeComparator(), store: store,
-            objects: try DirectoryObjectStore(root: directory.appendingPathComponent("objects").path))
-        let run = try store.startRun(source: "faults", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
-        let serving = Task { try await engine.run(runID: run) }
+        let serving = try await fixture.start(
+            legacy: LegacyRenderer(service: faulty, timeout: .seconds(2)),
+            objects: try DirectoryObjectStore(root: fixture.objectsDirectory), source: "faults")
+        let engine = serving.engine
 
         func event(_ index: Int, name: String) throws -> [UInt8] {
             try TestSupport.sampleEvent { event in
@@ -41,10 +32,7 @@ import Testing
             }
         }
         func waitFor(_ completed: Int) async throws {
-            let deadline = ContinuousClock.now + .seconds(60)
-            while engine.counters.completed < completed, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            try await serving.waitUntil(completed: completed)
         }
 
         // Given valid events mixed with an exception, sys.exit(), os._exit() and os.abort() in the legacy path
@@ -65,8 +53,7 @@ import Testing
             index += 1
         }
         try await waitFor(11)
-        engine.stop()
-        try await serving.value
+        try await serving.stop()
 
         // Then the process is alive, every event has a row, the faults are recorded with their cause
         #expect(engine.counters.completed == 11)
@@ -103,6 +90,6 @@ import Testing
         let after = await shared.render(event: try event(99, name: "Gus"), timeout: .seconds(10))
         #expect((try? after.result.get()) != nil)
         dlq.close()
-        consumer.close()
+        serving.consumer.close()
     }
 }

@@ -11,31 +11,16 @@ import Testing
 /// `Tests/Hostile/` (and the big ones made here) through a real serve on the embedded broker.
 @Suite struct HostileTests {
     @Test func everyHostileMessageIsDeadLetteredAndRecordedAndValidOnesFlow() async throws {
-        let broker = try EmbeddedKafkaBroker.make()
-        for topic in ["money.events", "money.events.dlq", "invoices.rendered"] {
-            try broker.createTopic(topic, partitions: 3)
-        }
-        let producer = try KafkaProducer.make(bootstrapServers: broker.bootstrapServers)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID())")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try ShadowStore.open(path: directory.appendingPathComponent("shadow.db").path)
-        let consumer = try KafkaConsumer.make(
-            bootstrapServers: broker.bootstrapServers, groupID: "invoice-shadow", topics: ["money.events"])
-        let engine = ServeEngine(
-            consumer: consumer, producer: producer,
+        let fixture = try ServeFixture(name: "hostile")
+        defer { fixture.remove() }
+        let (broker, producer, store) = (fixture.broker, fixture.producer, fixture.store)
+        let serving = try await fixture.start(
             legacy: LegacyRenderer(service: try await TestSupport.legacy(), timeout: .seconds(20)),
-            swift: SwiftRenderer(), comparator: OutcomeComparator(), store: store,
-            objects: try DirectoryObjectStore(root: directory.appendingPathComponent("objects").path))
-        let run = try store.startRun(
-            source: "hostile", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
-        let serving = Task { try await engine.run(runID: run) }
+            objects: try DirectoryObjectStore(root: fixture.objectsDirectory), source: "hostile")
+        let engine = serving.engine
         func waitFor(_ completed: Int) async throws {
-            let deadline = ContinuousClock.now + .seconds(90)
-            while engine.counters.completed < completed, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            #expect(
-                engine.counters.completed >= completed, "serve recorded \(engine.counters.completed) of \(completed)")
+            let done = try await serving.waitUntil(completed: completed, timeout: .seconds(90))
+            #expect(done, "serve recorded \(engine.counters.completed) of \(completed)")
         }
         func valid(_ index: Int) throws -> [UInt8] {
             try TestSupport.sampleEvent { event in
@@ -95,8 +80,7 @@ import Testing
             sent += 1
         }
         try await waitFor(sent)
-        engine.stop()
-        try await serving.value
+        try await serving.stop()
 
         // Then serve is still running and recorded everything; every hostile message is dead-lettered
         // with a reason and has its row; every valid event was published
@@ -127,7 +111,7 @@ import Testing
         // The duplicate did not take the original's row
         #expect(kinds[String(format: "8b1c2b1e-8d4a-4a51-9a53-%012d", 0)] == "match")
         dlq.close()
-        consumer.close()
+        serving.consumer.close()
     }
 }
 

@@ -13,44 +13,27 @@ import Testing
 @Suite struct ServeTests {
     @Test func eventsFlowFromKafkaToTheStoreTheOutputTopicAndTheDeadLetterTopic() async throws {
         // Given an embedded broker with the three topics, and 200 generated events (some invalid) plus garbage
-        let broker = try EmbeddedKafkaBroker.make()
-        for topic in ["money.events", "money.events.dlq", "invoices.rendered"] {
-            try broker.createTopic(topic, partitions: 3)
-        }
-        let producer = try KafkaProducer.make(bootstrapServers: broker.bootstrapServers)
+        let fixture = try ServeFixture()
+        defer { fixture.remove() }
+        let (broker, store) = (fixture.broker, fixture.store)
         var events = EventGenerator(invalidShare: 0.05).events(seed: 11, count: 200).map { Array($0.utf8) }
         events += [Array("not json".utf8), [], [0xFF, 0xFE]]
-        for event in events { _ = try await producer.send(topic: "money.events", key: nil, value: event) }
+        try await fixture.send(events)
         let invalid = events.filter { event in
             (try? SwiftRenderer().service.render(event: event)) == nil
         }.count
-
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try ShadowStore.open(path: directory.appendingPathComponent("shadow.db").path)
-        let objects = try PackedObjectStore(directory: directory.appendingPathComponent("objects").path)
+        let objects = try PackedObjectStore(directory: fixture.objectsDirectory)
         // JP is served by Swift with the legacy in shadow; every other country by the legacy
         try store.setFlag(country: "JP", to: .live, actor: "test", reason: "test", force: true)
 
         // When serve runs until every event is done
-        let consumer = try KafkaConsumer.make(
-            bootstrapServers: broker.bootstrapServers, groupID: "invoice-shadow", topics: ["money.events"])
         let timings = Mutex<[ServeEngine.PrimaryTiming]>([])
         var configuration = ServeEngine.Configuration()
         configuration.primaryTimingObserver = { timing in timings.withLock { $0.append(timing) } }
-        let engine = ServeEngine(
-            consumer: consumer, producer: producer, legacy: LegacyRenderer(service: try await TestSupport.legacy()),
-            swift: SwiftRenderer(), comparator: OutcomeComparator(), store: store, objects: objects,
-            configuration: configuration)
-        let run = try store.startRun(source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
-        let serving = Task { try await engine.run(runID: run) }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while engine.counters.completed < events.count, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        engine.stop()
-        try await serving.value
+        let serving = try await fixture.start(objects: objects, configuration: configuration)
+        let (engine, consumer, run) = (serving.engine, serving.consumer, serving.runID)
+        try await serving.waitUntil(completed: events.count)
+        try await serving.stop()
 
         // Then every event has exactly one row, and all compared at parity
         let counters = engine.counters
@@ -126,10 +109,9 @@ import Testing
     @Test func anIdHeldByAnEventStillInFlightIsCaughtAndARedeliveryIsRepublished() async throws {
         // Given 60 distinct events preloaded on one partition (so that serve takes them in batches),
         // among them one reusing the 11th event's id with other content and a redelivery of the 21st
-        let broker = try EmbeddedKafkaBroker.make()
-        try broker.createTopic("money.events", partitions: 1)
-        for topic in ["money.events.dlq", "invoices.rendered"] { try broker.createTopic(topic, partitions: 1) }
-        let producer = try KafkaProducer.make(bootstrapServers: broker.bootstrapServers)
+        let fixture = try ServeFixture(partitions: 1)
+        defer { fixture.remove() }
+        let (broker, store) = (fixture.broker, fixture.store)
         func event(_ index: Int, sequence: Int? = nil) throws -> [UInt8] {
             try TestSupport.sampleEvent { event in
                 event["event_id"] = String(format: "5f0c2b1e-8d4a-4a51-9a53-%012d", index)
@@ -140,31 +122,17 @@ import Testing
         let impostor = try event(10, sequence: 1)
         events.insert(impostor, at: 30)
         events.insert(events[20], at: 40)
-        for value in events { _ = try await producer.send(topic: "money.events", key: nil, value: value) }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try ShadowStore.open(path: directory.appendingPathComponent("shadow.db").path)
+        try await fixture.send(events)
         for country in ShadowStore.countries {
             try store.setFlag(country: country, to: .swift, actor: "test", reason: "test", force: true)
         }
 
         // When serve, with the port primary everywhere, has done every event
-        let consumer = try KafkaConsumer.make(
-            bootstrapServers: broker.bootstrapServers, groupID: "invoice-shadow", topics: ["money.events"])
-        let engine = ServeEngine(
-            consumer: consumer, producer: producer, legacy: LegacyRenderer(service: try await TestSupport.legacy()),
-            swift: SwiftRenderer(), comparator: OutcomeComparator(), store: store,
-            objects: try PackedObjectStore(directory: directory.appendingPathComponent("objects").path))
-        let run = try store.startRun(source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
-        let serving = Task { try await engine.run(runID: run) }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while engine.counters.completed < events.count, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        engine.stop()
-        try await serving.value
-        consumer.close()
+        let serving = try await fixture.start()
+        let engine = serving.engine
+        try await serving.waitUntil(completed: events.count)
+        try await serving.stop()
+        serving.consumer.close()
 
         // Then the impostor is dead-lettered and recorded under an id of its own, the original keeps
         // its row, and the redelivery is published again (the same invoice) without a second row
@@ -191,41 +159,9 @@ import Testing
 }
 
 @Suite struct ServeResilienceTests {
-    private struct Running {
-        let broker: EmbeddedKafkaBroker
-        let producer: KafkaProducer
-        let store: ShadowStore
-        let engine: ServeEngine
-        let task: Task<Void, any Error>
-        let directory: URL
-    }
-
-    private func startServe() async throws -> Running {
-        let broker = try EmbeddedKafkaBroker.make()
-        for topic in ["money.events", "money.events.dlq", "invoices.rendered"] {
-            try broker.createTopic(topic, partitions: 3)
-        }
-        let producer = try KafkaProducer.make(bootstrapServers: broker.bootstrapServers)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try ShadowStore.open(path: directory.appendingPathComponent("shadow.db").path)
-        let consumer = try KafkaConsumer.make(
-            bootstrapServers: broker.bootstrapServers, groupID: "invoice-shadow", topics: ["money.events"])
-        let engine = ServeEngine(
-            consumer: consumer, producer: producer, legacy: LegacyRenderer(service: try await TestSupport.legacy()),
-            swift: SwiftRenderer(), comparator: OutcomeComparator(), store: store,
-            objects: try DirectoryObjectStore(root: directory.appendingPathComponent("objects").path))
-        let run = try store.startRun(source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
-        let task = Task { try await engine.run(runID: run) }
-        return Running(
-            broker: broker, producer: producer, store: store, engine: engine, task: task, directory: directory)
-    }
-
-    private func waitUntil(_ engine: ServeEngine, completed: Int, timeout: Duration = .seconds(60)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while engine.counters.completed < completed, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
+    private func startServe() async throws -> (fixture: ServeFixture, serving: ServeFixture.Serving) {
+        let fixture = try ServeFixture()
+        return (fixture, try await fixture.start(objects: try DirectoryObjectStore(root: fixture.objectsDirectory)))
     }
 
     private func germanEvents(_ count: Int, seed: UInt64) -> [[UInt8]] {
@@ -234,23 +170,22 @@ import Testing
     }
 
     @Test func aFlagChangeIsPickedUpWithinASecond() async throws {
-        let serve = try await startServe()
-        defer { try? FileManager.default.removeItem(at: serve.directory) }
+        let (fixture, serving) = try await startServe()
+        defer { fixture.remove() }
         let before = germanEvents(20, seed: 1)
-        for event in before { _ = try await serve.producer.send(topic: "money.events", key: nil, value: event) }
-        try await waitUntil(serve.engine, completed: before.count)
+        try await fixture.send(before)
+        try await serving.waitUntil(completed: before.count)
 
         // When DE goes to swift while serve runs
-        try serve.store.setFlag(country: "DE", to: .swift, actor: "test", reason: "test", force: true)
+        try fixture.store.setFlag(country: "DE", to: .swift, actor: "test", reason: "test", force: true)
         try await Task.sleep(for: .milliseconds(1200))
         let after = germanEvents(20, seed: 2)
-        for event in after { _ = try await serve.producer.send(topic: "money.events", key: nil, value: event) }
-        try await waitUntil(serve.engine, completed: before.count + after.count)
-        serve.engine.stop()
-        try await serve.task.value
+        try await fixture.send(after)
+        try await serving.waitUntil(completed: before.count + after.count)
+        try await serving.stop()
 
         // Then the events before were served by the legacy, the ones after by Swift
-        let sides = try serve.store.read { db in
+        let sides = try fixture.store.read { db in
             try Row.fetchAll(db, sql: "SELECT event_id, primary_side FROM comparison").reduce(into: [String: String]())
             {
                 $0[$1["event_id"]] = $1["primary_side"]
@@ -261,30 +196,23 @@ import Testing
     }
 
     @Test func aBrokerOutageDuringServeLosesNothing() async throws {
-        let serve = try await startServe()
-        defer { try? FileManager.default.removeItem(at: serve.directory) }
+        let (fixture, serving) = try await startServe()
+        defer { fixture.remove() }
         let events = EventGenerator(invalidShare: 0).events(seed: 3, count: 150).map { Array($0.utf8) }
-        for event in events.prefix(50) {
-            _ = try await serve.producer.send(topic: "money.events", key: nil, value: event)
-        }
-        try await waitUntil(serve.engine, completed: 50)
+        try await fixture.send(events.prefix(50))
+        try await serving.waitUntil(completed: 50)
 
         // The broker goes away for two seconds while more events are on their way
-        try serve.broker.setBroker(1, up: false)
-        let sending = Task {
-            for event in events.dropFirst(50) {
-                _ = try await serve.producer.send(topic: "money.events", key: nil, value: event)
-            }
-        }
+        try fixture.broker.setBroker(1, up: false)
+        let sending = Task { try await fixture.send(events.dropFirst(50)) }
         try await Task.sleep(for: .seconds(2))
-        try serve.broker.setBroker(1, up: true)
+        try fixture.broker.setBroker(1, up: true)
         try await sending.value
-        try await waitUntil(serve.engine, completed: 150)
-        serve.engine.stop()
-        try await serve.task.value
+        try await serving.waitUntil(completed: 150)
+        try await serving.stop()
 
-        #expect(serve.engine.counters.completed == 150)
-        #expect(try serve.store.comparisonCount() == 150)
-        #expect(serve.engine.counters.published == 150)
+        #expect(serving.engine.counters.completed == 150)
+        #expect(try fixture.store.comparisonCount() == 150)
+        #expect(serving.engine.counters.published == 150)
     }
 }
