@@ -26,6 +26,12 @@ struct ServeBenchCommand: AsyncParsableCommand {
     @Option(help: "Events preloaded and served.")
     var events = 50_000
 
+    @Option(
+        help: ArgumentHelp(
+            "Recorded-event counts at which to read resident memory, comma-separated (phase 5 of bench reads 0, "
+                + "100000 and 1000000).", valueName: "LIST"))
+    var residentAt = ""
+
     @Option(help: "Legacy-primary events in flight at once (serve's window; default: serve's).")
     var window: Int?
 
@@ -56,6 +62,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
         // CLOCK_MONOTONIC` then `perf report --time start,end` profiles serve at work alone.
         let run = try await bench.run(
             flag: flag, topic: "bench.swift", expected: events,
+            residentAt: residentAt.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) },
             tune: { [window, portWindow, consumeBatch] configuration in
                 if let window { configuration.window = window }
                 if let portWindow { configuration.portWindow = portWindow }
@@ -73,6 +80,14 @@ struct ServeBenchCommand: AsyncParsableCommand {
         let perEvent = run.threadCPUSeconds.filter { $0.value > 0 }.sorted { $0.value > $1.value }
             .map { String(format: "%@ %.1f", $0.key, $0.value / Double(max(1, run.events)) * 1e6) }
         print("µs of CPU per event by thread: " + perEvent.joined(separator: ", "))
+        if !run.resident.isEmpty {
+            print(
+                "resident memory: "
+                    + run.resident.map {
+                        String(format: "%d events: %.1f MiB", $0.events, Double($0.bytes) / 1_048_576)
+                    }
+                    .joined(separator: ", "))
+        }
         if let work = run.legacyRenderMicroseconds {
             print(String(format: "Python work per legacy render: %.1f µs", work))
         }
