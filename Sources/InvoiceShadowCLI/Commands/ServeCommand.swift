@@ -45,7 +45,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Where rendered HTML documents and the invoice index are stored (DIR/objects.sqlite).", valueName: "DIR"))
+            "Where rendered documents are stored (DIR/objects.pack) and indexed (DIR/objects.sqlite).",
+            valueName: "DIR"))
     var objects = "objects"
 
     @Option(help: "The consumer group.")
