@@ -88,7 +88,7 @@ public final class PackedObjectStore: ObjectStore {
     /// Stores `bytes`; returns its key.
     public func put(_ bytes: [UInt8]) throws -> String {
         let key = Self.key(of: bytes)
-        try database.write { db in try Self.append([Document(html: bytes, key: key)], to: pack, db) }
+        try write([Document(html: bytes, key: key)])
         return key
     }
 
@@ -106,14 +106,13 @@ public final class PackedObjectStore: ObjectStore {
 
     /// Indexes an invoice by its number (the latest publication wins).
     public func putInvoice(number: String, json: [UInt8], htmlKey: String) throws {
-        let document = Document(key: htmlKey, invoice: (number, json, StableHash.contentHex(json)))
-        try database.write { db in try Self.append([document], to: pack, db) }
+        try write([Document(key: htmlKey, invoice: (number, json, StableHash.contentHex(json)))])
     }
 
     /// The HTML and the index in one transaction.
     public func putRendered(number: String, json: [UInt8], html: [UInt8]) throws -> String {
         let document = Self.document(RenderedDocument(number: number, json: json, html: html))
-        try database.write { db in try Self.append([document], to: pack, db) }
+        try write([document])
         return document.key
     }
 
@@ -131,6 +130,11 @@ public final class PackedObjectStore: ObjectStore {
         let pending = documents.map(Self.document)
         try await writer.submit(contentsOf: pending)
         return pending.map(\.key)
+    }
+
+    /// Appends in a transaction of the caller's (the synchronous paths; batches go through `writer`).
+    private func write(_ documents: [Document]) throws {
+        try database.write { db in try Self.append(documents, to: pack, db) }
     }
 
     /// A document's key: ``StableHash/contentHex(_:)`` of its bytes plus `.html`. (Stores of
@@ -270,48 +274,31 @@ public final class PackedObjectStore: ObjectStore {
         migrator.registerMigration("v3: documents in the pack file") { db in
             try db.execute(
                 sql: """
+                    ALTER TABLE object RENAME TO object_v2;
+                    ALTER TABLE invoice RENAME TO invoice_v2;
                     CREATE TABLE pack (id INTEGER PRIMARY KEY CHECK (id = 1), length INTEGER NOT NULL);
-                    CREATE TABLE object_v3 (
+                    CREATE TABLE object (
                         id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, at INTEGER NOT NULL, length INTEGER NOT NULL);
-                    CREATE TABLE invoice_v3 (
+                    CREATE TABLE invoice (
                         id INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE, json_at INTEGER NOT NULL,
                         json_length INTEGER NOT NULL, json_hash TEXT NOT NULL, html_key TEXT NOT NULL);
                     INSERT INTO pack (id, length) VALUES (1, 0);
                     """)
-            // A pack left by a migration that did not commit is rewritten from the start.
+            // A pack left by a migration that did not commit is rewritten from the start; the
+            // documents go in as every later write does.
             try pack.truncate(to: 0)
-            var end: Int64 = 0
-            let objects = try Row.fetchCursor(db, sql: "SELECT key, bytes FROM object ORDER BY id")
+            let objects = try Row.fetchCursor(db, sql: "SELECT key, bytes FROM object_v2 ORDER BY id")
             while let row = try objects.next() {
-                let bytes = Array(row["bytes"] as Data)
-                try pack.write(bytes, at: end)
-                try db.execute(
-                    sql: "INSERT INTO object_v3 (key, at, length) VALUES (?, ?, ?)",
-                    arguments: [row["key"] as String, end, bytes.count])
-                end += Int64(bytes.count)
+                try append([Document(html: Array(row["bytes"] as Data), key: row["key"])], to: pack, db)
             }
-            let invoices = try Row.fetchCursor(db, sql: "SELECT number, json, html_key FROM invoice ORDER BY id")
+            let invoices = try Row.fetchCursor(db, sql: "SELECT number, json, html_key FROM invoice_v2 ORDER BY id")
             while let row = try invoices.next() {
                 let json = Array(row["json"] as Data)
-                try pack.write(json, at: end)
-                try db.execute(
-                    sql: """
-                        INSERT INTO invoice_v3 (number, json_at, json_length, json_hash, html_key) VALUES (?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        row["number"] as String, end, json.count, StableHash.contentHex(json),
-                        row["html_key"] as String,
-                    ])
-                end += Int64(json.count)
+                try append(
+                    [Document(key: row["html_key"], invoice: (row["number"], json, StableHash.contentHex(json)))],
+                    to: pack, db)
             }
-            try db.execute(
-                sql: """
-                    UPDATE pack SET length = ? WHERE id = 1;
-                    DROP TABLE object;
-                    ALTER TABLE object_v3 RENAME TO object;
-                    DROP TABLE invoice;
-                    ALTER TABLE invoice_v3 RENAME TO invoice;
-                    """, arguments: [end])
+            try db.execute(sql: "DROP TABLE object_v2; DROP TABLE invoice_v2")
         }
         return migrator
     }

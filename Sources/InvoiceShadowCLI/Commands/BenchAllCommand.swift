@@ -104,7 +104,7 @@ struct BenchAllCommand: AsyncParsableCommand {
         let shadow = try await bench.run(flag: .shadow, topic: "bench.shadow", expected: sizes.shadow, progress: log)
         let after = await Benchmarks.legacyPythonWork(service: service, payloads: bracket)
         let ceilingWork = (before: before, after: after)
-        let ceiling = 1e6 / min(render.legacyWallMicroseconds, before, after)
+        let ceiling = BenchReport.ceiling(render: render, around: ceilingWork)
         log(
             String(
                 format: "  %.0f events/s against a ceiling of %.0f/s (Python work per render alone: %.1f µs before, "
@@ -184,7 +184,7 @@ struct BenchAllCommand: AsyncParsableCommand {
 
         let report = BenchReport(
             quick: quick, seed: seed, startedAt: started, seconds: Date().timeIntervalSince(started), render: render,
-            bridge: bridge, ceiling: ceiling, ceilingWork: ceilingWork, shadow: shadow, pace: pace, latency: latency,
+            bridge: bridge, ceilingWork: ceilingWork, shadow: shadow, pace: pace, latency: latency,
             added: addedFigures,
             swift: swift, memory: memory, rssGrowth: growth, sizes: sizes.dictionary)
         let paths = try report.write(to: output)
