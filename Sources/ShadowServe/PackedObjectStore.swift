@@ -3,33 +3,53 @@ import GRDB
 import ShadowCore
 
 /// ``ObjectStore`` in two files of one directory: the documents in `objects.pack`, an append-only
-/// file written once per byte, and their index in `objects.sqlite` (WAL mode): each key's and each
-/// invoice number's place in the pack. A batch of documents is one `pwrite` at the pack's end and
-/// one index transaction, which also records the pack's new length; bytes past that length (a
-/// write whose transaction never committed: a crash between the two) are cut off at the next open.
-/// A reader never sees half a document, since the index points only at bytes written before it
-/// committed. Content-addressed like ``DirectoryObjectStore`` (the key is a 64-bit hash of the
-/// bytes plus `.html`): writing a document twice is harmless (its second copy in the pack is
-/// unreferenced), and a read checks the bytes against their key (and the invoice JSON against
-/// the hash its index row keeps), so a damaged pack is an error that names it, never a wrong document.
+/// file written once per byte, and their index in `objects.sqlite` (WAL mode). A batch of documents
+/// is one `pwrite` at the pack's end and one index transaction, which also records the pack's new
+/// length; bytes past that length (a write whose transaction never committed: a crash between the
+/// two) are cut off at the next open. A reader never sees half a document, since the index points
+/// only at bytes written before it committed.
 ///
-/// Measured in `bench serve --flag swift` over 200,000 events: with the documents inside SQLite
-/// (the v2 layout) every byte went through the WAL and again into the database file, and the
-/// object store's writer and checkpointer took ~60 µs of CPU per event, a third of serve's; with
-/// nothing stored at all serve ran at 124-131 µs per event. (Before that, ``DirectoryObjectStore``'s
-/// two inodes per event had been 40 % of serve's CPU.)
+/// The index has two tables. `publication`: one row per invoice published (its number, and where
+/// its JSON and HTML are in the pack, with their hashes); the latest row of a number is what
+/// ``invoice(number:)`` returns. `object`: documents stored on their own (``put(_:)``), and every
+/// document of the layouts before v4. A rendered invoice's HTML is keyed by its number and its
+/// hash, `DE-RIDES-2026-00000042/<16 hex>.html`, and found through `publication`'s number index;
+/// a document stored on its own is keyed by its hash alone, `<16 hex>.html`, as before. Either way
+/// a read checks the bytes against the hash in their key (and the JSON against the hash its row
+/// keeps), so a damaged pack is an error that names it, never a wrong document, and writing a
+/// document twice is harmless (a second row or copy, the same bytes).
 ///
-/// Durability: `synchronous = NORMAL` and no fsync per commit, as before: a killed process loses
-/// nothing; the checkpointer fsyncs the pack before each checkpoint of the index, so a power cut
-/// loses at most the last documents, and a document whose bytes did not survive reads as an error.
+/// Why the HTML of a rendered invoice has no `object` row (v4): `object`'s index is on a hash, so
+/// every insert lands on a random page of it, and each page a transaction touches is a WAL frame
+/// (two `pwrite`s) and a checkpoint copy. Measured in `bench serve --flag swift` over 200,000
+/// events, two alternating pairs: without that insert the object writer took 15.1 / 17.0 µs of CPU
+/// per event against 22.6 / 24.6, its checkpointer 4.1 / 4.6 against 6.0 / 6.9.
+/// Earlier: with the documents inside SQLite (the v2 layout) every byte went through the WAL and
+/// again into the database file, and the object store's writer and checkpointer took ~60 µs of CPU
+/// per event, a third of serve's; before that, ``DirectoryObjectStore``'s two inodes per event had
+/// been 40 % of serve's CPU.
+///
+/// Durability: `synchronous = NORMAL` and no fsync per commit: a killed process loses nothing; the
+/// checkpointer fsyncs the pack before each checkpoint of the index, so a power cut loses at most
+/// the last documents, and a document whose bytes did not survive reads as an error.
 public final class PackedObjectStore: ObjectStore {
     private let database: DatabasePool
     private let pack: PackFile
-    /// One write for the pack: an HTML document (with its key), an invoice's JSON and its index row, or both.
-    private struct Document: Sendable {
-        var html: [UInt8]?
-        var key: String
-        var invoice: (number: String, json: [UInt8], jsonHash: String)?
+    /// One write for the index, and for the pack unless its bytes are there already.
+    private enum Document: Sendable {
+        /// A document on its own, in `object`, under its key.
+        case object(key: String, bytes: [UInt8])
+        /// A published invoice, in `publication`: its JSON, and its HTML (new bytes, or a document
+        /// stored before).
+        case publication(number: String, json: [UInt8], jsonHash: String, html: HTML)
+    }
+
+    /// A publication's HTML.
+    private enum HTML: Sendable {
+        /// Bytes to append, with ``StableHash/contentHex(_:)`` of them.
+        case bytes([UInt8], hash: String)
+        /// A document in the pack already, and the hash its key names.
+        case stored(at: Int64, length: Int, hash: String)
     }
     /// Documents from many tasks, written a batch per transaction on a thread of its own.
     private let writer: BatchWriter<Document>
@@ -85,35 +105,66 @@ public final class PackedObjectStore: ObjectStore {
         }
     }
 
-    /// Stores `bytes`; returns its key.
+    /// Stores `bytes`; returns its key, `<hash>.html` (the same key for the same bytes).
     public func put(_ bytes: [UInt8]) throws -> String {
-        let key = Self.key(of: bytes)
-        try write([Document(html: bytes, key: key)])
+        let key = Self.hash(bytes) + ".html"
+        try write([.object(key: key, bytes: bytes)])
         return key
     }
 
-    /// The bytes stored under `key`.
-    /// - Throws: ``ObjectStoreError`` when the pack's bytes there do not hash to `key`.
+    /// The bytes stored under `key`: a rendered invoice's HTML (`<number>/<hash>.html`) or a
+    /// document stored on its own (`<hash>.html`).
+    /// - Throws: ``ObjectStoreError`` when the pack's bytes there do not match the key's hash.
     public func get(_ key: String) throws -> [UInt8]? {
         try database.read { db in
-            guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT at, length FROM object WHERE key = ?", arguments: [key])
-            else { return nil }
-            return try readHTML(key: key, at: row["at"], length: row["length"])
+            guard let place = try Self.place(of: key, db) else { return nil }
+            return try readHTML(place)
         }
     }
 
-    /// Indexes an invoice by its number (the latest publication wins).
+    /// Where the document `key` names is, and the hash it must have; nil when no index row has it.
+    private static func place(of key: String, _ db: Database) throws -> (at: Int64, length: Int, hash: String)? {
+        guard key.hasSuffix(".html") else { return nil }
+        if let slash = key.lastIndex(of: "/") {
+            let number = String(key[..<slash])
+            let hash = String(key[key.index(after: slash)...].dropLast(5))
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT html_at, html_length FROM publication WHERE number = ? AND html_hash = ?
+                            ORDER BY id DESC LIMIT 1
+                            """), arguments: [number, hash])
+            else { return nil }
+            return (row[0], row[1], hash)
+        }
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT at, length FROM object WHERE key = ?"), arguments: [key])
+        else { return nil }
+        return (row[0], row[1], String(key.dropLast(5)))
+    }
+
+    /// Indexes an invoice by its number (the latest publication wins), with the HTML stored under
+    /// `htmlKey` (a key from ``put(_:)`` or an earlier publication).
+    /// - Throws: ``ObjectStoreError`` when no document has that key.
     public func putInvoice(number: String, json: [UInt8], htmlKey: String) throws {
-        try write([Document(key: htmlKey, invoice: (number, json, StableHash.contentHex(json)))])
+        guard let place = try database.read({ db in try Self.place(of: htmlKey, db) }) else {
+            throw ObjectStoreError(
+                path: pack.path, message: "no document has the key \(htmlKey) (invoice \(number))", action: "index")
+        }
+        try write([
+            .publication(
+                number: number, json: json, jsonHash: Self.hash(json),
+                html: .stored(at: place.at, length: place.length, hash: place.hash))
+        ])
     }
 
     /// The HTML and the index in one transaction.
     public func putRendered(number: String, json: [UInt8], html: [UInt8]) throws -> String {
-        let document = Self.document(RenderedDocument(number: number, json: json, html: html))
+        let (document, key) = Self.publication(RenderedDocument(number: number, json: json, html: html))
         try write([document])
-        return document.key
+        return key
     }
 
     /// The HTML and the index, written with whatever other documents arrive meanwhile in one
@@ -127,8 +178,8 @@ public final class PackedObjectStore: ObjectStore {
     /// returns when they are written.
     public func storeRendered(_ documents: [RenderedDocument]) async throws -> [String] {
         // The hashes here, on the caller's thread, not on the one writer thread.
-        let pending = documents.map(Self.document)
-        try await writer.submit(contentsOf: pending)
+        let pending = documents.map(Self.publication)
+        try await writer.submit(contentsOf: pending.map(\.document))
         return pending.map(\.key)
     }
 
@@ -137,22 +188,27 @@ public final class PackedObjectStore: ObjectStore {
         try database.write { db in try Self.append(documents, to: pack, db) }
     }
 
-    /// A document's key: ``StableHash/contentHex(_:)`` of its bytes plus `.html`. (Stores of
+    /// ``StableHash/contentHex(_:)``: what keys and publication rows name documents by. (Stores of
     /// the v1 and v2 layouts keyed documents by FNV-1a, as ``DirectoryObjectStore`` still names
-    /// files; their keys stay valid, and ``matches(_:key:)`` accepts either.)
-    private static func key(of bytes: [UInt8]) -> String {
-        StableHash.contentHex(bytes) + ".html"
+    /// files; their keys stay valid, and ``matches(_:hash:)`` accepts either.)
+    private static func hash(_ bytes: [UInt8]) -> String {
+        StableHash.contentHex(bytes)
     }
 
-    /// Whether `bytes` are the document `key` names: its hash, by either rule.
-    private static func matches(_ bytes: [UInt8], key: String) -> Bool {
-        key == self.key(of: bytes) || key == StableHash.hex(bytes) + ".html"
+    /// Whether `bytes` hash to `hash`, by either rule.
+    private static func matches(_ bytes: [UInt8], hash: String) -> Bool {
+        hash == self.hash(bytes) || hash == StableHash.hex(bytes)
     }
 
-    private static func document(_ rendered: RenderedDocument) -> Document {
-        Document(
-            html: rendered.html, key: key(of: rendered.html),
-            invoice: (rendered.number, rendered.json, StableHash.contentHex(rendered.json)))
+    /// A rendered invoice's publication, and its HTML's key.
+    private static func publication(_ rendered: RenderedDocument) -> (document: Document, key: String) {
+        let htmlHash = hash(rendered.html)
+        return (
+            .publication(
+                number: rendered.number, json: rendered.json, jsonHash: hash(rendered.json),
+                html: .bytes(rendered.html, hash: htmlHash)),
+            rendered.number + "/" + htmlHash + ".html"
+        )
     }
 
     deinit {
@@ -160,29 +216,32 @@ public final class PackedObjectStore: ObjectStore {
         checkpointer.stop()
     }
 
-    /// The invoice published under `number`.
+    /// The invoice published under `number` (its latest publication).
     /// - Throws: ``ObjectStoreError`` when the pack's bytes do not match their index.
     public func invoice(number: String) throws -> StoredInvoice? {
         try database.read { db in
             guard
                 let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT i.json_at, i.json_length, i.json_hash, o.key, o.at, o.length
-                        FROM invoice i JOIN object o ON o.key = i.html_key WHERE i.number = ?
-                        """, arguments: [number])
+                    db.cachedStatement(
+                        sql: """
+                            SELECT json_at, json_length, json_hash, html_at, html_length, html_hash
+                            FROM publication WHERE number = ? ORDER BY id DESC LIMIT 1
+                            """), arguments: [number])
             else { return nil }
             let json = try pack.read(at: row["json_at"], length: row["json_length"])
-            guard StableHash.contentHex(json) == row["json_hash"] as String else {
+            guard Self.matches(json, hash: row["json_hash"]) else {
                 throw damaged("invoice \(number)'s JSON", at: row["json_at"])
             }
-            return StoredInvoice(json: json, html: try readHTML(key: row["key"], at: row["at"], length: row["length"]))
+            return StoredInvoice(
+                json: json, html: try readHTML((row["html_at"], row["html_length"], row["html_hash"])))
         }
     }
 
-    private func readHTML(key: String, at offset: Int64, length: Int) throws -> [UInt8] {
-        let bytes = try pack.read(at: offset, length: length)
-        guard Self.matches(bytes, key: key) else { throw damaged("the document \(key)", at: offset) }
+    private func readHTML(_ place: (at: Int64, length: Int, hash: String)) throws -> [UInt8] {
+        let bytes = try pack.read(at: place.at, length: place.length)
+        guard Self.matches(bytes, hash: place.hash) else {
+            throw damaged("the document \(place.hash).html", at: place.at)
+        }
         return bytes
     }
 
@@ -200,37 +259,50 @@ public final class PackedObjectStore: ObjectStore {
     private static func append(_ documents: [Document], to pack: PackFile, _ db: Database) throws {
         let start = try packLength(db)
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(documents.reduce(0) { $0 + ($1.html?.count ?? 0) + ($1.invoice?.json.count ?? 0) })
-        var places: [(html: Int64?, json: Int64?)] = []
+        bytes.reserveCapacity(
+            documents.reduce(0) { total, document in
+                switch document {
+                case .object(_, let content): total + content.count
+                case .publication(_, let json, _, .bytes(let html, _)): total + html.count + json.count
+                case .publication(_, let json, _, .stored): total + json.count
+                }
+            })
+        // Where each document's new bytes begin (a publication's HTML, if new, then its JSON).
+        var places: [Int64] = []
         places.reserveCapacity(documents.count)
         for document in documents {
-            var place: (html: Int64?, json: Int64?) = (nil, nil)
-            if let html = document.html {
-                place.html = start + Int64(bytes.count)
-                bytes.append(contentsOf: html)
+            places.append(start + Int64(bytes.count))
+            switch document {
+            case .object(_, let content):
+                bytes.append(contentsOf: content)
+            case .publication(_, let json, _, let html):
+                if case .bytes(let content, _) = html { bytes.append(contentsOf: content) }
+                bytes.append(contentsOf: json)
             }
-            if let invoice = document.invoice {
-                place.json = start + Int64(bytes.count)
-                bytes.append(contentsOf: invoice.json)
-            }
-            places.append(place)
         }
         try pack.write(bytes, at: start)
-        let insertObject = try db.cachedStatement(
-            sql: "INSERT INTO object (key, at, length) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING")
-        let upsertInvoice = try db.cachedStatement(
-            sql: """
-                INSERT INTO invoice (number, json_at, json_length, json_hash, html_key) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(number) DO UPDATE SET json_at = excluded.json_at, json_length = excluded.json_length,
-                    json_hash = excluded.json_hash, html_key = excluded.html_key
-                """)
-        for (document, place) in zip(documents, places) {
-            if let html = document.html, let at = place.html {
-                try insertObject.execute(arguments: [document.key, at, html.count])
-            }
-            if let invoice = document.invoice, let at = place.json {
-                try upsertInvoice.execute(arguments: [
-                    invoice.number, at, invoice.json.count, invoice.jsonHash, document.key,
+        for (document, at) in zip(documents, places) {
+            switch document {
+            case .object(let key, let content):
+                try db.cachedStatement(
+                    sql: "INSERT INTO object (key, at, length) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING"
+                ).execute(arguments: [key, at, content.count])
+            case .publication(let number, let json, let jsonHash, let html):
+                // New HTML comes first in the bytes written, then the JSON.
+                let (htmlAt, htmlLength, htmlHash, jsonAt): (Int64, Int, String, Int64)
+                switch html {
+                case .bytes(let content, let hash):
+                    (htmlAt, htmlLength, htmlHash, jsonAt) = (at, content.count, hash, at + Int64(content.count))
+                case .stored(let storedAt, let length, let hash):
+                    (htmlAt, htmlLength, htmlHash, jsonAt) = (storedAt, length, hash, at)
+                }
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO publication (number, json_at, json_length, json_hash, html_at, html_length, html_hash)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """
+                ).execute(arguments: [
+                    number, jsonAt, json.count, jsonHash, htmlAt, htmlLength, htmlHash,
                 ])
             }
         }
@@ -246,7 +318,8 @@ public final class PackedObjectStore: ObjectStore {
     /// v1 was the first layout (WITHOUT ROWID tables, kept so that files written by it migrate);
     /// v2 moves to rowid tables: measured with 3 KB documents, inserts 3.7x faster and the file 40 %
     /// smaller, since a WITHOUT ROWID table keeps whole rows in its key B-tree.
-    /// v3 moves the documents out of SQLite into the pack (see the type's comment).
+    /// v3 moves the documents out of SQLite into the pack; v4 indexes publications, whose HTML
+    /// needs no `object` row (see the type's comment).
     private static func migrator(pack: PackFile) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -284,21 +357,52 @@ public final class PackedObjectStore: ObjectStore {
                         json_length INTEGER NOT NULL, json_hash TEXT NOT NULL, html_key TEXT NOT NULL);
                     INSERT INTO pack (id, length) VALUES (1, 0);
                     """)
-            // A pack left by a migration that did not commit is rewritten from the start; the
-            // documents go in as every later write does.
+            // A pack left by a migration that did not commit is rewritten from the start. (The
+            // writes here are this migration's own, in the v3 tables: a migration must not change
+            // with the code that writes the current layout.)
             try pack.truncate(to: 0)
+            var length: Int64 = 0
+            func move(_ bytes: [UInt8]) throws -> Int64 {
+                try pack.write(bytes, at: length)
+                defer { length += Int64(bytes.count) }
+                return length
+            }
             let objects = try Row.fetchCursor(db, sql: "SELECT key, bytes FROM object_v2 ORDER BY id")
             while let row = try objects.next() {
-                try append([Document(html: Array(row["bytes"] as Data), key: row["key"])], to: pack, db)
+                let bytes = Array(row["bytes"] as Data)
+                try db.execute(
+                    sql: "INSERT INTO object (key, at, length) VALUES (?, ?, ?)",
+                    arguments: [row["key"], try move(bytes), bytes.count])
             }
             let invoices = try Row.fetchCursor(db, sql: "SELECT number, json, html_key FROM invoice_v2 ORDER BY id")
             while let row = try invoices.next() {
                 let json = Array(row["json"] as Data)
-                try append(
-                    [Document(key: row["html_key"], invoice: (row["number"], json, StableHash.contentHex(json)))],
-                    to: pack, db)
+                try db.execute(
+                    sql: """
+                        INSERT INTO invoice (number, json_at, json_length, json_hash, html_key) VALUES (?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        row["number"], try move(json), json.count, StableHash.contentHex(json), row["html_key"],
+                    ])
             }
+            try db.execute(sql: "UPDATE pack SET length = ? WHERE id = 1", arguments: [length])
             try db.execute(sql: "DROP TABLE object_v2; DROP TABLE invoice_v2")
+        }
+        migrator.registerMigration("v4: publications") { db in
+            // Each invoice's latest publication, with its HTML's place (the documents stay in `object`).
+            try db.execute(
+                sql: """
+                    CREATE TABLE publication (
+                        id INTEGER PRIMARY KEY, number TEXT NOT NULL, json_at INTEGER NOT NULL,
+                        json_length INTEGER NOT NULL, json_hash TEXT NOT NULL, html_at INTEGER NOT NULL,
+                        html_length INTEGER NOT NULL, html_hash TEXT NOT NULL);
+                    INSERT INTO publication (number, json_at, json_length, json_hash, html_at, html_length, html_hash)
+                        SELECT i.number, i.json_at, i.json_length, i.json_hash, o.at, o.length,
+                            substr(o.key, 1, length(o.key) - 5)
+                        FROM invoice i JOIN object o ON o.key = i.html_key ORDER BY i.id;
+                    DROP TABLE invoice;
+                    CREATE INDEX publication_number ON publication(number);
+                    """)
         }
         return migrator
     }

@@ -23,10 +23,22 @@ import Testing
         let stored = try #require(try store.invoice(number: "DE-1"))
         #expect(String(decoding: stored.json, as: UTF8.self) == #"{"number":"DE-1","v":2}"#)
         #expect(String(decoding: stored.html, as: UTF8.self) == "<p>two</p>")
-        // Content-addressed: the first document is still there under its own key, once.
+        // The first publication's HTML is still there under its key, which names the invoice and the hash.
+        #expect(first == "DE-1/" + StableHash.contentHex(Array("<p>one</p>".utf8)) + ".html")
         #expect(try store.get(first) == Array("<p>one</p>".utf8))
-        #expect(try store.put(Array("<p>one</p>".utf8)) == first)
+        #expect(try store.get("DE-2/" + StableHash.contentHex(Array("<p>one</p>".utf8)) + ".html") == nil)
         #expect(try store.invoice(number: "DE-2") == nil)
+        // A document stored on its own is content-addressed: the same key for the same bytes, and
+        // an invoice can point at it.
+        let alone = try store.put(Array("<p>three</p>".utf8))
+        #expect(try store.put(Array("<p>three</p>".utf8)) == alone)
+        #expect(try store.get(alone) == Array("<p>three</p>".utf8))
+        try store.putInvoice(number: "DE-3", json: Array("{}".utf8), htmlKey: alone)
+        #expect(try store.invoice(number: "DE-3")?.html == Array("<p>three</p>".utf8))
+        let error = try #require(throws: ObjectStoreError.self) {
+            try store.putInvoice(number: "DE-4", json: Array("{}".utf8), htmlKey: "0123456789abcdef.html")
+        }
+        #expect(error.description.contains("no document has the key 0123456789abcdef.html"))
     }
 
     @Test func aFileWrittenInTheFirstLayoutIsMigratedWithItsDocumentsMovedIntoThePack() throws {
