@@ -103,6 +103,8 @@ public final class ServeEngine: Sendable {
     private let objects: any ObjectStore
     private let configuration: Configuration
     private let policy: CutoverPolicy
+    /// The event ids the store may hold: the duplicate check asks SQLite about these only.
+    private let recordedIDs: RecordedEventFilter
     /// What `GET /metrics` shows.
     public let metrics: ServeMetrics
     private let state = Mutex(State())
@@ -175,6 +177,8 @@ public final class ServeEngine: Sendable {
         self.objects = objects
         self.configuration = configuration
         self.policy = policy
+        // Room for the rows there are and a million more before it rebuilds itself larger.
+        recordedIDs = RecordedEventFilter(expected: ((try? store.comparisonRowsEstimate()) ?? 0) + 1_000_000)
     }
 
     /// Current counters.
@@ -236,6 +240,11 @@ public final class ServeEngine: Sendable {
         try await withThrowingTaskGroup(of: (legacy: Int, port: Int).self) { group in
             group.addTask { [self] in
                 while !state.withLock({ $0.stopping }) {
+                    // Ids recorded since the last tick (all of them, the first time), a chunk at a
+                    // time. (An error leaves the filter answering "maybe": the check asks SQLite.)
+                    while (try? recordedIDs.catchUp(from: store)) == true, !state.withLock({ $0.stopping }) {
+                        await Task.yield()
+                    }
                     try? await Task.sleep(for: configuration.flagRefresh)
                     try? refreshFlags()
                     updateLag()
@@ -321,6 +330,8 @@ public final class ServeEngine: Sendable {
     /// commits them without waiting (the last commit, at the end of ``run(runID:)``, waits).
     private func write(_ batch: [Done], runID: Int64) throws {
         try store.record(batch.map(\.record), runID: runID)
+        // Before the claims go: from then on only the filter and the store know these ids.
+        recordedIDs.insert(batch.lazy.map(\.record.comparison.facts.eventID))
         state.withLock { state in
             for done in batch {
                 if let id = done.claimed { state.release(id) }
@@ -527,7 +538,9 @@ public final class ServeEngine: Sendable {
     /// claim is released.
     private func confirmClaims(_ events: [Admitted]) throws -> [Bool] {
         var held = events.map(\.claimed)
-        let recorded = try store.recordedEventHashes(eventIDs: events.filter(\.claimed).map(\.facts.eventID))
+        let claimed = events.filter(\.claimed).map(\.facts.eventID)
+        let recorded = try store.recordedEventHashes(
+            eventIDs: zip(claimed, recordedIDs.mayContain(claimed)).compactMap { $1 ? $0 : nil })
         var released: [String] = []
         for (index, event) in events.enumerated() where held[index] {
             if let hash = recorded[event.facts.eventID], hash != event.hash {

@@ -241,6 +241,32 @@ public final class ShadowStore: Sendable {
         return found
     }
 
+    /// Event ids of the comparison rows after row `after` (rows in the order they were first
+    /// recorded; a row recorded again keeps its place), at most `limit`: for reading every id once,
+    /// a chunk at a time, and then only those recorded since.
+    /// - Returns: The ids and the last row read (`after` when there are none).
+    public func eventIDs(after row: Int64, limit: Int) throws -> (ids: [String], last: Int64) {
+        try writer.unsafeReentrantRead { db in
+            var ids: [String] = []
+            var last = row
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: "SELECT rowid, event_id FROM comparison WHERE rowid > ? ORDER BY rowid LIMIT ?"),
+                arguments: [row, limit])
+            while let next = try rows.next() {
+                last = next[0]
+                ids.append(next[1])
+            }
+            return (ids, last)
+        }
+    }
+
+    /// The number of comparison rows, or a little more (the largest row number: cheap where
+    /// `COUNT(*)` reads the whole table).
+    public func comparisonRowsEstimate() throws -> Int {
+        try writer.unsafeReentrantRead { db in try Int.fetchOne(db, sql: "SELECT MAX(rowid) FROM comparison") ?? 0 }
+    }
+
     /// Comparisons recorded, in one run or in all.
     public func comparisonCount(runID: Int64? = nil) throws -> Int {
         try writer.read { db in

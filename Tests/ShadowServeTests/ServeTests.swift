@@ -158,6 +158,46 @@ import Testing
     }
 }
 
+@Suite struct EarlierRunTests {
+    @Test func anIdRecordedByAnEarlierRunIsCaughtOnceServeHasReadTheStoreAtStart() async throws {
+        // Given five events recorded by one serve run, and a second run started afterwards, given
+        // time to read the recorded ids (its filter, which the duplicate check asks first)
+        let fixture = try ServeFixture(partitions: 1)
+        defer { fixture.remove() }
+        let store = fixture.store
+        func event(_ index: Int, sequence: Int) throws -> [UInt8] {
+            try TestSupport.sampleEvent { event in
+                event["event_id"] = String(format: "7a1d0c3e-2b4f-4c6d-8e9f-%012d", index)
+                event["invoice_seq"] = sequence
+            }
+        }
+        let first = try (0..<5).map { try event($0, sequence: 100 + $0) }
+        try await fixture.send(first)
+        let earlier = try await fixture.start()
+        #expect(try await earlier.waitUntil(completed: 5))
+        try await earlier.stop()
+        earlier.consumer.close()
+        let serving = try await fixture.start()
+        try await Task.sleep(for: .seconds(2))
+        // When it gets an event reusing the third one's id with other content, a redelivery of the
+        // second, and a new event
+        let impostor = try event(2, sequence: 999)
+        try await fixture.send([impostor, first[1], try event(5, sequence: 105)])
+        #expect(try await serving.waitUntil(completed: 3))
+        try await serving.stop()
+        serving.consumer.close()
+        // Then the impostor is dead-lettered under an id of its own, the original keeps its row, and
+        // the redelivery and the new event are published
+        let counters = serving.engine.counters
+        #expect(counters.deadLettered == 1)
+        #expect(counters.published == 2)
+        let original = String(format: "7a1d0c3e-2b4f-4c6d-8e9f-%012d", 2)
+        #expect(try store.recordedEventHash(eventID: original) == StableHash.hex(first[2]))
+        #expect(try store.recordedEventHash(eventID: original + "#" + StableHash.hex(impostor)) != nil)
+        #expect(try store.comparisonCount() == 7)
+    }
+}
+
 @Suite struct ServeResilienceTests {
     private func startServe() async throws -> (fixture: ServeFixture, serving: ServeFixture.Serving) {
         let fixture = try ServeFixture()
