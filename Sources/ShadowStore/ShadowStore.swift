@@ -21,6 +21,14 @@ public final class ShadowStore: Sendable {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
+            configuration.prepareDatabase { db in
+                // A checkpoint every 8,000 WAL pages (32 MB) rather than SQLite's 1,000: the index
+                // on event_id takes its inserts on random pages, so a page is dirtied by several
+                // transactions between two checkpoints and copied back once. Measured in `bench
+                // serve --flag swift` over 200,000 events, two alternating pairs: the row writer's
+                // CPU per event 33.4 / 31.9 -> 26.9 / 28.1 us (its checkpoints run inside commits).
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 8000")
+            }
             return try ShadowStore(writer: DatabasePool(path: path, configuration: configuration))
         } catch {
             throw ShadowStoreError(message: "cannot open the store at \(path): \(error)")
