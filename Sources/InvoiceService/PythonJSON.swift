@@ -4,7 +4,7 @@
 /// - a duplicate key, `NaN`/`Infinity`, an integer of more than 4,300 digits, or values nested more
 ///   than ``maximumDepth`` deep (Python's recursion limit) make the whole document invalid;
 /// - `\ud800` without its pair is a valid string that remembers it held a lone surrogate.
-indirect enum PythonJSON {
+enum PythonJSON {
     case null
     case bool(Bool)
     /// An integer's canonical digits (`-0` is `0`).
@@ -140,7 +140,7 @@ indirect enum PythonJSON {
             // The legacy's object_pairs_hook runs when an object closes, inner objects first.
             if members.count <= 24 {
                 for index in members.indices.dropFirst() {
-                    for earlier in 0..<index where members[earlier].key.identity == members[index].key.identity {
+                    for earlier in 0..<index where members[earlier].key.sameKey(as: members[index].key) {
                         throw .duplicateKey(members[index].key.pythonRepr)
                     }
                 }
@@ -308,6 +308,11 @@ struct PythonString: Sendable {
 
     /// Distinguishes a lone surrogate from a real U+FFFD for duplicate-key detection.
     var identity: String { hasLoneSurrogate ? "\u{0}lone:" + value : value }
+
+    /// Whether the two are one key for the legacy (``identity`` equal), without building either.
+    func sameKey(as other: PythonString) -> Bool {
+        hasLoneSurrogate == other.hasLoneSurrogate && value == other.value
+    }
 
     /// `json.dumps(value)`: ASCII only, like Python's default `ensure_ascii=True`.
     var pythonRepr: String { PythonText.jsonDumpsASCII(value) }
