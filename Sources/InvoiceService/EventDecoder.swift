@@ -125,7 +125,7 @@ enum EventDecoder {
         }
         // The sorted list only when there is one to report (it was built for every object).
         if members.contains(where: isUnknown),
-            let first = members.filter(isUnknown).map(\.key).sorted(by: { PythonText.precedes($0.value, $1.value) })
+            let first = members.filter(isUnknown).map(\.key).sorted(by: PythonString.precedes)
                 .first
         {
             throw InvalidEvent(path.isEmpty ? "event" : path, "unknown field \(first.pythonRepr)")

@@ -239,22 +239,41 @@ enum PythonJSON {
                 if byte == UInt8(ascii: "\"") {
                     let value = String(decoding: bytes[start..<position], as: UTF8.self)
                     position += 1
-                    return PythonString(value: value, hasLoneSurrogate: false)
+                    return PythonString(value: value)
                 }
                 if byte < 0x20 { throw .syntax("Invalid control character at byte \(position)") }
                 if byte == UInt8(ascii: "\\") { break }
                 position += 1
             }
             var buffer = Array(bytes[start..<position])
-            var lone = false
+            // Each lone surrogate: where its U+FFFD stands in `buffer`, and its own value.
+            var lones: [(at: Int, value: UInt32)] = []
             func append(_ scalar: Unicode.Scalar) {
                 buffer.append(contentsOf: UTF8.encode(scalar)!)
+            }
+            func appendLone(_ value: UInt32) {
+                lones.append((buffer.count, value))
+                append("\u{FFFD}")
             }
             while position < bytes.count {
                 let byte = bytes[position]
                 if byte == UInt8(ascii: "\"") {
                     position += 1
-                    return PythonString(value: String(decoding: buffer, as: UTF8.self), hasLoneSurrogate: lone)
+                    let value = String(decoding: buffer, as: UTF8.self)
+                    guard !lones.isEmpty else { return PythonString(value: value) }
+                    var codePoints: [UInt32] = []
+                    var offset = 0
+                    var next = 0
+                    for scalar in value.unicodeScalars {
+                        if next < lones.count, lones[next].at == offset {
+                            codePoints.append(lones[next].value)
+                            next += 1
+                        } else {
+                            codePoints.append(scalar.value)
+                        }
+                        offset += UTF8.width(scalar)
+                    }
+                    return PythonString(value: value, loneSurrogateCodePoints: codePoints)
                 }
                 if byte < 0x20 { throw .syntax("Invalid control character at byte \(position)") }
                 if byte != UInt8(ascii: "\\") {
@@ -283,14 +302,12 @@ enum PythonJSON {
                             append(Unicode.Scalar(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))!)
                         } else {
                             position = mark
-                            lone = true
-                            append("\u{FFFD}")
+                            appendLone(code)
                         }
                     } else if let scalar = Unicode.Scalar(code) {
                         append(scalar)
                     } else {
-                        lone = true
-                        append("\u{FFFD}")
+                        appendLone(code)
                     }
                 default: throw .syntax("Invalid \\escape at byte \(position - 2)")
                 }
@@ -301,52 +318,75 @@ enum PythonJSON {
 }
 
 /// A JSON string as Python holds it. Swift strings cannot hold a lone surrogate, so one is kept
-/// as U+FFFD with a flag: the legacy rejects such text wherever it validates it.
+/// as U+FFFD in ``value``, with the string's code points as Python has them beside it: the legacy
+/// rejects such text wherever it validates it, and names it, compares it and sorts it by its code points.
 struct PythonString: Sendable {
     var value: String
-    var hasLoneSurrogate: Bool
+    /// Every code point, lone surrogates as themselves, when there is a lone surrogate; nil otherwise.
+    var loneSurrogateCodePoints: [UInt32]?
 
-    /// Distinguishes a lone surrogate from a real U+FFFD for duplicate-key detection.
-    var identity: String { hasLoneSurrogate ? "\u{0}lone:" + value : value }
+    init(value: String, loneSurrogateCodePoints: [UInt32]? = nil) {
+        self.value = value
+        self.loneSurrogateCodePoints = loneSurrogateCodePoints
+    }
+
+    var hasLoneSurrogate: Bool { loneSurrogateCodePoints != nil }
+
+    /// The code points, as Python's `str` holds them.
+    var codePoints: [UInt32] { loneSurrogateCodePoints ?? value.unicodeScalars.map(\.value) }
+
+    /// One string per distinct Python string (for duplicate-key detection).
+    var identity: String {
+        guard let codePoints = loneSurrogateCodePoints else { return value }
+        return "\u{0}lone:" + codePoints.map { String($0, radix: 16) }.joined(separator: ",")
+    }
 
     /// Whether the two are one key for the legacy (``identity`` equal), without building either.
     func sameKey(as other: PythonString) -> Bool {
-        hasLoneSurrogate == other.hasLoneSurrogate && value == other.value
+        value == other.value && loneSurrogateCodePoints == other.loneSurrogateCodePoints
     }
 
-    /// `json.dumps(value)`: ASCII only, like Python's default `ensure_ascii=True`.
-    var pythonRepr: String { PythonText.jsonDumpsASCII(value) }
+    /// `json.dumps(value)`: ASCII only, like Python's default `ensure_ascii=True` (a lone
+    /// surrogate as its own `\udXXX`).
+    var pythonRepr: String { PythonText.jsonDumpsASCII(codePoints: codePoints) }
+
+    /// Code point order, as Python's `sorted()` compares strings.
+    static func precedes(_ left: PythonString, _ right: PythonString) -> Bool {
+        guard left.hasLoneSurrogate || right.hasLoneSurrogate else {
+            return PythonText.precedes(left.value, right.value)
+        }
+        return left.codePoints.lexicographicallyPrecedes(right.codePoints)
+    }
 }
 
 /// Python's text conventions, where the legacy's messages depend on them.
 enum PythonText {
     /// `json.dumps(text)` with `ensure_ascii=True`.
     static func jsonDumpsASCII(_ text: String) -> String {
+        jsonDumpsASCII(codePoints: text.unicodeScalars.lazy.map(\.value))
+    }
+
+    /// `json.dumps(text)` with `ensure_ascii=True`, from Python's code points (surrogates included).
+    static func jsonDumpsASCII(codePoints: some Sequence<UInt32>) -> String {
         var output = "\""
         func hex(_ value: UInt32) -> String {
             let digits = String(value, radix: 16)
             return "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
         }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            default:
-                if scalar.value < 0x20 || scalar.value > 0x7E {
-                    if scalar.value > 0xFFFF {
-                        let offset = scalar.value - 0x10000
-                        output += hex(0xD800 + (offset >> 10)) + hex(0xDC00 + (offset & 0x3FF))
-                    } else {
-                        output += hex(scalar.value)
-                    }
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
+        for value in codePoints {
+            switch value {
+            case 0x22: output += "\\\""
+            case 0x5C: output += "\\\\"
+            case 0x0A: output += "\\n"
+            case 0x0D: output += "\\r"
+            case 0x09: output += "\\t"
+            case 0x08: output += "\\b"
+            case 0x0C: output += "\\f"
+            case 0x20...0x7E: output.unicodeScalars.append(Unicode.Scalar(UInt8(value)))
+            case 0x10000...:
+                let offset = value - 0x10000
+                output += hex(0xD800 + (offset >> 10)) + hex(0xDC00 + (offset & 0x3FF))
+            default: output += hex(value)
             }
         }
         return output + "\""

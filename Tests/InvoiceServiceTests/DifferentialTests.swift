@@ -125,6 +125,30 @@ import Testing
             Array(#"{"schema_version": 1} x"#.utf8), Array(#"{"customer": "\ud800"}"#.utf8),
             [0xEF, 0xBB, 0xBF] + Array("{}".utf8), Array(#"{"schema_version": 1,}"#.utf8),
         ]
+        // Duplicate keys in a small object and in one of more than 24 members (checked two ways),
+        // and keys that only their lone surrogates tell apart (from U+FFFD, from each other: no
+        // duplicate, an unknown field, the first in code point order), inside the sample.
+        let sample = try TestSupport.sampleEvent { _ in }
+        func withMembers(_ members: String) -> [UInt8] { Array("{\(members),".utf8) + sample.dropFirst() }
+        let many = (0..<30).map { "\"k\($0)\": \($0)" }.joined(separator: ", ")
+        let keyed: [[UInt8]] = [
+            withMembers(#""country": "DE""#), withMembers(many + #", "k3": 0"#), withMembers(many),
+            withMembers(#""\ud800": 1, "\ufffd": 2"#), withMembers(#""\ud800": 1, "\ud800": 2"#),
+            withMembers(#""\udc00": 1, "\ud800": 2"#), withMembers(#""x\udc00y": 1, "x\ud800y": 2"#),
+            withMembers(many + #", "\ud800": 1, "\ufffd": 2"#), withMembers(many + #", "\udc00": 1, "\udc00": 2"#),
+        ]
+        // These the legacy rejects (a duplicate key, or else an unknown field): the same reason, word for word.
+        for event in keyed {
+            let run = await legacy.render(event: event, timeout: .seconds(30))
+            let swift = Result { () throws(SwiftInvoiceError) in try port.render(event: event) }
+            guard case .failure(.invalidInput(let field, let reason)) = run.result,
+                case .failure(let error) = swift, error.field == field, error.message == reason
+            else {
+                failures.append(
+                    "\(String(decoding: event.prefix(60), as: UTF8.self)): legacy \(run.result) / swift \(swift)")
+                continue
+            }
+        }
         for event in raw {
             if let failure = await compare(event, legacy: legacy) {
                 failures.append("\(String(decoding: event.prefix(40), as: UTF8.self)): \(failure)")
