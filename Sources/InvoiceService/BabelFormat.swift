@@ -24,6 +24,10 @@ struct BabelFormat: Sendable {
     var percentSuffix: String
     var dateStyle: DateStyle
     var months: [String]
+    /// `decimal`'s and `group`'s bytes, set once (``locales``): per amount, a dictionary lookup of
+    /// them was 1-2% of a render.
+    var decimalByte = UInt8(ascii: ".")
+    var groupBytes: [UInt8] = []
 
     static let englishMonths = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec"]
     static let spanishMonths = ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"]
@@ -49,7 +53,8 @@ struct BabelFormat: Sendable {
             BabelFormat(
                 decimal: decimal, group: group, indianGrouping: indian, currencyPrefix: currency.0,
                 currencySuffix: currency.1, negativeCurrencyPrefix: currency.2, negativeCurrencySuffix: currency.3,
-                percentSuffix: percent, dateStyle: date, months: months)
+                percentSuffix: percent, dateStyle: date, months: months, decimalByte: decimal.utf8.first!,
+                groupBytes: Array(group.utf8))
         }
         let usMonths = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let suffixed = prefixed("", suffix: nbsp + "¤")
@@ -84,9 +89,16 @@ struct BabelFormat: Sendable {
         return writer.string
     }
 
+    /// The symbol `format_currency` writes for `code`.
+    static func symbol(of code: String) -> String { symbols[code] ?? code }
+
     /// The same, written into `writer`.
     func writeCurrency(_ units: Int128, digits: Int, code: String, into writer: inout ByteWriter) {
-        let symbol = Self.symbols[code] ?? code
+        writeCurrency(units, digits: digits, symbol: Self.symbol(of: code), into: &writer)
+    }
+
+    /// The same, with the currency's ``symbol(of:)`` looked up already.
+    func writeCurrency(_ units: Int128, digits: Int, symbol: String, into writer: inout ByteWriter) {
         let (prefix, suffix) =
             units < 0 ? (negativeCurrencyPrefix, negativeCurrencySuffix) : (currencyPrefix, currencySuffix)
         Self.writeAffix(prefix, symbol: symbol, into: &writer)
@@ -114,11 +126,6 @@ struct BabelFormat: Sendable {
             }
         }
     }
-
-    private var decimalByte: UInt8 { decimal.utf8.first! }
-    private var groupBytes: [UInt8] { Self.groupBytesByLocale[group] ?? Array(group.utf8) }
-    private static let groupBytesByLocale: [String: [UInt8]] = Dictionary(
-        uniqueKeysWithValues: [",", ".", "\u{202F}", "\u{A0}", "’"].map { ($0, Array($0.utf8)) })
 
     /// `format_percent(rate / 100, decimal_quantization=False)`.
     func percent(_ rate: Rate) -> String {

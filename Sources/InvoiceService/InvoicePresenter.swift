@@ -116,7 +116,8 @@ enum InvoicePresenter {
         let t: [String: String]
         let format: BabelFormat
         let digits: Int
-        let currency: String
+        /// The currency's symbol (``BabelFormat/symbol(of:)``), looked up once.
+        let symbol: String
 
         mutating func write(_ text: StaticString) { h.write(text) }
         mutating func label(_ key: String) { h.write(t[key]!) }
@@ -127,7 +128,7 @@ enum InvoicePresenter {
 
         mutating func amountCell(_ units: Int128) {
             h.write("<td class=\"amount\">")
-            format.writeCurrency(units, digits: digits, code: currency, into: &h)
+            format.writeCurrency(units, digits: digits, symbol: symbol, into: &h)
             h.write("</td>")
         }
 
@@ -146,7 +147,7 @@ enum InvoicePresenter {
         let format = BabelFormat.locales[invoice.locale]!
         var h = HTMLWriter(
             t: Labels.escapedTable(forLocale: invoice.locale), format: format, digits: invoice.digits,
-            currency: invoice.currency)
+            symbol: BabelFormat.symbol(of: invoice.currency))
         h.write("<!DOCTYPE html>\n<html lang=\"")
         h.text(String(invoice.locale.prefix { $0 != "_" }))
         h.write("\">\n<head>\n<meta charset=\"utf-8\">\n<title>")
