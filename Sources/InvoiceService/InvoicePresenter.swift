@@ -20,7 +20,7 @@ enum InvoicePresenter {
         }
     }
 
-    static func json(_ invoice: Invoice) -> String {
+    static func json(_ invoice: Invoice) -> [UInt8] {
         var j = JSONWriter(digits: invoice.digits)
         j.w.write("{\"buyer\":{\"email\":")
         j.string(invoice.buyer.email)
@@ -91,7 +91,7 @@ enum InvoicePresenter {
         j.w.write(",\"tip\":")
         j.money(totals.tip)
         j.w.write("}}")
-        return j.w.string
+        return j.w.bytes
     }
 
     static func isoDate(_ date: MoneyEvent.LocalDate) -> String {
@@ -143,7 +143,7 @@ enum InvoicePresenter {
         }
     }
 
-    static func html(_ invoice: Invoice, event: MoneyEvent) -> String {
+    static func html(_ invoice: Invoice, event: MoneyEvent) -> [UInt8] {
         let format = BabelFormat.locales[invoice.locale]!
         var h = HTMLWriter(
             t: Labels.escapedTable(forLocale: invoice.locale), format: format, digits: invoice.digits,
@@ -283,6 +283,6 @@ enum InvoicePresenter {
             h.write("</ul>\n")
         }
         h.write("</body>\n</html>\n")
-        return h.h.string
+        return h.h.bytes
     }
 }

@@ -19,7 +19,7 @@ public struct SwiftInvoiceService: Sendable {
         }
         let invoice = InvoiceCalculator.build(decoded)
         return RenderedInvoice(
-            invoiceJSON: InvoicePresenter.json(invoice), html: InvoicePresenter.html(invoice, event: decoded),
+            invoiceJSONBytes: InvoicePresenter.json(invoice), htmlBytes: InvoicePresenter.html(invoice, event: decoded),
             number: invoice.number)
     }
 }

@@ -33,14 +33,6 @@ public enum HTMLCanonicalizer {
         }
     }
 
-    /// Whether two strings hold the same UTF-8 bytes (then their canonical forms are equal too).
-    public static func sameBytes(_ left: String, _ right: String) -> Bool {
-        guard left.utf8.count == right.utf8.count else { return false }
-        var left = left
-        var right = right
-        return left.withUTF8 { a in right.withUTF8 { b in a.elementsEqual(b) } }
-    }
-
     /// A line diff of two canonical documents: the lines only one side has, in order, with
     /// `-` for legacy and `+` for Swift, and up to `context` unchanged lines around each change.
     /// - Parameters:

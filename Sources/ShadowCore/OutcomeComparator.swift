@@ -34,7 +34,7 @@ public struct OutcomeComparator: Sendable {
             comparison.ignored = ignored
             var paths = counted.map { JSONPointer.generalized($0.path) }
             if !noise.contains("html") && !ignoreRules.ignores("html")
-                && !HTMLCanonicalizer.sameBytes(left.html, right.html)
+                && left.htmlBytes != right.htmlBytes
             {
                 let leftHTML = HTMLCanonicalizer.canonical(left.html)
                 let rightHTML = HTMLCanonicalizer.canonical(right.html)
@@ -97,7 +97,7 @@ public struct OutcomeComparator: Sendable {
         -> (counted: [JSONDifference], ignored: [JSONDifference])
     {
         let differences: [JSONDifference]
-        if HTMLCanonicalizer.sameBytes(left.invoiceJSON, right.invoiceJSON) {
+        if left.invoiceJSONBytes == right.invoiceJSONBytes {
             // The same bytes: no difference to find (parsing both was most of a comparison's work).
             differences = []
         } else if let leftValue = parsed(left), let rightValue = parsed(right) {
@@ -124,12 +124,12 @@ public struct OutcomeComparator: Sendable {
     private func noisePaths(_ first: RenderedInvoice, _ repeatResult: SideResult?) -> Set<String> {
         guard case .rendered(let second)? = repeatResult?.outcome else { return [] }
         var noise = Set<String>()
-        if !HTMLCanonicalizer.sameBytes(first.invoiceJSON, second.invoiceJSON), let a = parsed(first),
+        if first.invoiceJSONBytes != second.invoiceJSONBytes, let a = parsed(first),
             let b = parsed(second)
         {
             noise.formUnion(JSONDifference.between(a, b).map(\.path))
         }
-        if !HTMLCanonicalizer.sameBytes(first.html, second.html),
+        if first.htmlBytes != second.htmlBytes,
             HTMLCanonicalizer.canonical(first.html) != HTMLCanonicalizer.canonical(second.html)
         {
             noise.insert("html")

@@ -388,10 +388,10 @@ public final class ServeEngine: Sendable {
         for entry in rendered {
             let event = events[entry.index]
             if case .rendered(let invoice) = entry.primary.outcome {
-                let json = Array(invoice.invoiceJSON.utf8)
+                let json = invoice.invoiceJSONBytes
                 let number = Self.invoiceNumber(invoice, json: json, facts: event.facts)
                 invoices.append((entry.index, number, json))
-                documents.append(RenderedDocument(number: number, json: json, html: Array(invoice.html.utf8)))
+                documents.append(RenderedDocument(number: number, json: json, html: invoice.htmlBytes))
             } else {
                 stages[entry.index] = try await publish(
                     entry.primary.outcome, event: event.consumed.message.value, facts: event.facts,
@@ -608,9 +608,9 @@ public final class ServeEngine: Sendable {
         let started = ContinuousClock.now
         switch outcome {
         case .rendered(let invoice):
-            let json = Array(invoice.invoiceJSON.utf8)
+            let json = invoice.invoiceJSONBytes
             let number = Self.invoiceNumber(invoice, json: json, facts: facts)
-            let key = try await objects.storeRendered(number: number, json: json, html: Array(invoice.html.utf8))
+            let key = try await objects.storeRendered(number: number, json: json, html: invoice.htmlBytes)
             let stored = ContinuousClock.now
             let message = invoiceMessage(
                 number: number, json: json, htmlKey: key, facts: facts, implementation: implementation)

@@ -65,7 +65,9 @@ private let facts = EventFacts(eventID: "e1", country: "DE", businessLine: "eats
             #expect(HTMLCanonicalizer.canonical(document) == reference(document), "\(Array(document.utf8))")
             #expect(Array(HTMLCanonicalizer.canonical(document).utf8) == Array(reference(document).utf8))
         }
-        #expect(HTMLCanonicalizer.sameBytes("é", "é") && !HTMLCanonicalizer.sameBytes("é", "e\u{301}"))
+        // Rendered invoices are equal by their bytes, not by Unicode equivalence (which String's == is).
+        #expect(RenderedInvoice(invoiceJSON: "{}", html: "é") == RenderedInvoice(invoiceJSON: "{}", html: "é"))
+        #expect(RenderedInvoice(invoiceJSON: "{}", html: "é") != RenderedInvoice(invoiceJSON: "{}", html: "e\u{301}"))
     }
 
     @Test func htmlWhitespaceIsLayoutButNoBreakSpaceIsContent() {
