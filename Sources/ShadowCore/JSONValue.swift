@@ -166,8 +166,17 @@ private struct JSONParser {
         try nest()
         if try !open(closedBy: UInt8(ascii: "}")) {
             repeat {
-                let key = try memberKey()
-                if names.contains(key) {
+                // The key's bytes against the names, unless it has an escape: no String per key.
+                let keyStart = position
+                var wanted: String?
+                if let range = try skipMemberKey() {
+                    wanted = names.first { $0.utf8.count == range.count && $0.utf8.elementsEqual(bytes[range]) }
+                } else {
+                    position = keyStart
+                    let key = try memberKey()
+                    wanted = names.contains(key) ? key : nil
+                }
+                if let key = wanted {
                     skipWhitespace()
                     if position < bytes.count, bytes[position] == UInt8(ascii: "\"") {
                         found[key] = try string()
@@ -198,7 +207,7 @@ private struct JSONParser {
             defer { depth -= 1 }
             if try open(closedBy: UInt8(ascii: "}")) { return }
             repeat {
-                _ = try memberKey()
+                _ = try skipMemberKey()
                 try skipValue()
             } while try !closeItem(closedBy: UInt8(ascii: "}"))
         case UInt8(ascii: "["):
@@ -260,11 +269,12 @@ private struct JSONParser {
         }
     }
 
-    private mutating func literal(_ word: String, _ value: JSONValue) throws(JSONParseError) -> JSONValue {
-        let expected = Array(word.utf8)
-        guard bytes.count - position >= expected.count, Array(bytes[position..<position + expected.count]) == expected
+    private mutating func literal(_ word: StaticString, _ value: JSONValue) throws(JSONParseError) -> JSONValue {
+        let count = word.utf8CodeUnitCount
+        guard bytes.count - position >= count,
+            UnsafeBufferPointer(start: word.utf8Start, count: count).elementsEqual(bytes[position..<position + count])
         else { throw fail("invalid literal") }
-        position += expected.count
+        position += count
         return value
     }
 
@@ -303,6 +313,20 @@ private struct JSONParser {
         guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
         position += 1
         return key
+    }
+
+    /// Moves past a member's key and its `:` as ``memberKey()`` does, without making the key:
+    /// returns where its bytes are when it has no escape (nil when it has one).
+    private mutating func skipMemberKey() throws(JSONParseError) -> Range<Int>? {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+        let start = position + 1
+        try skipString()
+        let key = start..<(position - 1)
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+        position += 1
+        return bytes[key].contains(UInt8(ascii: "\\")) ? nil : key
     }
 
     /// Moves past the `,` after a member or an element, or the container's `closing` byte (then true).

@@ -39,6 +39,10 @@ import Testing
         #"{"lines":[01],"number":"N-9"}"#, #"{"lines":[-],"number":"N-10"}"#, #"{"lines":[tru],"number":"N-11"}"#,
         #"{"lines":["unterminated],"number":"N-12"}"#, #"{"lines":["\"#,
         #"{"lines":[{"a":[]},{}, [], ""],"number":"N-13"}"#,
+        // Keys: escaped (the bytes differ from the name, the key does not), near misses, nested escapes.
+        #"{"count\u0072y":"DE","num\u0062er":"N-14"}"#, #"{"countr":"DE","countryy":"NL","Country":"SE"}"#,
+        #"{"a":{"k\u0065y":1,"\"":2},"number":"N-15"}"#, #"{"a":{"k\x":1},"number":"N-16"}"#,
+        #"{"country\"":"DE"}"#, #"{"event_id":"e","\u0063ountry":"FR"}"#,
         String(repeating: "[", count: 600) + String(repeating: "]", count: 600),
         #"{"deep":"# + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}",
     ]
