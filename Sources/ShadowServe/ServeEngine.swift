@@ -242,7 +242,8 @@ public final class ServeEngine: Sendable {
                 while !state.withLock({ $0.stopping }) {
                     // Ids recorded since the last tick (all of them, the first time), a chunk at a
                     // time. (An error leaves the filter answering "maybe": the check asks SQLite.)
-                    while (try? recordedIDs.catchUp(from: store)) == true, !state.withLock({ $0.stopping }) {
+                    while (try? recordedIDs.catchUp(from: store, run: runID)) == true, !state.withLock({ $0.stopping })
+                    {
                         await Task.yield()
                     }
                     try? await Task.sleep(for: configuration.flagRefresh)
@@ -416,35 +417,42 @@ public final class ServeEngine: Sendable {
         let finished = ContinuousClock.now
         var dones: [Done] = []
         dones.reserveCapacity(rendered.count)
-        await withTaskGroup(of: (Int, Comparison).self) { group in
-            for entry in rendered {
-                let event = events[entry.index]
-                var timing = PrimaryTiming(
-                    total: finished - event.consumed.at, render: entry.primary.latency,
-                    waitBehindOtherEvents: entry.primary.waitBehindOtherEvents)
-                timing.beforeRender = entry.asked - event.consumed.at
-                timing.renderCall = entry.back - entry.asked
-                (timing.objectStore, timing.kafka) = stages[entry.index] ?? (.zero, .zero)
-                metrics.added.record(timing.added)
-                configuration.primaryTimingObserver?(timing)
-                if event.flag.shadow == nil {
-                    let comparison = await shadowAndCompare(
-                        event: event.consumed.message.value, facts: event.facts, flag: event.flag,
-                        primary: entry.primary)
-                    dones.append(done(event, comparison: comparison))
-                } else {
+        var shadowed: [(index: Int, primary: SideResult)] = []
+        for entry in rendered {
+            let event = events[entry.index]
+            var timing = PrimaryTiming(
+                total: finished - event.consumed.at, render: entry.primary.latency,
+                waitBehindOtherEvents: entry.primary.waitBehindOtherEvents)
+            timing.beforeRender = entry.asked - event.consumed.at
+            timing.renderCall = entry.back - entry.asked
+            (timing.objectStore, timing.kafka) = stages[entry.index] ?? (.zero, .zero)
+            metrics.added.record(timing.added)
+            configuration.primaryTimingObserver?(timing)
+            if event.flag.shadow == nil {
+                let comparison = await shadowAndCompare(
+                    event: event.consumed.message.value, facts: event.facts, flag: event.flag, primary: entry.primary)
+                dones.append(done(event, comparison: comparison))
+            } else {
+                shadowed.append((entry.index, entry.primary))
+            }
+        }
+        // Shadows at low priority, in a task group only when there are any (swift mode has none).
+        if !shadowed.isEmpty {
+            await withTaskGroup(of: (Int, Comparison).self) { group in
+                for (index, primary) in shadowed {
+                    let event = events[index]
                     group.addTask(priority: .low) { [self] in
                         (
-                            entry.index,
+                            index,
                             await shadowAndCompare(
                                 event: event.consumed.message.value, facts: event.facts, flag: event.flag,
-                                primary: entry.primary)
+                                primary: primary)
                         )
                     }
                 }
-            }
-            for await (index, comparison) in group {
-                dones.append(done(events[index], comparison: comparison))
+                for await (index, comparison) in group {
+                    dones.append(done(events[index], comparison: comparison))
+                }
             }
         }
         try await writer.submit(contentsOf: dones)

@@ -250,22 +250,34 @@ public final class ShadowStore: Sendable {
     }
 
     /// Event ids of the comparison rows after row `after` (rows in the order they were first
-    /// recorded; a row recorded again keeps its place), at most `limit`: for reading every id once,
-    /// a chunk at a time, and then only those recorded since.
-    /// - Returns: The ids and the last row read (`after` when there are none).
-    public func eventIDs(after row: Int64, limit: Int) throws -> (ids: [String], last: Int64) {
+    /// recorded; a row recorded again keeps its place), `limit` rows at most: for reading every id
+    /// once, a chunk at a time, and then only those recorded since.
+    /// - Parameters:
+    ///   - row: The last row read before.
+    ///   - limit: The most rows read.
+    ///   - skippingRun: Rows last recorded by this run are read but their ids not returned (the
+    ///     caller has them).
+    /// - Returns: The ids, the number of rows read (`limit` when there may be more) and the last
+    ///   row read (`row` when there are none).
+    public func eventIDs(after row: Int64, limit: Int, skippingRun: Int64? = nil) throws -> (
+        ids: [String], rows: Int, last: Int64
+    ) {
         try writer.unsafeReentrantRead { db in
             var ids: [String] = []
+            var count = 0
             var last = row
             let rows = try Row.fetchCursor(
                 db.cachedStatement(
-                    sql: "SELECT rowid, event_id FROM comparison WHERE rowid > ? ORDER BY rowid LIMIT ?"),
-                arguments: [row, limit])
+                    sql: """
+                        SELECT rowid, CASE WHEN run_id IS ? THEN NULL ELSE event_id END FROM comparison
+                        WHERE rowid > ? ORDER BY rowid LIMIT ?
+                        """), arguments: [skippingRun, row, limit])
             while let next = try rows.next() {
+                count += 1
                 last = next[0]
-                ids.append(next[1])
+                if let id = next[1] as String? { ids.append(id) }
             }
-            return (ids, last)
+            return (ids, count, last)
         }
     }
 

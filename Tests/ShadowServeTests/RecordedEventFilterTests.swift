@@ -6,8 +6,10 @@ import Testing
 @testable import ShadowServe
 
 @Suite struct RecordedEventFilterTests {
-    private func record(_ ids: [String], in store: ShadowStore) throws {
-        let run = try store.startRun(source: "test", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
+    @discardableResult
+    private func record(_ ids: [String], in store: ShadowStore, run: Int64? = nil) throws -> Int64 {
+        let run =
+            try run ?? store.startRun(source: "test", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
         let records = ids.map { id in
             let facts = EventFacts(eventID: id, country: "SE", businessLine: "eats", eventType: "order_delivered")
             let side = SideResult(outcome: .invalidEvent(field: "x", reason: "test"), latency: .zero)
@@ -16,6 +18,7 @@ import Testing
                 primary: .legacy, recordedAt: Date())
         }
         try store.record(records, runID: run)
+        return run
     }
 
     @Test func everyRecordedIdMayBeThereAndFewOthersAre() throws {
@@ -41,6 +44,12 @@ import Testing
         #expect(try !filter.catchUp(from: store, chunk: 7_000))
         filter.insert(["inserted"])
         #expect(filter.mayContain(["later", "inserted"]) == [true, true])
+        // And a catch-up for a run leaves that run's rows to it (it inserts what it records), not others'
+        let mine = try store.startRun(source: "mine", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
+        try record(["mine"], in: store, run: mine)
+        try record(["theirs"], in: store)
+        #expect(try !filter.catchUp(from: store, chunk: 7_000, run: mine))
+        #expect(filter.mayContain(["mine", "theirs"]) == [false, true])
     }
 
     @Test func aFilterPastItsSizeRebuildsLargerAndMissesNothing() throws {
