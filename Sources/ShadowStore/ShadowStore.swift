@@ -142,7 +142,6 @@ public final class ShadowStore: Sendable {
                         legacy_invoice, legacy_html, legacy_error, swift_invoice, swift_html, swift_error)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
-            let deleteDiscrepancy = try db.cachedStatement(sql: "DELETE FROM discrepancy WHERE event_id = ?")
             // A batch holds few signatures (in serve, mostly one match signature per country and line).
             var signaturesWritten = Set<String>()
             for record in records {
@@ -168,12 +167,12 @@ public final class ShadowStore: Sendable {
                     Self.jsonArray(comparison.noisePaths), milliseconds(record.recordedAt),
                     record.eventHash ?? StableHash.hex(record.event),
                 ])
-                if comparison.kind == .match || (comparison.kind == .skipped && comparison.legacy.outcome.isRendered) {
-                    // Nothing to show: parity, or one side only (legacy or swift mode, or a skipped
-                    // shadow) that rendered; its invoice is in the object store and on Kafka. A
-                    // one-sided failure keeps its row, with the error.
-                    try deleteDiscrepancy.execute(arguments: [comparison.facts.eventID])
-                } else {
+                // Parity, or one side only (legacy or swift mode, or a skipped shadow) that rendered,
+                // has nothing to show (its invoice is in the object store and on Kafka; an old
+                // discrepancy of the event went with the upsert: Schema's v4 trigger). A one-sided
+                // failure keeps its row, with the error.
+                if !(comparison.kind == .match || (comparison.kind == .skipped && comparison.legacy.outcome.isRendered))
+                {
                     let none: (invoice: String?, html: String?, error: String?) = (nil, nil, nil)
                     let legacy = legacySide.map { Self.columns($0.outcome) } ?? none
                     let swift = swiftSide.map { Self.columns($0.outcome) } ?? none

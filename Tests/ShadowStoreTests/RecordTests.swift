@@ -45,6 +45,24 @@ import Testing
         #expect(rows.keys.sorted() == ["failed"])
         #expect(rows["failed"]??.contains("no rules for XX") == true)
     }
+
+    @Test func anEventRecordedAgainKeepsOnlyItsLatestDiscrepancy() throws {
+        let store = try ShadowStore.inMemory()
+        let failure = { (message: String) -> RenderOutcome in
+            .failed(RenderFailure(origin: "swift", type: "not_implemented", message: message))
+        }
+        // Given an event whose port failed, then rendered, then failed another way
+        try record(store, id: "again", only: failure("first"), primary: .swift)
+        #expect(try discrepancies(store)["again"]??.contains("first") == true)
+        try record(
+            store, id: "again", only: .rendered(RenderedInvoice(invoiceJSON: "{}", html: "<p/>")), primary: .swift)
+        // Then a rendering drops the failure's discrepancy, and a later failure is the only one kept
+        #expect(try discrepancies(store).isEmpty)
+        try record(store, id: "again", only: failure("second"), primary: .swift)
+        let rows = try discrepancies(store)
+        #expect(rows.count == 1 && rows["again"]??.contains("second") == true)
+        #expect(try store.comparisonCount() == 1)
+    }
 }
 
 @Suite struct RecordedEventHashTests {
