@@ -63,7 +63,11 @@ let package = Package(
         .target(name: "KafkaIO", dependencies: ["Crdkafka", "CThreadTuning"]),
         // SQLite store: comparisons, discrepancies, latency, flags, audit.
         .target(
-            name: "ShadowStore", dependencies: ["ShadowCore", .product(name: "GRDB", package: "GRDB.swift")]),
+            name: "ShadowStore",
+            dependencies: [
+                "ShadowCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         // Replay: both implementations over recorded events, compared and recorded.
         .target(
             name: "ShadowHarness",

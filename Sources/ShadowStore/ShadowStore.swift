@@ -124,18 +124,19 @@ public final class ShadowStore: Sendable {
                     INSERT INTO signature (id, country, business_line, kind, paths) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO NOTHING
                     """)
-            let upsertComparison = try db.cachedStatement(
-                sql: """
-                    INSERT INTO comparison (event_id, run_id, country, business_line, event_type, kind, signature_id,
-                        primary_side, legacy_us, swift_us, noise_paths, recorded_ms, event_hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(event_id) DO UPDATE SET run_id = excluded.run_id, country = excluded.country,
-                        business_line = excluded.business_line, event_type = excluded.event_type, kind = excluded.kind,
-                        signature_id = excluded.signature_id, primary_side = excluded.primary_side,
-                        legacy_us = excluded.legacy_us, swift_us = excluded.swift_us,
-                        noise_paths = excluded.noise_paths, recorded_ms = excluded.recorded_ms,
-                        event_hash = excluded.event_hash
-                    """)
+            let upsertComparison = try RawStatement(
+                db.cachedStatement(
+                    sql: """
+                        INSERT INTO comparison (event_id, run_id, country, business_line, event_type, kind, signature_id,
+                            primary_side, legacy_us, swift_us, noise_paths, recorded_ms, event_hash)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(event_id) DO UPDATE SET run_id = excluded.run_id, country = excluded.country,
+                            business_line = excluded.business_line, event_type = excluded.event_type, kind = excluded.kind,
+                            signature_id = excluded.signature_id, primary_side = excluded.primary_side,
+                            legacy_us = excluded.legacy_us, swift_us = excluded.swift_us,
+                            noise_paths = excluded.noise_paths, recorded_ms = excluded.recorded_ms,
+                            event_hash = excluded.event_hash
+                        """), in: db)
             let replaceDiscrepancy = try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO discrepancy (event_id, event, differences, ignored, html_diff,
@@ -159,14 +160,20 @@ public final class ShadowStore: Sendable {
                 let (legacySide, swiftSide) =
                     comparison.swift == nil && record.primary == .swift
                     ? (nil, comparison.legacy) : (Optional(comparison.legacy), comparison.swift)
-                try upsertComparison.execute(arguments: [
-                    comparison.facts.eventID, runID, comparison.facts.country, comparison.facts.businessLine,
-                    comparison.facts.eventType, comparison.kind.rawValue, signatureID, record.primary.rawValue,
-                    legacySide.map { microseconds($0.latency, ran: true) } ?? nil,
-                    swiftSide.map { microseconds($0.latency, ran: true) } ?? nil,
-                    Self.jsonArray(comparison.noisePaths), milliseconds(record.recordedAt),
-                    record.eventHash ?? StableHash.hex(record.event),
-                ])
+                upsertComparison.bind(1, comparison.facts.eventID)
+                upsertComparison.bind(2, runID)
+                upsertComparison.bind(3, comparison.facts.country)
+                upsertComparison.bind(4, comparison.facts.businessLine)
+                upsertComparison.bind(5, comparison.facts.eventType)
+                upsertComparison.bind(6, comparison.kind.rawValue)
+                upsertComparison.bind(7, signatureID)
+                upsertComparison.bind(8, record.primary.rawValue)
+                upsertComparison.bind(9, legacySide.flatMap { microseconds($0.latency, ran: true) })
+                upsertComparison.bind(10, swiftSide.flatMap { microseconds($0.latency, ran: true) })
+                upsertComparison.bind(11, comparison.noisePaths.isEmpty ? "[]" : Self.jsonArray(comparison.noisePaths))
+                upsertComparison.bind(12, milliseconds(record.recordedAt))
+                upsertComparison.bind(13, record.eventHash ?? StableHash.hex(record.event))
+                try upsertComparison.execute()
                 // Parity, or one side only (legacy or swift mode, or a skipped shadow) that rendered,
                 // has nothing to show (its invoice is in the object store and on Kafka; an old
                 // discrepancy of the event went with the upsert: Schema's v4 trigger). A one-sided

@@ -46,6 +46,20 @@ import Testing
         #expect(rows["failed"]??.contains("no rules for XX") == true)
     }
 
+    @Test func textAndNumbersGoInAsTheyAre() throws {
+        // Given a row bound through SQLite's C API (the row writer's path): non-ASCII text, a side
+        // that did not run (NULL) and one that did
+        let store = try ShadowStore.inMemory()
+        try record(store, id: "ü-€-😀", only: .invalidEvent(field: "x", reason: "y"), primary: .legacy)
+        let columns = try store.read { db -> [String?] in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT event_id, legacy_us, swift_us, noise_paths, kind FROM comparison")
+            return (0..<5).map { index in row.flatMap { $0[index] as DatabaseValue? }?.description }
+        }
+        #expect(columns == [#""ü-€-😀""#, "40", "NULL", #""[]""#, #""skipped""#])
+        #expect(try store.recordedEventHash(eventID: "ü-€-😀") == StableHash.hex(Array("{}".utf8)))
+    }
+
     @Test func anEventRecordedAgainKeepsOnlyItsLatestDiscrepancy() throws {
         let store = try ShadowStore.inMemory()
         let failure = { (message: String) -> RenderOutcome in
