@@ -4,10 +4,10 @@ import ShadowCore
 
 /// ``ObjectStore`` in two files of one directory: the documents in `objects.pack`, an append-only
 /// file written once per byte, and their index in `objects.sqlite` (WAL mode). A batch of documents
-/// is one `pwrite` at the pack's end and one index transaction, which also records the pack's new
-/// length; bytes past that length (a write whose transaction never committed: a crash between the
-/// two) are cut off at the next open. A reader never sees half a document, since the index points
-/// only at bytes written before it committed.
+/// is one `pwrite` at the pack's end and one index transaction; bytes past the last one any row
+/// points to (a write whose transaction never committed: a crash between the two) are cut off at
+/// the next open. A reader never sees half a document, since the index points only at bytes
+/// written before it committed.
 ///
 /// The index has two tables. `publication`: one row per invoice published (its number, and where
 /// its JSON and HTML are in the pack, with their hashes); the latest row of a number is what
@@ -79,7 +79,7 @@ public final class PackedObjectStore: ObjectStore {
             // another process appending to the same store is then never between its pack write and
             // its commit, so only bytes no index will ever point to are cut.
             try database.write { db in
-                let indexed = try Self.packLength(db)
+                let indexed = try Self.referencedEnd(db)
                 let size = try pack.size()
                 if size > indexed {
                     try pack.truncate(to: indexed)
@@ -251,13 +251,15 @@ public final class PackedObjectStore: ObjectStore {
             action: "read")
     }
 
-    /// Appends the documents' bytes at the pack's end (one write), then indexes them and records
-    /// the pack's new length, in the caller's transaction: if it rolls back, the bytes written are
-    /// past the recorded length, and the next append writes over them. The transaction must be
-    /// IMMEDIATE (GRDB's `write` is): the length is read, the bytes written and the commit made
-    /// under SQLite's write lock, which also serializes two processes sharing the store.
+    /// Appends the documents' bytes at the pack's end (one write), then indexes them, in the
+    /// caller's transaction: if it rolls back, the bytes written are referenced by no row, and the
+    /// next append goes after them (the next open cuts them off, if they are last). The transaction
+    /// must be IMMEDIATE (GRDB's `write` is): the file's size is read, the bytes written and the
+    /// commit made under SQLite's write lock, which also serializes two processes sharing the store.
+    /// (Until v5 the index kept the pack's length in a row, read and updated by every append: with
+    /// one transaction per event in shadow mode, a statement and a WAL page each time.)
     private static func append(_ documents: [Document], to pack: PackFile, _ db: Database) throws {
-        let start = try packLength(db)
+        let start = try pack.size()
         var bytes: [UInt8] = []
         bytes.reserveCapacity(
             documents.reduce(0) { total, document in
@@ -306,13 +308,19 @@ public final class PackedObjectStore: ObjectStore {
                 ])
             }
         }
-        try db.cachedStatement(sql: "UPDATE pack SET length = ? WHERE id = 1")
-            .execute(arguments: [start + Int64(bytes.count)])
     }
 
-    /// The pack's length as the index records it.
-    private static func packLength(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db.cachedStatement(sql: "SELECT length FROM pack WHERE id = 1")) ?? 0
+    /// Where the last byte any index row points to ends: the pack's committed length (read at
+    /// open, under the write lock; it reads every row once).
+    private static func referencedEnd(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT MAX(end) FROM (
+                    SELECT MAX(json_at + json_length) AS end FROM publication
+                    UNION ALL SELECT MAX(html_at + html_length) FROM publication
+                    UNION ALL SELECT MAX(at + length) FROM object)
+                """) ?? 0
     }
 
     /// v1 was the first layout (WITHOUT ROWID tables, kept so that files written by it migrate);
@@ -403,6 +411,9 @@ public final class PackedObjectStore: ObjectStore {
                     DROP TABLE invoice;
                     CREATE INDEX publication_number ON publication(number);
                     """)
+        }
+        migrator.registerMigration("v5: the pack's length is where its last referenced byte ends") { db in
+            try db.execute(sql: "DROP TABLE pack")
         }
         return migrator
     }
