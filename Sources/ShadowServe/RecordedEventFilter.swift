@@ -11,7 +11,7 @@ import Synchronization
 /// batch read its index pages again from the file: 11 % of the pool's CPU in `bench serve --flag
 /// swift`, for events that are almost all new.
 ///
-/// Filled from the store a chunk at a time (``catchUp(from:chunk:)``, by row number, so the first
+/// Filled from the store a chunk at a time (``catchUp(from:chunk:run:)``, by row number, so the first
 /// call reads every id once and later ones only rows recorded since, by this process or another
 /// sharing the store), and by the engine with each batch it records, before the batch's ids are
 /// released. Until the first catch-up has read the whole table it answers "maybe" for every id, as
