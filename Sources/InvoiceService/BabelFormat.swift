@@ -12,8 +12,10 @@ struct BabelFormat: Sendable {
         case dashed  // dd-MMM-y
     }
 
-    var decimal: String
-    var group: String
+    /// The decimal separator (one ASCII byte in every supported locale) and the group separator's
+    /// UTF-8 bytes, kept as bytes: per amount, a dictionary lookup of them was 1-2% of a render.
+    var decimalByte: UInt8
+    var groupBytes: [UInt8]
     /// Lakh grouping (en_IN): 3 digits, then 2 by 2.
     var indianGrouping = false
     /// `¤` stands for the currency symbol.
@@ -24,10 +26,6 @@ struct BabelFormat: Sendable {
     var percentSuffix: String
     var dateStyle: DateStyle
     var months: [String]
-    /// `decimal`'s and `group`'s bytes, set once (``locales``): per amount, a dictionary lookup of
-    /// them was 1-2% of a render.
-    var decimalByte = UInt8(ascii: ".")
-    var groupBytes: [UInt8] = []
 
     static let englishMonths = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec"]
     static let spanishMonths = ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"]
@@ -51,10 +49,10 @@ struct BabelFormat: Sendable {
             _ date: DateStyle, _ months: [String] = englishMonths, indian: Bool = false
         ) -> BabelFormat {
             BabelFormat(
-                decimal: decimal, group: group, indianGrouping: indian, currencyPrefix: currency.0,
+                decimalByte: decimal.utf8.first!, groupBytes: Array(group.utf8), indianGrouping: indian,
+                currencyPrefix: currency.0,
                 currencySuffix: currency.1, negativeCurrencyPrefix: currency.2, negativeCurrencySuffix: currency.3,
-                percentSuffix: percent, dateStyle: date, months: months, decimalByte: decimal.utf8.first!,
-                groupBytes: Array(group.utf8))
+                percentSuffix: percent, dateStyle: date, months: months)
         }
         let usMonths = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         let suffixed = prefixed("", suffix: nbsp + "¤")
@@ -180,7 +178,7 @@ struct BabelFormat: Sendable {
             var end = bytes.count
             while end > point + 1, bytes[end - 1] == UInt8(ascii: "0") { end -= 1 }
             guard end > point + 1 else { return }
-            writer.write(decimal)
+            writer.bytes.append(decimalByte)
             for index in (point + 1)..<end { writer.bytes.append(bytes[index]) }
         }
     }

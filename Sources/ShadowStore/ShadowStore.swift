@@ -170,7 +170,7 @@ public final class ShadowStore: Sendable {
                 upsertComparison.bind(8, record.primary.rawValue)
                 upsertComparison.bind(9, legacySide.flatMap { microseconds($0.latency, ran: true) })
                 upsertComparison.bind(10, swiftSide.flatMap { microseconds($0.latency, ran: true) })
-                upsertComparison.bind(11, comparison.noisePaths.isEmpty ? "[]" : Self.jsonArray(comparison.noisePaths))
+                upsertComparison.bind(11, Self.jsonArray(comparison.noisePaths))
                 upsertComparison.bind(12, milliseconds(record.recordedAt))
                 upsertComparison.bind(13, record.eventHash ?? StableHash.hex(record.event))
                 try upsertComparison.execute()
@@ -197,7 +197,8 @@ public final class ShadowStore: Sendable {
     /// row were a measurable share of serve's row writer. Decodes to the same array as
     /// `JSONEncoder`'s text.
     static func jsonArray(_ strings: [String]) -> String {
-        JSONValue.array(strings.map(JSONValue.string)).canonicalText
+        // Most rows have no noise paths: nothing to build.
+        strings.isEmpty ? "[]" : JSONValue.array(strings.map(JSONValue.string)).canonicalText
     }
 
     private static func columns(_ outcome: RenderOutcome) -> (invoice: String?, html: String?, error: String?) {

@@ -164,20 +164,24 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try PackedObjectStore(directory: directory.path)
         let filler = [UInt8](repeating: UInt8(ascii: "x"), count: 4_000)
-        // When 8,000 documents go in
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for writer in 0..<32 {
-                group.addTask {
-                    for index in 0..<250 {
-                        let number = "DE-\(writer)-\(index)"
-                        _ = try await store.storeRendered(
-                            number: number, json: Array(#"{"number":"\#(number)"}"#.utf8),
-                            html: Array("<p>\(number)</p>".utf8) + filler)
+        /// `writers` tasks at once, 250 invoices each, numbered `prefix-writer-index`.
+        func burst(_ prefix: String, writers: Int, json: @escaping @Sendable (String) -> String) async throws {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<writers {
+                    group.addTask {
+                        for index in 0..<250 {
+                            let number = "\(prefix)-\(writer)-\(index)"
+                            _ = try await store.storeRendered(
+                                number: number, json: Array(json(number).utf8),
+                                html: Array("<p>\(number)</p>".utf8) + filler)
+                        }
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
         }
+        // When 8,000 documents go in
+        try await burst("DE", writers: 32) { number in #"{"number":"\#(number)"}"# }
         // Then the pack holds each document's bytes once
         var expected = 0
         for writer in 0..<32 {
@@ -199,18 +203,7 @@ import Testing
         }
         let afterFirst = try walSize()
         try await Task.sleep(for: .seconds(3))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for writer in 0..<8 {
-                group.addTask {
-                    for index in 0..<250 {
-                        let number = "SE-\(writer)-\(index)"
-                        _ = try await store.storeRendered(
-                            number: number, json: Array("{}".utf8), html: Array("<p>\(number)</p>".utf8) + filler)
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+        try await burst("SE", writers: 8) { _ in "{}" }
         let afterSecond = try walSize()
         #expect(afterSecond <= afterFirst, "objects.sqlite-wal grew from \(afterFirst) to \(afterSecond) bytes")
         #expect(try store.invoice(number: "DE-31-249") != nil)
