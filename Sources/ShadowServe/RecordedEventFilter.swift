@@ -62,13 +62,13 @@ final class RecordedEventFilter: Sendable {
         }
     }
 
-    /// Reads the ids recorded since the last call, up to `chunk` rows (once the table is read
+    /// Reads the ids recorded since the last call, from `chunk` row numbers at most (once the table is read
     /// through, the filter answers for itself); returns whether there may be more.
     /// - Parameter run: The caller's run: its rows' ids are in already (``insert(_:)``), once the
     ///   first read is through.
     func catchUp(from store: ShadowStore, chunk: Int = 20_000, run: Int64? = nil) throws -> Bool {
         let (after, complete) = state.withLock { ($0.through, $0.complete) }
-        let (ids, rows, last) = try store.eventIDs(after: after, limit: chunk, skippingRun: complete ? run : nil)
+        let (ids, last, more) = try store.eventIDs(after: after, limit: chunk, skippingRun: complete ? run : nil)
         let hashes = ids.map(Self.hash)
         return state.withLock { state in
             // A rebuild that began meanwhile starts again from the first row.
@@ -76,13 +76,13 @@ final class RecordedEventFilter: Sendable {
             for hash in hashes { Self.set(hash, in: &state.bits) }
             state.count += hashes.count
             state.through = last
-            if rows < chunk { state.complete = true }
+            if !more { state.complete = true }
             // Past 8 bits an id, false "maybe"s pass 2 %: again at twice the size, from the first row.
             if state.count * 8 > state.bits.count * 64 {
                 state = State(bits: Self.words(for: state.count * 2))
                 return true
             }
-            return rows == chunk
+            return more
         }
     }
 
