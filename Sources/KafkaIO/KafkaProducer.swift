@@ -18,13 +18,16 @@ public struct DeliveryReport: Sendable, Equatable {
 public final class KafkaProducer: Sendable {
     private let handle: KafkaHandle
     private let running: RunningFlag
+    /// Signalled when the polling thread has stopped (and so no longer holds the handle).
+    private let pollerStopped = DispatchSemaphore(value: 0)
 
     private init(handle: KafkaHandle) {
         self.handle = handle
         running = RunningFlag()
-        let thread = Thread { [handle, running] in
+        let thread = Thread { [handle, running, pollerStopped] in
             _ = thread_tuning_set_name("kafka-prod-poll")
             while running.isRunning { rd_kafka_poll(handle.pointer, 100) }
+            pollerStopped.signal()
         }
         thread.name = "kafka-prod-poll"
         thread.start()
@@ -102,6 +105,10 @@ public final class KafkaProducer: Sendable {
     private func enqueue(
         topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])], opaque: UnsafeMutableRawPointer
     ) -> KafkaError? {
+        // Nothing would deliver its report after close(): the sender would wait forever.
+        guard running.isRunning else {
+            return KafkaError.rdkafka(RD_KAFKA_RESP_ERR__DESTROY, "producing to \(topic) after close()")
+        }
         for attempt in 0..<1000 {
             let error = produce(topic: topic, key: key, value: value, headers: headers, opaque: opaque)
             guard let error else { return nil }
@@ -183,6 +190,17 @@ public final class KafkaProducer: Sendable {
             timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         let result = rd_kafka_flush(handle.pointer, milliseconds)
         if result != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdkafka(result, "flushing") }
+    }
+
+    /// Delivers what is queued (waiting up to `timeout`), then stops the polling thread and waits
+    /// for it: once the last reference goes, the producer's connections close at once (without
+    /// `close`, within 100 ms, when the thread next wakes). A send after it fails at once; call it
+    /// once the sends are done (one racing with it may be queued with nobody left to report it).
+    public func close(timeout: Duration = .seconds(10)) {
+        try? flush(timeout: timeout)
+        running.stop()
+        pollerStopped.wait()
+        pollerStopped.signal()  // a second close returns at once
     }
 
     deinit {

@@ -87,6 +87,25 @@ import Testing
         consumer.close()
     }
 
+    @Test func aSendAfterCloseFailsAtOnceInsteadOfWaitingForever() async throws {
+        let broker = try EmbeddedKafkaBroker.make()
+        try broker.createTopic("t", partitions: 1)
+        let producer = try KafkaProducer.make(bootstrapServers: broker.bootstrapServers)
+        _ = try await producer.send(topic: "t", key: nil, value: Array("before".utf8))
+        producer.close()
+        producer.close()  // a second close returns at once
+        // Without the check, this send would wait for a report that no poll thread delivers.
+        let started = ContinuousClock.now
+        await #expect(throws: KafkaError.self) {
+            _ = try await producer.send(topic: "t", key: nil, value: Array("after".utf8))
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        let consumer = try KafkaConsumer.make(bootstrapServers: broker.bootstrapServers, groupID: "g", topics: ["t"])
+        let messages = await TestSupport.consume(consumer, count: 2, timeout: .seconds(5))
+        #expect(messages.map(\.value) == [Array("before".utf8)])
+        consumer.close()
+    }
+
     @Test func aBrokerDownAndBackLosesNothing() async throws {
         let broker = try EmbeddedKafkaBroker.make()
         try broker.createTopic("t", partitions: 1)

@@ -48,7 +48,10 @@ final class ServeBenchmark {
     private let broker: Process
     private let lifeline = Pipe()
     private let bootstrap: String
-    private let producer: KafkaProducer
+    /// nil once closed: the producer goes before the broker does, or librdkafka logs the broker's
+    /// exit as errors ("1/1 brokers are down") at the end of every run.
+    private var openProducer: KafkaProducer?
+    private var producer: KafkaProducer { openProducer! }
     private let legacy: LegacyRenderer
     private let directory: URL
     static let topics = ["bench.shadow", "bench.latency", "bench.swift", "bench.memory"]
@@ -85,12 +88,13 @@ final class ServeBenchmark {
             first.append(chunk)
         }
         bootstrap = String(String(decoding: first, as: UTF8.self).dropFirst("bootstrap: ".count).prefix { $0 != "\n" })
-        producer = try KafkaProducer.make(bootstrapServers: bootstrap)
+        openProducer = try KafkaProducer.make(bootstrapServers: bootstrap)
     }
 
     /// Stops the broker and removes the temporary store and objects.
     func close() {
-        try? producer.flush()
+        openProducer?.close()
+        openProducer = nil
         broker.terminate()
         broker.waitUntilExit()
         try? FileManager.default.removeItem(at: directory)
