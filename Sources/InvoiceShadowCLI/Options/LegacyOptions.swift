@@ -49,15 +49,19 @@ struct LegacyOptions: ParsableArguments {
                 candidates.append(url.appendingPathComponent("legacy").path)
             }
         }
+        // Each place once, as an absolute path (the binary's ancestors repeat at the root).
+        var tried: [String] = []
         for candidate in candidates {
             let absolute = URL(fileURLWithPath: candidate).standardizedFileURL.path
+            guard !tried.contains(absolute) else { continue }
+            tried.append(absolute)
             if FileManager.default.fileExists(atPath: absolute + "/invoicing/__init__.py") {
                 return absolute
             }
         }
         throw ValidationError(
             "cannot find the legacy service (a directory holding invoicing/__init__.py); looked in: "
-                + candidates.joined(separator: ", ") + ". Pass --legacy DIR.")
+                + tried.joined(separator: ", ") + ". Pass --legacy DIR.")
     }
 
     /// Starts the embedded interpreter with the legacy service imported.
