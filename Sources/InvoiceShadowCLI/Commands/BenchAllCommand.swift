@@ -155,11 +155,15 @@ struct BenchAllCommand: AsyncParsableCommand {
             flag: .shadow, topic: "bench.memory", expected: memoryTarget, residentAt: sizes.memory,
             feed: { producer, completed in
                 // Generated a thousand at a time and kept at most 10,000 ahead of serve, so that
-                // neither the events nor the producer's queue weigh on this process's memory.
+                // neither the events nor the producer's queue weigh on this process's memory. Fed
+                // 10,000 past the last reading, so the consumer's queue is as full at each reading
+                // as at the others (with the feed ended before the last, that one was taken with
+                // the queue empty and the others with up to 10,000 events in it).
+                let fed = memoryTarget + 10_000
                 var produced = 0
-                while produced < memoryTarget {
+                while produced < fed {
                     while produced - completed() > 10_000 { try await Task.sleep(for: .milliseconds(50)) }
-                    let count = min(1_000, memoryTarget - produced)
+                    let count = min(1_000, fed - produced)
                     let chunk = EventGenerator().events(seed: memorySeed + UInt64(produced), count: count)
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         for event in chunk {
