@@ -115,18 +115,7 @@ struct BenchAllCommand: AsyncParsableCommand {
         let latencyEvents = generator.events(seed: seed + 2, count: sizes.latency).map { Array($0.utf8) }
         let latency = try await bench.run(
             flag: .shadow, topic: "bench.latency", expected: sizes.latency, recordsTimings: true,
-            feed: { producer, completed in
-                // The first event waits out the group join (about 3 s on the mock cluster): events
-                // fed during the join would queue and measure the join, not serve.
-                _ = try await producer.send(topic: "bench.latency", key: nil, value: latencyEvents[0])
-                while completed() < 1 { try await Task.sleep(for: .milliseconds(5)) }
-                var next = ContinuousClock.now
-                for event in latencyEvents.dropFirst() {
-                    try await Task.sleep(until: next)
-                    next = next + .microseconds(Int64(1e6 / pace))
-                    Task { _ = try await producer.send(topic: "bench.latency", key: nil, value: event) }
-                }
-            }, progress: log)
+            feed: ServeBenchmark.pacedFeed(latencyEvents, topic: "bench.latency", perSecond: pace), progress: log)
         let added = latency.addedMilliseconds
         let addedFigures = (
             p50: Benchmarks.percentile(added, 0.5), p99: Benchmarks.percentile(added, 0.99), max: added.last ?? 0

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventGenerator
 import Foundation
+import KafkaIO
 import ShadowCore
 import ShadowHarness
 
@@ -32,6 +33,13 @@ struct ServeBenchCommand: AsyncParsableCommand {
                 + "100000 and 1000000).", valueName: "LIST"))
     var residentAt = ""
 
+    @Option(
+        help: ArgumentHelp(
+            "Feed the events at this many a second instead of preloading them, and print the latency the "
+                + "harness adds to the primary path (phase 3 of bench feeds a quarter of the legacy ceiling).",
+            valueName: "RATE"))
+    var paced: Double?
+
     @Option(help: "Legacy-primary events in flight at once (serve's window; default: serve's).")
     var window: Int?
 
@@ -51,11 +59,18 @@ struct ServeBenchCommand: AsyncParsableCommand {
         let bench = try ServeBenchmark(legacy: LegacyRenderer(service: service, timeout: .seconds(10)))
         defer { bench.close() }
         let generator = EventGenerator()
-        for chunk in stride(from: 0, to: events, by: 10_000) {
-            try await bench.produce(
-                generator.events(seed: seed + UInt64(chunk), count: min(10_000, events - chunk)).map {
-                    Array($0.utf8)
-                }, topic: "bench.swift")
+        var feed: (@Sendable (KafkaProducer, @escaping @Sendable () -> Int) async throws -> Void)?
+        if let paced {
+            feed = ServeBenchmark.pacedFeed(
+                generator.events(seed: seed, count: events).map { Array($0.utf8) }, topic: "bench.swift",
+                perSecond: paced)
+        } else {
+            for chunk in stride(from: 0, to: events, by: 10_000) {
+                try await bench.produce(
+                    generator.events(seed: seed + UInt64(chunk), count: min(10_000, events - chunk)).map {
+                        Array($0.utf8)
+                    }, topic: "bench.swift")
+            }
         }
         let log = { (line: String) in FileHandle.standardError.write(Data((line + "\n").utf8)) }
         // CLOCK_MONOTONIC stamps (the first event consumed, the last recorded): `perf record -k
@@ -63,6 +78,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
         let run = try await bench.run(
             flag: flag, topic: "bench.swift", expected: events,
             residentAt: residentAt.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) },
+            recordsTimings: paced != nil, feed: feed,
             tune: { [window, portWindow, consumeBatch] configuration in
                 if let window { configuration.window = window }
                 if let portWindow { configuration.portWindow = portWindow }
@@ -87,6 +103,18 @@ struct ServeBenchCommand: AsyncParsableCommand {
                         String(format: "%d events: %.1f MiB", $0.events, Double($0.bytes) / 1_048_576)
                     }
                     .joined(separator: ", "))
+        }
+        if paced != nil {
+            func figures(_ sorted: [Double]) -> String {
+                String(
+                    format: "p50 %.3f / p99 %.3f / max %.3f ms", Benchmarks.percentile(sorted, 0.5),
+                    Benchmarks.percentile(sorted, 0.99), sorted.last ?? 0)
+            }
+            print("added to the primary path: " + figures(run.addedMilliseconds))
+            print(
+                "by stage: "
+                    + ServeBenchmark.stages.map { name, _ in "\(name) " + figures(run.stageMilliseconds[name] ?? []) }
+                    .joined(separator: "; "))
         }
         if let work = run.legacyRenderMicroseconds {
             print(String(format: "Python work per legacy render: %.1f µs", work))

@@ -61,6 +61,29 @@ final class ServeBenchmark {
         "object_store": { $0.objectStore }, "kafka_ack": { $0.kafka },
     ]
 
+    /// A feed for ``run(flag:topic:expected:residentAt:recordsTimings:feed:tune:progress:)`` that
+    /// sends `events` to `topic` at `perSecond`, each without waiting for the one before (phase 3
+    /// of bench, and `bench serve --paced`).
+    static func pacedFeed(_ events: [[UInt8]], topic: String, perSecond: Double)
+        -> @Sendable (
+            KafkaProducer, @escaping @Sendable () -> Int
+        ) async throws -> Void
+    {
+        { producer, completed in
+            guard let first = events.first else { return }
+            // The first event waits out the group join (about 3 s on the mock cluster): events
+            // fed during the join would queue and measure the join, not serve.
+            _ = try await producer.send(topic: topic, key: nil, value: first)
+            while completed() < 1 { try await Task.sleep(for: .milliseconds(5)) }
+            var next = ContinuousClock.now
+            for event in events.dropFirst() {
+                try await Task.sleep(until: next)
+                next = next + .microseconds(Int64(1e6 / perSecond))
+                Task { _ = try await producer.send(topic: topic, key: nil, value: event) }
+            }
+        }
+    }
+
     /// Starts the broker process.
     init(legacy: LegacyRenderer) throws {
         self.legacy = legacy
