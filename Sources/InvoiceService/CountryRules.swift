@@ -37,8 +37,15 @@ struct CountryRules: Sendable {
 
     static let usStateRates = ["NY": Rates.r8_875, "CA": Rates.r8_625, "TX": Rates.r8_25]
 
+    /// The state's rate, the state named code point for code point (a `Dictionary` lookup would
+    /// match a canonically equivalent name).
+    static func usStateRate(_ state: String?) -> Rate {
+        guard let state else { return Rates.r0 }
+        return usStateRates.first { $0.key.isSameText(as: state) }?.value ?? Rates.r0
+    }
+
     static func usStandard(_ event: MoneyEvent) -> Rate {
-        event.businessLine == "rides" ? Rates.r0 : usStateRates[event.customer.state ?? ""] ?? Rates.r0
+        event.businessLine == "rides" ? Rates.r0 : usStateRate(event.customer.state)
     }
 
     static func deRates(_ day: MoneyEvent.LocalDate) -> (Rate, Rate) {

@@ -55,7 +55,7 @@ enum EventDecoder {
         func has(_ key: String) -> Bool { lookup(key) != nil }
 
         func lookup(_ key: String) -> PythonJSON? {
-            members.first { $0.key.value == key && !$0.key.hasLoneSurrogate }?.value
+            members.first { !$0.key.hasLoneSurrogate && $0.key.value.isSameText(as: key) }?.value
         }
 
         func field(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
@@ -91,7 +91,7 @@ enum EventDecoder {
             guard case .string(let string) = value else {
                 throw InvalidEvent(field(key), "must be a string, got \(value.typeName)")
             }
-            guard !string.hasLoneSurrogate, choices.contains(string.value) else {
+            guard !string.hasLoneSurrogate, choices.containsText(string.value) else {
                 throw InvalidEvent(
                     field(key),
                     "unknown value \(string.pythonRepr) (expected one of \(choices.joined(separator: ", ")))")
@@ -121,7 +121,7 @@ enum EventDecoder {
             throw InvalidEvent(path.isEmpty ? "event" : path, "must be an object, got \(value.typeName)")
         }
         let isUnknown = { (member: (key: PythonString, value: PythonJSON)) in
-            member.key.hasLoneSurrogate || !fields.contains(member.key.value)
+            member.key.hasLoneSurrogate || !fields.containsText(member.key.value)
         }
         // The sorted list only when there is one to report (it was built for every object).
         if members.contains(where: isUnknown),
@@ -211,12 +211,12 @@ enum EventDecoder {
         }
         let city = try event.text("city")
         let timeZone = try event.text("time_zone")
-        if !rules.timeZones.contains(timeZone) {
+        if !rules.timeZones.containsText(timeZone) {
             throw InvalidEvent(
                 "time_zone", "\(PythonText.jsonDumpsASCII(timeZone)) is not a time zone of \(countryCode)")
         }
         let locale = try event.text("locale")
-        if !rules.locales.contains(locale) {
+        if !rules.locales.containsText(locale) {
             throw InvalidEvent(
                 "locale",
                 "\(PythonText.jsonDumpsASCII(locale)) is not supported for \(countryCode) "
@@ -228,7 +228,7 @@ enum EventDecoder {
             throw InvalidEvent("business_line", "\(eventType) events are \(expectedLine), got \(businessLine)")
         }
         let currency = try event.text("currency")
-        if currency != rules.currency {
+        if !currency.isSameText(as: rules.currency) {
             throw InvalidEvent(
                 "currency", "\(PythonText.jsonDumpsASCII(currency)) does not match \(countryCode) (\(rules.currency))")
         }
@@ -447,8 +447,19 @@ public struct InvalidEvent: Error, Equatable, Sendable, CustomStringConvertible 
 enum UTF8Check {
     /// The offset of the first byte of the first invalid sequence, or nil when all is valid UTF-8.
     static func firstInvalidOffset(_ bytes: [UInt8]) -> Int? {
+        bytes.withUnsafeBufferPointer { firstInvalidOffset($0) }
+    }
+
+    private static func firstInvalidOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var index = 0
         while index < bytes.count {
+            // Eight ASCII bytes at a time (events are mostly ASCII: this check was 6 % of decoding).
+            while index + 8 <= bytes.count,
+                UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+            {
+                index += 8
+            }
+            guard index < bytes.count else { break }
             let lead = bytes[index]
             if lead < 0x80 {
                 index += 1

@@ -93,17 +93,22 @@ enum InvoiceCalculator {
                 sign * promotion, drafts, standard: rules.standardRate(event, day), description: labels["promotion"]!)
         }
 
-        let intraState = event.country == "IN" && event.customer.state == event.provider.state
+        let intraState: Bool
+        switch (event.customer.state, event.provider.state) {
+        case (nil, nil): intraState = event.country == "IN"
+        case (let customer?, let provider?): intraState = event.country == "IN" && customer.isSameText(as: provider)
+        default: intraState = false
+        }
         var taxes = drafts.map { lineTax($0.amount, $0.rate, rules, intraState: intraState) }
         if rules.rounding == .perRateOnTotals {
-            var lastOfRate: [Rate: Int] = [:]
-            var grossOfRate: [Rate: Int128] = [:]
+            var lastOfRate = RateMap<Int>()
+            var grossOfRate = RateMap<Int128>()
             for (index, draft) in drafts.enumerated() {
-                lastOfRate[draft.rate] = index
+                lastOfRate[draft.rate, default: 0] = index
                 grossOfRate[draft.rate, default: 0] += draft.amount
             }
-            for (rate, last) in lastOfRate {
-                let total = tax(of: grossOfRate[rate]!, rate, rules)
+            for (rate, last) in lastOfRate.entries {
+                let total = tax(of: grossOfRate[rate, default: 0], rate, rules)
                 var others: Int128 = 0
                 for (index, draft) in drafts.enumerated() where draft.rate == rate && index != last {
                     others += taxes[index]
@@ -118,14 +123,13 @@ enum InvoiceCalculator {
                 gross: rules.prices == .inclusive ? draft.amount : draft.amount + tax)
         }
 
-        var summaryByRate: [Rate: (net: Int128, tax: Int128)] = [:]
+        var summaryByRate = RateMap<(net: Int128, tax: Int128)>()
         for line in lines {
-            let current = summaryByRate[line.taxRate] ?? (0, 0)
-            summaryByRate[line.taxRate] = (current.net + line.net, current.tax + line.tax)
+            summaryByRate[line.taxRate, default: (0, 0)].net += line.net
+            summaryByRate[line.taxRate, default: (0, 0)].tax += line.tax
         }
         var summary: [Invoice.TaxSummaryEntry] = []
-        for rate in summaryByRate.keys.sorted(by: >) {
-            let (net, tax) = summaryByRate[rate]!
+        for (rate, (net, tax)) in summaryByRate.entries.sorted(by: { $0.rate > $1.rate }) {
             if intraState {
                 summary.append(Invoice.TaxSummaryEntry(label: "CGST", rate: rate.half, net: net, tax: tax / 2))
                 summary.append(Invoice.TaxSummaryEntry(label: "SGST", rate: rate.half, net: net, tax: tax / 2))
@@ -187,13 +191,13 @@ enum InvoiceCalculator {
     private static func promotionLines(_ promotion: Int128, _ drafts: [Draft], standard: Rate, description: String)
         -> [Draft]
     {
-        var bases: [Rate: Int128] = [:]
+        var bases = RateMap<Int128>()
         for draft in drafts { bases[draft.rate, default: 0] += draft.amount }
-        let order = [standard] + bases.keys.filter { $0 != standard }.sorted(by: >)
+        let order = [standard] + bases.entries.map(\.rate).filter { $0 != standard }.sorted(by: >)
         var remaining = -promotion
         var result: [Draft] = []
         for rate in order {
-            let base = bases[rate] ?? 0
+            let base = bases[rate, default: 0]
             var take: Int128 = 0
             if (base > 0 && remaining > 0) || (base < 0 && remaining < 0) {
                 take = min(abs(remaining), abs(base)) * (remaining < 0 ? -1 : 1)
@@ -239,5 +243,25 @@ extension String {
         }
         result.append(contentsOf: text)
         return String(decoding: result, as: UTF8.self)
+    }
+}
+
+/// Values by tax rate, for the few rates of one invoice: a list searched with `==` (rates equal
+/// when cross-multiplied). A `Dictionary` keyed by ``Rate`` hashed each key through a GCD of two
+/// `Int128`s, on every lookup: the calculator's largest cost (Hasher and `__modti3` at the top of
+/// its profile).
+struct RateMap<Value> {
+    /// In the order each rate first came.
+    private(set) var entries: [(rate: Rate, value: Value)] = []
+
+    subscript(rate: Rate, default value: @autoclosure () -> Value) -> Value {
+        get { entries.first { $0.rate == rate }?.value ?? value() }
+        set {
+            if let index = entries.firstIndex(where: { $0.rate == rate }) {
+                entries[index].value = newValue
+            } else {
+                entries.append((rate, newValue))
+            }
+        }
     }
 }

@@ -106,7 +106,7 @@ enum PythonJSON {
         private mutating func object(depth: Int) throws(Failure) -> PythonJSON {
             position += 1
             var members: [(key: PythonString, value: PythonJSON)] = []
-            var seen = Set<String>()
+            var seen = Set<[UInt8]>()
             skipWhitespace()
             if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
                 position += 1
@@ -320,6 +320,26 @@ enum PythonJSON {
 /// A JSON string as Python holds it. Swift strings cannot hold a lone surrogate, so one is kept
 /// as U+FFFD in ``value``, with the string's code points as Python has them beside it: the legacy
 /// rejects such text wherever it validates it, and names it, compares it and sorts it by its code points.
+extension String {
+    /// Equal code point for code point, as Python compares `str`s. Swift's `==` (and `Hashable`, so
+    /// `Set` and `Dictionary` keys) is canonical equivalence: `"\u{212A}" == "K"` (KELVIN SIGN),
+    /// `"caf\u{E9}" == "cafe\u{301}"`; where event text meets a name, a choice or other event text,
+    /// the port compares with this, or it accepts what the legacy rejects (a currency `"SE\u{212A}"`
+    /// for SEK) and takes two keys for one.
+    func isSameText(as other: String) -> Bool {
+        let (left, right) = (utf8, other.utf8)
+        guard left.count == right.count else { return false }
+        return left.withContiguousStorageIfAvailable { a in
+            right.withContiguousStorageIfAvailable { b in a.elementsEqual(b) }
+        }.flatMap { $0 } ?? left.elementsEqual(right)
+    }
+}
+
+extension Sequence<String> {
+    /// Whether one element is ``Swift/String/isSameText(as:)`` `text`.
+    func containsText(_ text: String) -> Bool { contains { $0.isSameText(as: text) } }
+}
+
 struct PythonString: Sendable {
     var value: String
     /// Every code point, lone surrogates as themselves, when there is a lone surrogate; nil otherwise.
@@ -335,15 +355,17 @@ struct PythonString: Sendable {
     /// The code points, as Python's `str` holds them.
     var codePoints: [UInt32] { loneSurrogateCodePoints ?? value.unicodeScalars.map(\.value) }
 
-    /// One string per distinct Python string (for duplicate-key detection).
-    var identity: String {
-        guard let codePoints = loneSurrogateCodePoints else { return value }
-        return "\u{0}lone:" + codePoints.map { String($0, radix: 16) }.joined(separator: ",")
+    /// One key per distinct Python string (for duplicate-key detection): its UTF-8 bytes (not a
+    /// `String`, whose hashing is canonical equivalence), or with lone surrogates, 0xFF (never in
+    /// UTF-8) and every code point's four bytes.
+    var identity: [UInt8] {
+        guard let codePoints = loneSurrogateCodePoints else { return Array(value.utf8) }
+        return [0xFF] + codePoints.flatMap { point in (0..<4).map { UInt8(truncatingIfNeeded: point >> ($0 * 8)) } }
     }
 
     /// Whether the two are one key for the legacy (``identity`` equal), without building either.
     func sameKey(as other: PythonString) -> Bool {
-        value == other.value && loneSurrogateCodePoints == other.loneSurrogateCodePoints
+        value.isSameText(as: other.value) && loneSurrogateCodePoints == other.loneSurrogateCodePoints
     }
 
     /// `json.dumps(value)`: ASCII only, like Python's default `ensure_ascii=True` (a lone

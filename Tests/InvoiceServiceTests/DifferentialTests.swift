@@ -117,7 +117,7 @@ import Testing
             let event = try TestSupport.sampleEvent(mutation)
             if let failure = await compare(event, legacy: legacy) { failures.append("\(name): \(failure)") }
         }
-        let raw: [[UInt8]] = [
+        var raw: [[UInt8]] = [
             [], Array("   ".utf8), [0xFF, 0x7B], Array("{".utf8), Array("[1]".utf8), Array("null".utf8),
             Array(#"{"schema_version": NaN}"#.utf8), Array(#"{"schema_version": 1, "schema_version": 1}"#.utf8),
             Array(("{\"a\":" + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000) + "}").utf8),
@@ -131,12 +131,36 @@ import Testing
         let sample = try TestSupport.sampleEvent { _ in }
         func withMembers(_ members: String) -> [UInt8] { Array("{\(members),".utf8) + sample.dropFirst() }
         let many = (0..<30).map { "\"k\($0)\": \($0)" }.joined(separator: ", ")
-        let keyed: [[UInt8]] = [
+        var keyed: [[UInt8]] = [
             withMembers(#""country": "DE""#), withMembers(many + #", "k3": 0"#), withMembers(many),
             withMembers(#""\ud800": 1, "\ufffd": 2"#), withMembers(#""\ud800": 1, "\ud800": 2"#),
             withMembers(#""\udc00": 1, "\ud800": 2"#), withMembers(#""x\udc00y": 1, "x\ud800y": 2"#),
             withMembers(many + #", "\ud800": 1, "\ufffd": 2"#), withMembers(many + #", "\udc00": 1, "\udc00": 2"#),
+            // Canonically equivalent but other code points: two keys to Python (which compares code
+            // points), one to Swift's String ==; precomposed and decomposed, in a small object and a large one.
+            withMembers(#""caf\u00e9": 1, "cafe\u0301": 2"#), withMembers(many + #", "caf\u00e9": 1, "cafe\u0301": 2"#),
+            // KELVIN SIGN is canonically "K": "SE\u{212A}" == "SEK" in Swift, an unknown currency to Python.
         ]
+        // KELVIN SIGN is canonically "K": "SE\u{212A}" == "SEK" for Swift's String, a currency that
+        // does not match SE for Python. In the corpus's first valid SE event (SEK appears only as its currency).
+        let corpus = try String(
+            contentsOf: TestSupport.repositoryRoot.appendingPathComponent("Tests/Corpus/events.jsonl"), encoding: .utf8)
+        let swedish = try #require(
+            corpus.split(separator: "\n").first { line in
+                line.contains(#""currency":"SEK""#) && (try? port.render(event: Array(line.utf8))) != nil
+            })
+        keyed.append(Array(swedish.replacingOccurrences(of: #""SEK""#, with: #""SE\u212a""#).utf8))
+        // And in a time zone (Asia/Kolkata); and two Indian states that only canonical
+        // equivalence makes one ("\u212aA" and "KA": not intra-state for Python, so IGST, not CGST + SGST).
+        let indian = try #require(corpus.split(separator: "\n").first { $0.contains(#""time_zone":"Asia/Kolkata""#) })
+        keyed.append(Array(indian.replacingOccurrences(of: "Asia/Kolkata", with: #"Asia/\u212aolkata"#).utf8))
+        let states = indian.replacingOccurrences(
+            of: #""state":"[A-Z]{2}"\},"provider""#, with: #""state":"\\u212aA"},"provider""#,
+            options: .regularExpression
+        ).replacingOccurrences(
+            of: #""state":"[A-Z]{2}"\},"trip""#, with: #""state":"KA"},"trip""#, options: .regularExpression)
+        #expect(states.contains("u212aA") && states.contains(#""KA""#))
+        raw.append(Array(states.utf8))
         // These the legacy rejects (a duplicate key, or else an unknown field): the same reason, word for word.
         for event in keyed {
             let run = await legacy.render(event: event, timeout: .seconds(30))
