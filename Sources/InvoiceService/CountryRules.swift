@@ -1,3 +1,5 @@
+import ShadowCore
+
 /// The country table of INVOICING.md, as the legacy's `countries.py` holds it.
 struct CountryRules: Sendable {
     enum Prices: Sendable { case inclusive, exclusive }

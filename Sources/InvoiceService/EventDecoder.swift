@@ -1,3 +1,5 @@
+import ShadowCore
+
 /// Event bytes → a validated ``MoneyEvent``, or ``InvalidEvent`` naming the field: a port of the
 /// legacy's `mapper.py`, check for check and in the same order, so both name the same field.
 enum EventDecoder {

@@ -1,4 +1,5 @@
 import Foundation
+import ShadowCore
 
 /// The invoice the port computes, in minor units of the currency: the legacy's `entities.Invoice`.
 struct Invoice: Sendable {

@@ -1,3 +1,5 @@
+import ShadowCore
+
 /// JSON parsed the way the legacy's `json.loads(text, object_pairs_hook=..., parse_constant=...)`
 /// sees it, so that the port accepts and rejects the same documents:
 /// - integers (no fraction, no exponent) and floats are different types, `true`/`false` are booleans;
@@ -320,26 +322,6 @@ enum PythonJSON {
 /// A JSON string as Python holds it. Swift strings cannot hold a lone surrogate, so one is kept
 /// as U+FFFD in ``value``, with the string's code points as Python has them beside it: the legacy
 /// rejects such text wherever it validates it, and names it, compares it and sorts it by its code points.
-extension String {
-    /// Equal code point for code point, as Python compares `str`s. Swift's `==` (and `Hashable`, so
-    /// `Set` and `Dictionary` keys) is canonical equivalence: `"\u{212A}" == "K"` (KELVIN SIGN),
-    /// `"caf\u{E9}" == "cafe\u{301}"`; where event text meets a name, a choice or other event text,
-    /// the port compares with this, or it accepts what the legacy rejects (a currency `"SE\u{212A}"`
-    /// for SEK) and takes two keys for one.
-    func isSameText(as other: String) -> Bool {
-        let (left, right) = (utf8, other.utf8)
-        guard left.count == right.count else { return false }
-        return left.withContiguousStorageIfAvailable { a in
-            right.withContiguousStorageIfAvailable { b in a.elementsEqual(b) }
-        }.flatMap { $0 } ?? left.elementsEqual(right)
-    }
-}
-
-extension Sequence<String> {
-    /// Whether one element is ``Swift/String/isSameText(as:)`` `text`.
-    func containsText(_ text: String) -> Bool { contains { $0.isSameText(as: text) } }
-}
-
 struct PythonString: Sendable {
     var value: String
     /// Every code point, lone surrogates as themselves, when there is a lone surrogate; nil otherwise.

@@ -44,10 +44,11 @@ public enum HTMLCanonicalizer {
         let right = swift.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // Trim the common head and tail, then an LCS table over what is left (small in practice).
         var head = 0
-        while head < left.count, head < right.count, left[head] == right[head] { head += 1 }
+        // Lines compared code point by code point (String == would take canonically equivalent lines for one).
+        while head < left.count, head < right.count, left[head].isSameText(as: right[head]) { head += 1 }
         var tail = 0
         while tail < left.count - head, tail < right.count - head,
-            left[left.count - 1 - tail] == right[right.count - 1 - tail]
+            left[left.count - 1 - tail].isSameText(as: right[right.count - 1 - tail])
         {
             tail += 1
         }
@@ -60,7 +61,8 @@ public enum HTMLCanonicalizer {
         var table = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
         for i in stride(from: a.count - 1, through: 0, by: -1) {
             for j in stride(from: b.count - 1, through: 0, by: -1) {
-                table[i][j] = a[i] == b[j] ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
+                table[i][j] =
+                    a[i].isSameText(as: b[j]) ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
             }
         }
         var lines: [String] = []
@@ -68,7 +70,7 @@ public enum HTMLCanonicalizer {
         var i = 0
         var j = 0
         while i < a.count || j < b.count {
-            if i < a.count, j < b.count, a[i] == b[j] {
+            if i < a.count, j < b.count, a[i].isSameText(as: b[j]) {
                 lines.append("  " + a[i])
                 i += 1
                 j += 1

@@ -47,7 +47,9 @@ public struct JSONDifference: Equatable, Sendable, Codable {
         default:
             let left = legacy?.canonicalText
             let right = swift?.canonicalText
-            if left != right { output.append(JSONDifference(path: path, legacy: left, swift: right)) }
+            // Code point by code point: `!=` on Strings is canonical equivalence (see isSameText).
+            let same = left.map { text in right.map { text.isSameText(as: $0) } ?? false } ?? (right == nil)
+            if !same { output.append(JSONDifference(path: path, legacy: left, swift: right)) }
         }
     }
 }

@@ -13,6 +13,24 @@ public indirect enum JSONValue: Equatable, Sendable {
     /// An object; duplicate keys keep the last value, as most parsers do.
     case object([String: JSONValue])
 
+    /// Equal as documents: strings and numbers by their code points (``Swift/String/isSameText(as:)``:
+    /// a synthesized `==` would compare them by canonical equivalence, so a parity check would call
+    /// `"Caf\u00e9"` and `"Cafe\u0301"` equal), objects member by member whatever their order.
+    public static func == (left: JSONValue, right: JSONValue) -> Bool {
+        switch (left, right) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.number(let a), .number(let b)), (.string(let a), .string(let b)): return a.isSameText(as: b)
+        case (.array(let a), .array(let b)): return a.count == b.count && zip(a, b).allSatisfy { $0 == $1 }
+        case (.object(let a), .object(let b)):
+            return a.count == b.count
+                && a.allSatisfy { key, value in
+                    b[key].map { $0 == value } ?? false
+                }
+        default: return false
+        }
+    }
+
     /// Parses UTF-8 JSON text.
     /// - Parameter text: The JSON document.
     /// - Throws: ``JSONParseError`` with the byte offset of the problem.

@@ -38,7 +38,7 @@ public struct OutcomeComparator: Sendable {
             {
                 let leftHTML = HTMLCanonicalizer.canonical(left.html)
                 let rightHTML = HTMLCanonicalizer.canonical(right.html)
-                if leftHTML != rightHTML {
+                if !leftHTML.isSameText(as: rightHTML) {
                     comparison.htmlDiff = HTMLCanonicalizer.lineDiff(leftHTML, rightHTML)
                     paths.append("html")
                 }
@@ -49,7 +49,7 @@ public struct OutcomeComparator: Sendable {
         case (_, .timedOut):
             return classified(comparison, .timeout, failurePath("legacy", legacy.outcome) + ["swift:timeout"])
         case (.invalidEvent(let leftField, _), .invalidEvent(let rightField, _)):
-            if leftField == rightField {
+            if leftField.isSameText(as: rightField) {
                 return classified(comparison, .invalidEvent, ["invalid:" + JSONPointer.generalized(leftField)])
             }
             return classified(
@@ -63,7 +63,7 @@ public struct OutcomeComparator: Sendable {
             let paths = failurePath("legacy", legacy.outcome) + failurePath("swift", swift.outcome)
             let same: Bool
             if case .failed(let left) = legacy.outcome, case .failed(let right) = swift.outcome {
-                same = left.type == right.type && left.message == right.message
+                same = left.type.isSameText(as: right.type) && left.message.isSameText(as: right.message)
             } else {
                 same = false
             }
@@ -102,7 +102,7 @@ public struct OutcomeComparator: Sendable {
             differences = []
         } else if let leftValue = parsed(left), let rightValue = parsed(right) {
             differences = JSONDifference.between(leftValue, rightValue)
-        } else if left.invoiceJSON == right.invoiceJSON {
+        } else if left.invoiceJSON.isSameText(as: right.invoiceJSON) {
             differences = []
         } else {
             // One side's invoice is not JSON at all: the whole document differs.
@@ -130,7 +130,7 @@ public struct OutcomeComparator: Sendable {
             noise.formUnion(JSONDifference.between(a, b).map(\.path))
         }
         if first.htmlBytes != second.htmlBytes,
-            HTMLCanonicalizer.canonical(first.html) != HTMLCanonicalizer.canonical(second.html)
+            !HTMLCanonicalizer.canonical(first.html).isSameText(as: HTMLCanonicalizer.canonical(second.html))
         {
             noise.insert("html")
         }

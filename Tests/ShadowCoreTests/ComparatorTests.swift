@@ -135,6 +135,26 @@ private let facts = EventFacts(eventID: "e1", country: "DE", businessLine: "eats
             ])
     }
 
+    @Test func canonicallyEquivalentTextIsStillADifference() {
+        // "é" as one code point and as "e" + U+0301: Swift's String == calls them equal; the bytes
+        // a customer receives differ, and Python compares code points.
+        let result = comparator.compare(
+            facts: facts, legacy: rendered(#"{"buyer":{"name":"Caf\u00e9"}}"#, html: "<p>Caf\u{E9}</p>"),
+            swift: rendered(#"{"buyer":{"name":"Cafe\u0301"}}"#, html: "<p>Cafe\u{301}</p>"))
+        #expect(result.kind == .mismatch)
+        #expect(result.differences.map(\.path) == ["/buyer/name"])
+        #expect(result.signature.paths == ["/buyer/name", "html"])
+        // (contains(_:) would compare with ==, which is the point.)
+        #expect(result.htmlDiff.containsText("- <p>Caf\u{E9}") && result.htmlDiff.containsText("+ <p>Cafe\u{301}"))
+        #expect(!result.htmlDiff.containsText("+ <p>Caf\u{E9}"))
+        let failed = { (message: String) in
+            side(.failed(RenderFailure(origin: "swift", type: "ValueError", message: message, detail: "")))
+        }
+        #expect(
+            comparator.compare(facts: facts, legacy: failed("\u{212A}"), swift: failed("K")).kind == .bothErrorDifferent
+        )
+    }
+
     @Test func htmlOnlyDifferenceIsAMismatchOnHTML() {
         let result = comparator.compare(
             facts: facts, legacy: rendered("{}", html: "<p>12,50\u{A0}€</p>"),
