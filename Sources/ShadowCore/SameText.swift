@@ -18,3 +18,30 @@ extension Sequence<String> {
     /// Whether one element is ``Swift/String/isSameText(as:)`` `text`.
     public func containsText(_ text: String) -> Bool { contains { $0.isSameText(as: text) } }
 }
+
+/// A `String` as a `Set` or `Dictionary` key that equals another only with the same code points
+/// (``Swift/String/isSameText(as:)``): `String`'s own `Hashable` is canonical equivalence, so
+/// two events whose ids are `"caf\u{E9}"` and `"cafe\u{301}"` would share one key (one claim on
+/// the id in serve: the second taken for a duplicate of the first), where SQLite and Python tell
+/// them apart.
+public struct ExactText: Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    /// The text.
+    public var text: String
+
+    /// Wraps `text`.
+    public init(_ text: String) { self.text = text }
+
+    /// Wraps a literal.
+    public init(stringLiteral text: String) { self.text = text }
+
+    public static func == (left: ExactText, right: ExactText) -> Bool { left.text.isSameText(as: right.text) }
+
+    /// The UTF-8 bytes.
+    public func hash(into hasher: inout Hasher) {
+        var text = text
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The text itself.
+    public var description: String { text }
+}

@@ -119,12 +119,14 @@ public final class ServeEngine: Sendable {
         var committable: [PartitionKey: (offset: Int64, committed: Bool)] = [:]
         /// Event ids taken by events in flight (not recorded yet), with their hashes and how many
         /// events hold each (a redelivery in flight beside its original holds it too).
-        var claims: [String: (hash: String, holders: Int)] = [:]
+        /// Keyed by code points (ExactText), as the store tells ids apart.
+        var claims: [ExactText: (hash: String, holders: Int)] = [:]
 
         /// One holder fewer for `id`'s claim; the claim goes with its last holder.
         mutating func release(_ id: String) {
-            guard let claim = claims[id] else { return }
-            claims[id] = claim.holders > 1 ? (claim.hash, claim.holders - 1) : nil
+            let key = ExactText(id)
+            guard let claim = claims[key] else { return }
+            claims[key] = claim.holders > 1 ? (claim.hash, claim.holders - 1) : nil
         }
     }
 
@@ -527,7 +529,7 @@ public final class ServeEngine: Sendable {
         state.withLock { state in
             events.map { event in
                 var event = event
-                let id = event.facts.eventID
+                let id = ExactText(event.facts.eventID)
                 if let claim = state.claims[id] {
                     event.claimed = claim.hash == event.hash
                     if event.claimed { state.claims[id] = (claim.hash, claim.holders + 1) }
@@ -551,7 +553,7 @@ public final class ServeEngine: Sendable {
             eventIDs: zip(claimed, recordedIDs.mayContain(claimed)).compactMap { $1 ? $0 : nil })
         var released: [String] = []
         for (index, event) in events.enumerated() where held[index] {
-            if let hash = recorded[event.facts.eventID], hash != event.hash {
+            if let hash = recorded[ExactText(event.facts.eventID)], hash != event.hash {
                 held[index] = false
                 released.append(event.facts.eventID)
             }

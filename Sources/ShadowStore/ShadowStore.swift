@@ -233,13 +233,15 @@ public final class ShadowStore: Sendable {
 
     /// ``recordedEventHash(eventID:)`` for many ids in one SELECT: the ids already recorded, with
     /// their event hashes (ids not recorded are absent).
-    public func recordedEventHashes(eventIDs: [String]) throws -> [String: String] {
+    public func recordedEventHashes(eventIDs: [String]) throws -> [ExactText: String] {
         guard eventIDs.count > 1 else {
             // One id: the cached statement.
             guard let id = eventIDs.first, let hash = try recordedEventHash(eventID: id) else { return [:] }
-            return [id: hash]
+            return [ExactText(id): hash]
         }
-        var found: [String: String] = [:]
+        // Keyed by code points, as SQLite compares the ids (String keys would merge canonically
+        // equivalent ones).
+        var found: [ExactText: String] = [:]
         // SQLite allows 32,766 parameters a statement; 500 at a time. Prepared per call, not cached:
         // every batch size would be a statement of its own in the cache.
         for start in stride(from: 0, to: eventIDs.count, by: 500) {
@@ -250,7 +252,7 @@ public final class ShadowStore: Sendable {
                     db.makeStatement(
                         sql: "SELECT event_id, event_hash FROM comparison WHERE event_id IN (\(placeholders))"),
                     arguments: StatementArguments(ids))
-                while let row = try rows.next() { found[row[0]] = row[1] }
+                while let row = try rows.next() { found[ExactText(row[0])] = row[1] }
             }
         }
         return found

@@ -158,6 +158,42 @@ import Testing
     }
 }
 
+@Suite struct ExactIDTests {
+    @Test func idsThatOnlyCanonicalEquivalenceMakesOneAreTwoEvents() async throws {
+        // Given two events whose ids are "caf\u{E9}-…" and "cafe\u{301}-…" (one id to Swift's
+        // String ==, two to SQLite and Python) in one batch, and the same two again, redelivered
+        let fixture = try ServeFixture(partitions: 1)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let ids = ["caf\u{E9}-0001", "cafe\u{301}-0001"]
+        let events = try ids.enumerated().map { index, id in
+            try TestSupport.sampleEvent { event in
+                event["event_id"] = id
+                event["invoice_seq"] = 7_000 + index
+            }
+        }
+        try await fixture.send(events + events)
+        for country in ShadowStore.countries {
+            try store.setFlag(country: country, to: .swift, actor: "test", reason: "test", force: true)
+        }
+
+        // When serve has done all four
+        let serving = try await fixture.start()
+        try await serving.waitUntil(completed: 4)
+        try await serving.stop()
+        serving.consumer.close()
+
+        // Then each id has its own row with its own event's hash, and no event was taken for an
+        // impostor of the other (a duplicate's row would be keyed "<id>#<hash>")
+        #expect(try store.comparisonCount() == 2)
+        for (id, event) in zip(ids, events) {
+            #expect(try store.recordedEventHash(eventID: id) == StableHash.hex(event))
+            #expect(try store.recordedEventHash(eventID: id + "#" + StableHash.hex(events[0])) == nil)
+            #expect(try store.recordedEventHash(eventID: id + "#" + StableHash.hex(events[1])) == nil)
+        }
+    }
+}
+
 @Suite struct EarlierRunTests {
     @Test func anIdRecordedByAnEarlierRunIsCaughtOnceServeHasReadTheStoreAtStart() async throws {
         // Given five events recorded by one serve run, and a second run started afterwards, given
