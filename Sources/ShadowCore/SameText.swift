@@ -34,6 +34,7 @@ public struct ExactText: Hashable, Sendable, ExpressibleByStringLiteral, CustomS
     /// Wraps a literal.
     public init(stringLiteral text: String) { self.text = text }
 
+    /// The same code points.
     public static func == (left: ExactText, right: ExactText) -> Bool { left.text.isSameText(as: right.text) }
 
     /// The UTF-8 bytes.
