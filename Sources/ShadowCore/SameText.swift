@@ -5,18 +5,25 @@ extension String {
     /// text with this wherever it meets a name, a choice or other event text (or it accepts what the
     /// legacy rejects, such as a currency `"SE\u{212A}"` for SEK), and the comparator compares the two
     /// sides' output with it (or it calls different bytes a match).
+    ///
+    /// `==` first: strings that are not even canonically equivalent (most comparisons, a key
+    /// against the names it is not) are told apart as fast as before; equivalent ones then have
+    /// their bytes compared. Inlinable, so that callers in other modules get it specialized
+    /// (unspecialized, comparing the bytes first took the port's decoding from 39 % to 64 % of a
+    /// render).
+    @inlinable
     public func isSameText(as other: String) -> Bool {
-        let (left, right) = (utf8, other.utf8)
-        guard left.count == right.count else { return false }
-        return left.withContiguousStorageIfAvailable { a in
-            right.withContiguousStorageIfAvailable { b in a.elementsEqual(b) }
-        }.flatMap { $0 } ?? left.elementsEqual(right)
+        self == other && utf8.elementsEqual(other.utf8)
     }
 }
 
-extension Sequence<String> {
+extension Array<String> {
     /// Whether one element is ``Swift/String/isSameText(as:)`` `text`.
-    public func containsText(_ text: String) -> Bool { contains { $0.isSameText(as: text) } }
+    @inlinable
+    public func containsText(_ text: String) -> Bool {
+        for element in self where element.isSameText(as: text) { return true }
+        return false
+    }
 }
 
 /// A `String` as a `Set` or `Dictionary` key that equals another only with the same code points
