@@ -375,13 +375,16 @@ public final class ServeEngine: Sendable {
             [(index: Int, primary: SideResult, asked: ContinuousClock.Instant, back: ContinuousClock.Instant)] =
                 []
         rendered.reserveCapacity(events.count)
-        for (index, event) in events.enumerated() {
+        // Events are read in place, field by field: a copy of an Admitted retains its ten
+        // references (the message, the facts' strings, the hash) and releases them again.
+        let swift = renderers[.swift]!
+        for index in events.indices {
             guard held[index] else {
-                try await recordDuplicate(event, writer: writer)
+                try await recordDuplicate(events[index], writer: writer)
                 continue
             }
             let asked = ContinuousClock.now
-            let primary = await renderers[.swift]!.render(event: event.consumed.message.value)
+            let primary = await swift.render(event: events[index].consumed.message.value)
             rendered.append((index, primary, asked, ContinuousClock.now))
         }
         // Invoices: stored together, then sent together. Other outcomes are dead-lettered one by one.
@@ -389,16 +392,15 @@ public final class ServeEngine: Sendable {
         var documents: [RenderedDocument] = []
         var stages: [Int: (objectStore: Duration, kafka: Duration)] = [:]
         for entry in rendered {
-            let event = events[entry.index]
             if case .rendered(let invoice) = entry.primary.outcome {
                 let json = invoice.invoiceJSONBytes
-                let number = Self.invoiceNumber(invoice, json: json, facts: event.facts)
+                let number = Self.invoiceNumber(invoice, json: json, facts: events[entry.index].facts)
                 invoices.append((entry.index, number, json))
                 documents.append(RenderedDocument(number: number, json: json, html: invoice.htmlBytes))
             } else {
                 stages[entry.index] = try await publish(
-                    entry.primary.outcome, event: event.consumed.message.value, facts: event.facts,
-                    implementation: .swift)
+                    entry.primary.outcome, event: events[entry.index].consumed.message.value,
+                    facts: events[entry.index].facts, implementation: .swift)
             }
         }
         if !documents.isEmpty {
@@ -421,19 +423,20 @@ public final class ServeEngine: Sendable {
         dones.reserveCapacity(rendered.count)
         var shadowed: [(index: Int, primary: SideResult)] = []
         for entry in rendered {
-            let event = events[entry.index]
+            let consumedAt = events[entry.index].consumed.at
             var timing = PrimaryTiming(
-                total: finished - event.consumed.at, render: entry.primary.latency,
+                total: finished - consumedAt, render: entry.primary.latency,
                 waitBehindOtherEvents: entry.primary.waitBehindOtherEvents)
-            timing.beforeRender = entry.asked - event.consumed.at
+            timing.beforeRender = entry.asked - consumedAt
             timing.renderCall = entry.back - entry.asked
             (timing.objectStore, timing.kafka) = stages[entry.index] ?? (.zero, .zero)
             metrics.added.record(timing.added)
             configuration.primaryTimingObserver?(timing)
-            if event.flag.shadow == nil {
+            if events[entry.index].flag.shadow == nil {
                 let comparison = await shadowAndCompare(
-                    event: event.consumed.message.value, facts: event.facts, flag: event.flag, primary: entry.primary)
-                dones.append(done(event, comparison: comparison))
+                    event: events[entry.index].consumed.message.value, facts: events[entry.index].facts,
+                    flag: events[entry.index].flag, primary: entry.primary)
+                dones.append(done(events[entry.index], comparison: comparison))
             } else {
                 shadowed.append((entry.index, entry.primary))
             }
