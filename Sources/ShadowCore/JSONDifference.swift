@@ -48,7 +48,12 @@ public struct JSONDifference: Equatable, Sendable, Codable {
             let left = legacy?.canonicalText
             let right = swift?.canonicalText
             // Code point by code point: `!=` on Strings is canonical equivalence (see isSameText).
-            let same = left.map { text in right.map { text.isSameText(as: $0) } ?? false } ?? (right == nil)
+            let same: Bool
+            switch (left, right) {
+            case (let left?, let right?): same = left.isSameText(as: right)
+            case (nil, nil): same = true
+            default: same = false
+            }
             if !same { output.append(JSONDifference(path: path, legacy: left, swift: right)) }
         }
     }

@@ -16,6 +16,8 @@ public indirect enum JSONValue: Equatable, Sendable {
     /// Equal as documents: strings and numbers by their code points (``Swift/String/isSameText(as:)``:
     /// a synthesized `==` would compare them by canonical equivalence, so a parity check would call
     /// `"Caf\u00e9"` and `"Cafe\u0301"` equal), objects member by member whatever their order.
+    /// (Member names are still `Dictionary` keys, matched by canonical equivalence: an invoice's
+    /// names are the contract's ASCII ones, where the two rules agree.)
     public static func == (left: JSONValue, right: JSONValue) -> Bool {
         switch (left, right) {
         case (.null, .null): return true
