@@ -115,6 +115,11 @@ struct ServeBenchCommand: AsyncParsableCommand {
                 "by stage: "
                     + ServeBenchmark.stages.map { name, _ in "\(name) " + figures(run.stageMilliseconds[name] ?? []) }
                     .joined(separator: "; "))
+            print(
+                "the slowest 1 % by added latency, mean per stage: "
+                    + ServeBenchmark.stages.map { name, _ in
+                        String(format: "%@ %.3f ms", name, run.slowestStageMeans[name] ?? 0)
+                    }.joined(separator: "; "))
         }
         if let work = run.legacyRenderMicroseconds {
             print(String(format: "Python work per legacy render: %.1f µs", work))

@@ -123,6 +123,7 @@ struct BenchReport {
             "primary_wait_behind_other_legacy_renders_ms": Self.figures(latency.waitBehindMilliseconds),
             "primary_consumed_to_published_ms": Self.figures(latency.totalMilliseconds),
             "primary_stages_ms": latency.stageMilliseconds.mapValues(Self.figures),
+            "primary_slowest_1pct_stage_means_ms": latency.slowestStageMeans,
             "latency_feed_events_per_s": pace,
             "swift_mode_events_per_s": swift.rate,
             "cpus_busy": [
@@ -192,6 +193,11 @@ struct BenchReport {
             + ServeBenchmark.stages.map { name, _ in
                 let stage = Self.figures(latency.stageMilliseconds[name] ?? [])
                 return name + String(format: " %.3f / %.3f / %.3f", stage["p50"]!, stage["p99"]!, stage["max"]!)
+            }.joined(separator: "; ") + "\n"
+        text +=
+            "  - the slowest 1 % by added latency, mean per stage (ms): "
+            + ServeBenchmark.stages.map { name, _ in
+                name + String(format: " %.3f", latency.slowestStageMeans[name] ?? 0)
             }.joined(separator: "; ") + "\n"
         text += String(
             format:
