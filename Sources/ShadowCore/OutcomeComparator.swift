@@ -102,8 +102,6 @@ public struct OutcomeComparator: Sendable {
             differences = []
         } else if let leftValue = parsed(left), let rightValue = parsed(right) {
             differences = JSONDifference.between(leftValue, rightValue)
-        } else if left.invoiceJSON.isSameText(as: right.invoiceJSON) {
-            differences = []
         } else {
             // One side's invoice is not JSON at all: the whole document differs.
             differences = [JSONDifference(path: "", legacy: left.invoiceJSON, swift: right.invoiceJSON)]

@@ -274,11 +274,11 @@ public final class ShadowStore: Sendable {
         try writer.unsafeReentrantRead { db in
             // Rows are numbered in the order they commit (one writer at a time), so every row up
             // to the largest number seen here is there to read in the second statement.
-            let end = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(rowid) FROM comparison")) ?? 0
+            let end = try Self.largestComparisonRow(db)
             guard end > row else { return ([], row, false) }
             let last = min(end, row + Int64(limit))
-            // This run's own rows are skipped inside SQLite: in serve they are most rows, and
-            // reading each back through a cursor (to drop it) was 6.6 % of serve's CPU in swift mode.
+            // This run's own rows are skipped inside SQLite (in serve they are most rows) rather
+            // than read back through a cursor to be dropped.
             let ids = try String.fetchAll(
                 db.cachedStatement(
                     sql: """
@@ -292,7 +292,12 @@ public final class ShadowStore: Sendable {
     /// The number of comparison rows, or a little more (the largest row number: cheap where
     /// `COUNT(*)` reads the whole table).
     public func comparisonRowsEstimate() throws -> Int {
-        try writer.unsafeReentrantRead { db in try Int.fetchOne(db, sql: "SELECT MAX(rowid) FROM comparison") ?? 0 }
+        try writer.unsafeReentrantRead { db in Int(try Self.largestComparisonRow(db)) }
+    }
+
+    /// The largest comparison row number (0 for none).
+    private static func largestComparisonRow(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(rowid) FROM comparison")) ?? 0
     }
 
     /// Comparisons recorded, in one run or in all.

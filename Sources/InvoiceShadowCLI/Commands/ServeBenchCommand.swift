@@ -1,7 +1,6 @@
 import ArgumentParser
 import EventGenerator
 import Foundation
-import KafkaIO
 import ShadowCore
 import ShadowHarness
 
@@ -59,7 +58,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
         let bench = try ServeBenchmark(legacy: LegacyRenderer(service: service, timeout: .seconds(10)))
         defer { bench.close() }
         let generator = EventGenerator()
-        var feed: (@Sendable (KafkaProducer, @escaping @Sendable () -> Int) async throws -> Void)?
+        var feed: ServeBenchmark.Feed?
         if let paced {
             feed = ServeBenchmark.pacedFeed(
                 generator.events(seed: seed, count: events).map { Array($0.utf8) }, topic: "bench.swift",

@@ -64,14 +64,13 @@ final class ServeBenchmark {
         "object_store": { $0.objectStore }, "kafka_ack": { $0.kafka },
     ]
 
-    /// A feed for ``run(flag:topic:expected:residentAt:recordsTimings:feed:tune:progress:)`` that
-    /// sends `events` to `topic` at `perSecond`, each without waiting for the one before (phase 3
-    /// of bench, and `bench serve --paced`).
-    static func pacedFeed(_ events: [[UInt8]], topic: String, perSecond: Double)
-        -> @Sendable (
-            KafkaProducer, @escaping @Sendable () -> Int
-        ) async throws -> Void
-    {
+    /// Produces a run's input while the engine runs: given the producer and the count of events
+    /// completed so far.
+    typealias Feed = @Sendable (KafkaProducer, @escaping @Sendable () -> Int) async throws -> Void
+
+    /// A ``Feed`` that sends `events` to `topic` at `perSecond`, each without waiting for the one
+    /// before (phase 3 of bench, and `bench serve --paced`).
+    static func pacedFeed(_ events: [[UInt8]], topic: String, perSecond: Double) -> Feed {
         { producer, completed in
             guard let first = events.first else { return }
             // The first event waits out the group join (about 3 s on the mock cluster): events
@@ -152,7 +151,7 @@ final class ServeBenchmark {
     ///   - recordsTimings: Keep every event's primary-path timing (the latency phase only).
     func run(
         flag: CutoverFlag, topic: String, expected: Int, residentAt: [Int] = [], recordsTimings: Bool = false,
-        feed: (@Sendable (KafkaProducer, @escaping @Sendable () -> Int) async throws -> Void)? = nil,
+        feed: Feed? = nil,
         tune: (inout ServeEngine.Configuration) -> Void = { _ in }, progress: @escaping (String) -> Void
     ) async throws -> Run {
         let phase = directory.appendingPathComponent(topic)
