@@ -423,22 +423,23 @@ public final class ServeEngine: Sendable {
         dones.reserveCapacity(rendered.count)
         var shadowed: [(index: Int, primary: SideResult)] = []
         for entry in rendered {
-            let consumedAt = events[entry.index].consumed.at
+            let index = entry.index
+            let consumedAt = events[index].consumed.at
             var timing = PrimaryTiming(
                 total: finished - consumedAt, render: entry.primary.latency,
                 waitBehindOtherEvents: entry.primary.waitBehindOtherEvents)
             timing.beforeRender = entry.asked - consumedAt
             timing.renderCall = entry.back - entry.asked
-            (timing.objectStore, timing.kafka) = stages[entry.index] ?? (.zero, .zero)
+            (timing.objectStore, timing.kafka) = stages[index] ?? (.zero, .zero)
             metrics.added.record(timing.added)
             configuration.primaryTimingObserver?(timing)
-            if events[entry.index].flag.shadow == nil {
+            if events[index].flag.shadow == nil {
                 let comparison = await shadowAndCompare(
-                    event: events[entry.index].consumed.message.value, facts: events[entry.index].facts,
-                    flag: events[entry.index].flag, primary: entry.primary)
-                dones.append(done(events[entry.index], comparison: comparison))
+                    event: events[index].consumed.message.value, facts: events[index].facts,
+                    flag: events[index].flag, primary: entry.primary)
+                dones.append(done(events[index], comparison: comparison))
             } else {
-                shadowed.append((entry.index, entry.primary))
+                shadowed.append((index, entry.primary))
             }
         }
         // Shadows at low priority, in a task group only when there are any (swift mode has none).

@@ -110,15 +110,8 @@ struct ServeBenchCommand: AsyncParsableCommand {
                     Benchmarks.percentile(sorted, 0.99), sorted.last ?? 0)
             }
             print("added to the primary path: " + figures(run.addedMilliseconds))
-            print(
-                "by stage: "
-                    + ServeBenchmark.stages.map { name, _ in "\(name) " + figures(run.stageMilliseconds[name] ?? []) }
-                    .joined(separator: "; "))
-            print(
-                "the slowest 1 % by added latency, mean per stage: "
-                    + ServeBenchmark.stages.map { name, _ in
-                        String(format: "%@ %.3f ms", name, run.slowestStageMeans[name] ?? 0)
-                    }.joined(separator: "; "))
+            print("by stage (p50 / p99 / max ms): " + run.stageFiguresLine)
+            print("the slowest 1 % by added latency, mean per stage (ms): " + run.slowestStageMeansLine)
         }
         if let work = run.legacyRenderMicroseconds {
             print(String(format: "Python work per legacy render: %.1f µs", work))

@@ -188,17 +188,8 @@ struct BenchReport {
         text += String(
             format: "  - consumed → published, everything included: p50 %.3f, p99 %.3f, max %.3f ms\n", total["p50"]!,
             total["p99"]!, total["max"]!)
-        text +=
-            "  - by stage (p50 / p99 / max ms): "
-            + ServeBenchmark.stages.map { name, _ in
-                let stage = Self.figures(latency.stageMilliseconds[name] ?? [])
-                return name + String(format: " %.3f / %.3f / %.3f", stage["p50"]!, stage["p99"]!, stage["max"]!)
-            }.joined(separator: "; ") + "\n"
-        text +=
-            "  - the slowest 1 % by added latency, mean per stage (ms): "
-            + ServeBenchmark.stages.map { name, _ in
-                name + String(format: " %.3f", latency.slowestStageMeans[name] ?? 0)
-            }.joined(separator: "; ") + "\n"
+        text += "  - by stage (p50 / p99 / max ms): " + latency.stageFiguresLine + "\n"
+        text += "  - the slowest 1 % by added latency, mean per stage (ms): " + latency.slowestStageMeansLine + "\n"
         text += String(
             format:
                 "- swift mode: %d events in %.2f s = %.0f events/s; CPUs busy: %.2f serve, %.2f broker (%.0f µs of serve CPU per event)\n",

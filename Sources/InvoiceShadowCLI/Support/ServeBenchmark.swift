@@ -30,6 +30,24 @@ final class ServeBenchmark {
         var slowestStageMeans: [String: Double] = [:]
         /// Shadow renders skipped.
         var skippedShadows = 0
+
+        /// Each stage's p50 / p99 / max, in ms: `before_render 0.080 / 0.320 / 1.460; ...` (the
+        /// figures `bench.md` and `bench serve --paced` show).
+        var stageFiguresLine: String {
+            ServeBenchmark.stages.map { name, _ in
+                let sorted = stageMilliseconds[name] ?? []
+                return name
+                    + String(
+                        format: " %.3f / %.3f / %.3f", Benchmarks.percentile(sorted, 0.5),
+                        Benchmarks.percentile(sorted, 0.99), sorted.last ?? 0)
+            }.joined(separator: "; ")
+        }
+
+        /// Each stage's mean over the slowest 1 %, in ms: `before_render 0.237; ...`.
+        var slowestStageMeansLine: String {
+            ServeBenchmark.stages.map { name, _ in name + String(format: " %.3f", slowestStageMeans[name] ?? 0) }
+                .joined(separator: "; ")
+        }
         /// Resident memory when `events` had been recorded.
         var resident: [(events: Int, bytes: Int)] = []
         /// CPU seconds this process used over `seconds` (serve and everything in it).
