@@ -30,6 +30,22 @@ final class ServeBenchmark {
         var slowestStageMeans: [String: Double] = [:]
         /// Shadow renders skipped.
         var skippedShadows = 0
+        /// Resident memory when `events` had been recorded.
+        var resident: [(events: Int, bytes: Int)] = []
+        /// CPU seconds this process used over `seconds` (serve and everything in it).
+        var cpuSeconds = 0.0
+        /// CPU seconds the broker process used over `seconds`.
+        var brokerCPUSeconds = 0.0
+        /// CPU seconds by thread name over `seconds` (``ResourceUsage/cpuTimeByThreadName()``).
+        var threadCPUSeconds: [String: Double] = [:]
+        /// The legacy's mean Python work per render over the phase, µs (nil if it never ran).
+        var legacyRenderMicroseconds: Double?
+        /// Events per second.
+        var rate: Double { seconds > 0 ? Double(events) / seconds : 0 }
+        /// Cores busy on average: this process, and the broker's.
+        var cores: (serve: Double, broker: Double) {
+            seconds > 0 ? (cpuSeconds / seconds, brokerCPUSeconds / seconds) : (0, 0)
+        }
 
         /// Each stage's p50 / p99 / max, in ms: `before_render 0.080 / 0.320 / 1.460; ...` (the
         /// figures `bench.md` and `bench serve --paced` show).
@@ -47,22 +63,6 @@ final class ServeBenchmark {
         var slowestStageMeansLine: String {
             ServeBenchmark.stages.map { name, _ in name + String(format: " %.3f", slowestStageMeans[name] ?? 0) }
                 .joined(separator: "; ")
-        }
-        /// Resident memory when `events` had been recorded.
-        var resident: [(events: Int, bytes: Int)] = []
-        /// CPU seconds this process used over `seconds` (serve and everything in it).
-        var cpuSeconds = 0.0
-        /// CPU seconds the broker process used over `seconds`.
-        var brokerCPUSeconds = 0.0
-        /// CPU seconds by thread name over `seconds` (``ResourceUsage/cpuTimeByThreadName()``).
-        var threadCPUSeconds: [String: Double] = [:]
-        /// The legacy's mean Python work per render over the phase, µs (nil if it never ran).
-        var legacyRenderMicroseconds: Double?
-        /// Events per second.
-        var rate: Double { seconds > 0 ? Double(events) / seconds : 0 }
-        /// Cores busy on average: this process, and the broker's.
-        var cores: (serve: Double, broker: Double) {
-            seconds > 0 ? (cpuSeconds / seconds, brokerCPUSeconds / seconds) : (0, 0)
         }
     }
 
