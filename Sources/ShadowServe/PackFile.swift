@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -15,6 +16,8 @@ import Foundation
 final class PackFile: Sendable {
     let path: String
     private let descriptor: Int32
+    /// Bytes from the start whose page-cache pages ``synchronize()`` has released.
+    private let released = Mutex<Int64>(0)
 
     /// Opens (creating) the file at `path`.
     /// - Throws: ``ObjectStoreError`` naming the file.
@@ -73,10 +76,25 @@ final class PackFile: Sendable {
     /// Cuts the file to `length` bytes.
     func truncate(to length: Int64) throws {
         guard ftruncate(descriptor, off_t(length)) == 0 else { throw ObjectStoreError(path: path, errno: errno) }
+        released.withLock { $0 = min($0, length) }
     }
 
-    /// Makes what was written durable (`fdatasync`).
+    /// Makes what was written durable (`fdatasync`), then gives the kernel back the page-cache pages
+    /// of the whole pages it made durable. A pack is written once and read rarely (a report, a
+    /// replay), so its pages serve nobody once on disk; released, they are what the next appends'
+    /// pages are allocated from, while a growing file otherwise takes pages the machine has not
+    /// touched yet. Measured on this VM with a 1 GiB sequence of 1 MB `pwrite`s: 0.93-2.39 s of
+    /// system CPU into fresh pages, 0.49-0.57 s when each 4-64 MB was synced and released.
     func synchronize() throws {
+        let durable = try size()
         guard fdatasync(descriptor) == 0 else { throw ObjectStoreError(path: path, errno: errno) }
+        // Whole pages only: the last, partial one takes the next append, which would read it back.
+        let end = durable - durable % Int64(sysconf(Int32(_SC_PAGESIZE)))
+        released.withLock { start in
+            guard end > start else { return }
+            // Advice: a failure (none is expected for a regular file) leaves the pages cached.
+            _ = posix_fadvise(descriptor, off_t(start), off_t(end - start), POSIX_FADV_DONTNEED)
+            start = end
+        }
     }
 }

@@ -208,4 +208,50 @@ import Testing
         #expect(afterSecond <= afterFirst, "objects.sqlite-wal grew from \(afterFirst) to \(afterSecond) bytes")
         #expect(try store.invoice(number: "DE-31-249") != nil)
     }
+
+    /// How many of the first `bytes` of the file at `path` are in the page cache, in pages (`mincore`).
+    private func residentPages(_ path: String, bytes: Int) throws -> Int {
+        let descriptor = open(path, O_RDONLY)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        let mapped = try #require(mmap(nil, bytes, PROT_READ, MAP_SHARED, descriptor, 0))
+        try #require(mapped != MAP_FAILED)
+        defer { munmap(mapped, bytes) }
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var vector = [UInt8](repeating: 0, count: (bytes + pageSize - 1) / pageSize)
+        try #require(mincore(mapped, bytes, &vector) == 0)
+        return vector.filter { $0 & 1 == 1 }.count
+    }
+
+    @Test func thePacksPagesLeaveThePageCacheOnceDurableAndItsDocumentsStillReadBack() async throws {
+        // Given 1,000 invoices of 4 KB in a store (4 MB of pack, written through the page cache)
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try PackedObjectStore(directory: directory.path)
+        let filler = [UInt8](repeating: UInt8(ascii: "y"), count: 4_000)
+        for index in 0..<1_000 {
+            _ = try await store.storeRendered(
+                number: "FR-\(index)", json: Array(#"{"i":\#(index)}"#.utf8),
+                html: Array("<p>\(index)</p>".utf8) + filler)
+        }
+        let pack = directory.appendingPathComponent("objects.pack").path
+        let length = Int(try packSize(directory))
+        // When the checkpointer has synced the pack (every 100 ms; up to 5 s on a loaded machine)
+        var resident = try residentPages(pack, bytes: length)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while resident > 1 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            resident = try residentPages(pack, bytes: length)
+        }
+        // Then at most its last, partial page stays cached (without the release all ~1,000 do)
+        #expect(resident <= 1, "\(resident) of the pack's pages are still in the page cache")
+        // And every document reads back (from the disk) as it was written, and appends go on
+        for index in stride(from: 0, to: 1_000, by: 37) {
+            let stored = try #require(try store.invoice(number: "FR-\(index)"))
+            #expect(stored.json == Array(#"{"i":\#(index)}"#.utf8))
+            #expect(stored.html == Array("<p>\(index)</p>".utf8) + filler)
+        }
+        _ = try await store.storeRendered(number: "FR-last", json: Array("{}".utf8), html: Array("<p>last</p>".utf8))
+        #expect(try store.invoice(number: "FR-last")?.html == Array("<p>last</p>".utf8))
+    }
 }
