@@ -57,7 +57,7 @@ enum EventDecoder {
         func has(_ key: String) -> Bool { lookup(key) != nil }
 
         func lookup(_ key: String) -> PythonJSON? {
-            members.first { !$0.key.hasLoneSurrogate && $0.key.value.isSameText(as: key) }?.value
+            members.first { $0.key.isText(key) }?.value
         }
 
         func field(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
@@ -93,7 +93,7 @@ enum EventDecoder {
             guard case .string(let string) = value else {
                 throw InvalidEvent(field(key), "must be a string, got \(value.typeName)")
             }
-            guard !string.hasLoneSurrogate, choices.containsText(string.value) else {
+            guard string.isOneOf(choices) else {
                 throw InvalidEvent(
                     field(key),
                     "unknown value \(string.pythonRepr) (expected one of \(choices.joined(separator: ", ")))")
@@ -123,7 +123,7 @@ enum EventDecoder {
             throw InvalidEvent(path.isEmpty ? "event" : path, "must be an object, got \(value.typeName)")
         }
         let isUnknown = { (member: (key: PythonString, value: PythonJSON)) in
-            member.key.hasLoneSurrogate || !fields.containsText(member.key.value)
+            !member.key.isOneOf(fields)
         }
         // The sorted list only when there is one to report (it was built for every object).
         if members.contains(where: isUnknown),
