@@ -470,7 +470,8 @@ public final class ServeEngine: Sendable {
         return Done(
             record: ShadowStore.Record(
                 comparison: comparison, event: message.value, primary: event.flag.primary, recordedAt: Date(),
-                eventHash: event.hash),
+                eventHash: event.hash
+            ).withoutUnwrittenBytes(),
             claimed: claimed ? event.facts.eventID : nil, topic: message.topic, partition: message.partition,
             offset: message.offset)
     }

@@ -46,6 +46,58 @@ import Testing
         #expect(rows["failed"]??.contains("no rules for XX") == true)
     }
 
+    @Test func aRecordWithoutItsUnwrittenBytesIsRecordedAlikeAndADiscrepancyKeepsThem() throws {
+        // Given a one-sided render (no discrepancy row) and a mismatch (one), each as it is and slimmed
+        let facts = { (id: String) in EventFacts(eventID: id, country: "SE", businessLine: "eats", eventType: "x") }
+        let invoice = { (text: String) in RenderedInvoice(invoiceJSON: #"{"t":"\#(text)"}"#, html: "<p>\(text)</p>") }
+        let event = Array(#"{"event_id":"e"}"#.utf8)
+        let oneSided = ShadowStore.Record(
+            comparison: OutcomeComparator().compare(
+                facts: facts("one-sided"),
+                legacy: SideResult(outcome: .rendered(invoice("a")), latency: .microseconds(7)),
+                swift: nil),
+            event: event, primary: .swift, recordedAt: Date())
+        let mismatch = ShadowStore.Record(
+            comparison: OutcomeComparator().compare(
+                facts: facts("mismatch"),
+                legacy: SideResult(outcome: .rendered(invoice("a")), latency: .microseconds(9)),
+                swift: SideResult(outcome: .rendered(invoice("b")), latency: .microseconds(3))),
+            event: event, primary: .legacy, recordedAt: Date())
+        #expect(!oneSided.keepsDiscrepancy && mismatch.keepsDiscrepancy)
+        // Then the one-sided one lets go of its event and invoice, keeping the event's hash and the outcome's kind
+        let slim = oneSided.withoutUnwrittenBytes()
+        #expect(slim.event.isEmpty && slim.eventHash == StableHash.hex(event))
+        guard case .rendered(let kept) = slim.comparison.legacy.outcome else {
+            Issue.record("the outcome is \(slim.comparison.legacy.outcome)")
+            return
+        }
+        #expect(kept.invoiceJSONBytes.isEmpty && kept.htmlBytes.isEmpty)
+        // And the mismatch keeps everything
+        #expect(mismatch.withoutUnwrittenBytes().comparison == mismatch.comparison)
+        #expect(mismatch.withoutUnwrittenBytes().event == event)
+        // And either way the same rows are written
+        func rows(_ records: [ShadowStore.Record]) throws -> [[String?]] {
+            let store = try ShadowStore.inMemory()
+            let run = try store.startRun(
+                source: "test", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
+            try store.record(records, runID: run)
+            return try store.read { db in
+                let sql = """
+                    SELECT c.event_id, c.kind, c.legacy_us, c.swift_us, c.event_hash, d.event, d.legacy_invoice,
+                        d.swift_html FROM comparison c LEFT JOIN discrepancy d USING (event_id) ORDER BY c.event_id
+                    """
+                return try Row.fetchAll(db, sql: sql).map { row in
+                    (0..<8).map { (row[$0] as DatabaseValue).description }
+                }
+            }
+        }
+        let written = try rows([oneSided, mismatch])
+        #expect(try rows([oneSided, mismatch].map { $0.withoutUnwrittenBytes() }) == written)
+        // (the mismatch first, with its discrepancy's legacy invoice; the one-sided row without one)
+        #expect(written.map { $0[0] } == [#""mismatch""#, #""one-sided""#])
+        #expect(written[0][6] != "NULL" && written[1][6] == "NULL")
+    }
+
     @Test func textAndNumbersGoInAsTheyAre() throws {
         // Given a row bound through SQLite's C API (the row writer's path): non-ASCII text, a side
         // that did not run (NULL) and one that did
