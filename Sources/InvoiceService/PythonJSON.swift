@@ -370,7 +370,9 @@ struct PythonString: Sendable {
 
     /// Whether the two are one key for the legacy (``identity`` equal), without building either.
     func sameKey(as other: PythonString) -> Bool {
-        value.isSameText(as: other.value) && loneSurrogateCodePoints == other.loneSurrogateCodePoints
+        // Two ASCII strings: canonical equivalence is the same bytes.
+        if isASCII && other.isASCII { return value == other.value }
+        return value.isSameText(as: other.value) && loneSurrogateCodePoints == other.loneSurrogateCodePoints
     }
 
     /// `json.dumps(value)`: ASCII only, like Python's default `ensure_ascii=True` (a lone
