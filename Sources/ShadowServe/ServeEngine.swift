@@ -269,15 +269,22 @@ public final class ServeEngine: Sendable {
                 metrics.inFlight.increment(by: Double(batch.count))
                 // Ids are claimed here, in consumption order: of two events with one id, the first
                 // consumed keeps it, however the tasks are scheduled.
-                let admitted = claimInFlight(
-                    batch.map { consumed in
-                        let facts = EventFacts.read(consumed.message.value)
-                        return Admitted(
-                            consumed: consumed, facts: facts, flag: flags[facts.country] ?? ShadowStore.defaultFlag,
-                            hash: StableHash.hex(consumed.message.value), claimed: false)
-                    })
-                let legacy = admitted.filter { $0.flag.primary != .swift }
-                let port = admitted.filter { $0.flag.primary == .swift }
+                var admitted = batch.map { consumed in
+                    let facts = EventFacts.read(consumed.message.value)
+                    return Admitted(
+                        consumed: consumed, facts: facts, flag: flags[facts.country] ?? ShadowStore.defaultFlag,
+                        hash: StableHash.hex(consumed.message.value), claimed: false)
+                }
+                claimInFlight(&admitted)
+                // A batch served by one side only (as in legacy or swift mode) is passed on whole: a
+                // filter copies each event, retaining and then releasing its ten references.
+                let legacyCount = admitted.count { $0.flag.primary != .swift }
+                let legacy =
+                    legacyCount == admitted.count
+                    ? admitted : legacyCount == 0 ? [] : admitted.filter { $0.flag.primary != .swift }
+                let port =
+                    legacyCount == 0
+                    ? admitted : legacyCount == admitted.count ? [] : admitted.filter { $0.flag.primary == .swift }
                 while (legacyInFlight > 0 && legacyInFlight + legacy.count > configuration.window)
                     || (portInFlight > 0 && portInFlight + port.count > configuration.portWindow)
                 {
@@ -530,19 +537,18 @@ public final class ServeEngine: Sendable {
 
     /// Claims each event's id for it, in order, unless an event in flight holds the id with other
     /// content (a redelivery in flight beside its original shares the claim).
-    private func claimInFlight(_ events: [Admitted]) -> [Admitted] {
+    private func claimInFlight(_ events: inout [Admitted]) {
         state.withLock { state in
-            events.map { event in
-                var event = event
-                let id = ExactText(event.facts.eventID)
+            // In place: a copy of each event would retain and release its every reference.
+            for index in events.indices {
+                let id = ExactText(events[index].facts.eventID)
                 if let claim = state.claims[id] {
-                    event.claimed = claim.hash == event.hash
-                    if event.claimed { state.claims[id] = (claim.hash, claim.holders + 1) }
+                    events[index].claimed = claim.hash == events[index].hash
+                    if events[index].claimed { state.claims[id] = (claim.hash, claim.holders + 1) }
                 } else {
-                    state.claims[id] = (event.hash, 1)
-                    event.claimed = true
+                    state.claims[id] = (events[index].hash, 1)
+                    events[index].claimed = true
                 }
-                return event
             }
         }
     }
