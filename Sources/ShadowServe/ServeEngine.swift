@@ -278,13 +278,13 @@ public final class ServeEngine: Sendable {
                 claimInFlight(&admitted)
                 // A batch served by one side only (as in legacy or swift mode) is passed on whole: a
                 // filter copies each event, retaining and then releasing its ten references.
-                let legacyCount = admitted.count { $0.flag.primary != .swift }
-                let legacy =
-                    legacyCount == admitted.count
-                    ? admitted : legacyCount == 0 ? [] : admitted.filter { $0.flag.primary != .swift }
-                let port =
-                    legacyCount == 0
-                    ? admitted : legacyCount == admitted.count ? [] : admitted.filter { $0.flag.primary == .swift }
+                let byPort = { (event: Admitted) in event.flag.primary == .swift }
+                let portCount = admitted.count(where: byPort)
+                let (legacy, port): ([Admitted], [Admitted]) =
+                    portCount == 0
+                    ? (admitted, [])
+                    : portCount == admitted.count
+                        ? ([], admitted) : (admitted.filter { !byPort($0) }, admitted.filter(byPort))
                 while (legacyInFlight > 0 && legacyInFlight + legacy.count > configuration.window)
                     || (portInFlight > 0 && portInFlight + port.count > configuration.portWindow)
                 {
