@@ -14,6 +14,8 @@ final class BatchWriter<Item: Sendable>: Sendable {
     private struct Pending: Sendable {
         var items: [Item]
         var continuation: CheckedContinuation<Void, any Error>
+        /// When the batch holding these items is to be written at the latest (submitted + linger).
+        var due: ContinuousClock.Instant
     }
 
     private struct State: Sendable {
@@ -46,7 +48,8 @@ final class BatchWriter<Item: Sendable>: Sendable {
     ///   - linger: How long the thread lets a batch fill, once it has work, before it writes it
     ///     (not when `maximumBatch` items are already waiting): for writers nobody on the primary
     ///     path waits for. At a few hundred events a second every item would otherwise be a
-    ///     transaction of its own, and a wake-up of the thread.
+    ///     transaction of its own, and a wake-up of the thread. A submission may give its own
+    ///     (``submit(contentsOf:linger:)``); a batch is written when its most pressing one is due.
     ///   - write: Writes one batch; runs on the writer thread, or inline as above (one at a time).
     init(
         name: String, maximumBatch: Int, writesInlineWhenIdle: Bool = false, spin: Duration = .zero,
@@ -72,15 +75,19 @@ final class BatchWriter<Item: Sendable>: Sendable {
 
     /// Queues `items` and waits until all are written: one wait for the lot, and they go into the
     /// same transaction (a batch may exceed `maximumBatch` by the last caller's items).
-    func submit(contentsOf items: [Item]) async throws {
+    /// - Parameters:
+    ///   - items: The items.
+    ///   - linger: How long these items may wait for a fuller batch; nil: the writer's `linger`.
+    func submit(contentsOf items: [Item], linger: Duration? = nil) async throws {
         guard !items.isEmpty else { return }
+        let due = ContinuousClock.now + (linger ?? self.linger)
         // One item: a caller on the primary path at low load. (Batches come under load, when the
         // pool's threads are better left rendering.)
         if writesInlineWhenIdle, items.count == 1, try writeInlineIfIdle(items) { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let accepted = state.withLock { state -> Bool in
                 guard !state.closed else { return false }
-                state.pending.append(Pending(items: items, continuation: continuation))
+                state.pending.append(Pending(items: items, continuation: continuation, due: due))
                 return true
             }
             if accepted {
@@ -136,22 +143,27 @@ final class BatchWriter<Item: Sendable>: Sendable {
         wakeup.wait()
     }
 
-    /// Waits up to `linger` for `maximumBatch` items (every submission signals; so does a close).
+    /// Waits until the first pending submission is due, or `maximumBatch` items wait (every
+    /// submission signals, and may bring its due time forward; so does a close).
     private func letBatchFill() {
-        let (seconds, attoseconds) = linger.components
-        let deadline =
-            DispatchTime.now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
-        while state.withLock({ state in
-            !state.closed && state.pending.reduce(0) { $0 + $1.items.count } < maximumBatch
-        }) {
-            if wakeup.wait(timeout: deadline) == .timedOut { return }
+        while true {
+            let due = state.withLock { state -> ContinuousClock.Instant? in
+                guard !state.closed, state.pending.reduce(0, { $0 + $1.items.count }) < maximumBatch else { return nil }
+                return state.pending.lazy.map(\.due).min()
+            }
+            let now = ContinuousClock.now
+            guard let due, due > now else { return }
+            let (seconds, attoseconds) = (due - now).components
+            let timeout =
+                DispatchTime.now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+            if wakeup.wait(timeout: timeout) == .timedOut { return }
         }
     }
 
     private func loop() {
         while true {
             awaitWork()
-            if linger > .zero { letBatchFill() }
+            letBatchFill()
             while true {
                 let (batch, closed) = state.withLock { state -> ([Pending], Bool) in
                     // A caller writing inline wakes the thread when it is done.

@@ -23,19 +23,33 @@ public final class ServeEngine: Sendable {
         /// both full benches with 1,024 showed resident memory growth of +6.3% from 100k to 1M events
         /// in shadow mode (+2.52% with 256, same day), over the 5% target.
         public var window = 256
-        /// Port-primary events in flight at once. Default 2,048.
+        /// Port-primary events in flight at once. Default 8,192.
         ///
-        /// Each spends most of its time in flight waiting for its row's transaction (~36 ms with a
-        /// window of 256, 32-event batches, 1.5 CPUs busy: the window, not the CPUs, bounded swift
-        /// mode); a deeper window lets the row writer take larger batches.
-        public var portWindow = 2_048
-        /// The most rows written in one SQLite transaction. Default 512.
-        public var maximumBatch = 512
+        /// Each spends most of its time in flight waiting for its row's transaction (up to
+        /// `portRowLinger`, or until `maximumBatch` rows wait, and the transaction itself), so the
+        /// window holds two full batches: one being written, one filling. (2,048, the default
+        /// before, bounded swift mode: `bench serve --flag swift` kept 1.61-1.63 CPUs busy with
+        /// it, 1.72-1.73 with 8,192 or 16,384.) What an event holds while it waits is its message
+        /// and its row, not its invoice; resident memory in swift mode, 200,000 events: 167-170 MiB
+        /// with 2,048, 225-230 with 8,192, 263-310 with 16,384.
+        public var portWindow = 8_192
+        /// The most rows written in one SQLite transaction. Default 4,096.
+        public var maximumBatch = 4_096
         /// How long the row writer lets a batch fill before its transaction (unless `maximumBatch`
         /// rows are waiting). Default 10 ms: at ~1,000 events a second (shadow mode) rows otherwise
         /// go one per transaction, and the row writer took ~150 us of CPU per event, four times
-        /// its cost in swift mode's large batches. Rows gate only offset commits and the window.
+        /// its cost in swift mode's large batches. Rows gate only offset commits and the window;
+        /// legacy-primary rows also hold the legacy's `window`, which stays short this way.
         public var rowLinger: Duration = .milliseconds(10)
+        /// ``rowLinger`` for the rows of port-primary events, which hold only the deep `portWindow`.
+        /// Default 200 ms.
+        ///
+        /// Every row's insert into the `event_id` index lands on a random page, and each page a
+        /// transaction touches is one WAL frame, whatever number of rows changed it: larger
+        /// transactions share pages. Measured in `bench serve --flag swift` (200,000 events, this
+        /// VM on a slow day), rows per transaction 336-367 (10 ms) against 1,763 (200 ms): the
+        /// row writer's CPU per event 50.5-52.2 us against 38.1.
+        public var portRowLinger: Duration = .milliseconds(200)
         /// The most events taken from the consumer at once (whatever it holds already, never waiting
         /// for more): the events of a batch whose primary is the port are rendered one after the
         /// other in one task, stored in one object-store write, sent in one burst and recorded in one
@@ -468,7 +482,10 @@ public final class ServeEngine: Sendable {
                 }
             }
         }
-        try await writer.submit(contentsOf: dones)
+        // The rows hold what is written; the invoices go now, not once the rows are (thousands of
+        // events wait for theirs in the window).
+        (rendered, invoices, documents, shadowed) = ([], [], [], [])
+        try await writer.submit(contentsOf: dones, linger: configuration.portRowLinger)
     }
 
     /// `event`'s row; `claimed` when the event holds its id (its claim is released once written).

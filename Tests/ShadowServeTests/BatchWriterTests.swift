@@ -87,4 +87,34 @@ import Testing
         quick.close()
         batches.close()
     }
+
+    @Test func aSubmissionsOwnLingerDecidesWhenItsBatchIsWritten() async throws {
+        let log = Log()
+        let batches = BatchWriter<Int>(name: "test-writer", maximumBatch: 8, linger: .seconds(60)) { items in
+            log.batches.withLock { $0.append((items, true)) }
+        }
+        // Given an item that may wait the writer's 60 s...
+        let patient = Task { try await batches.submit(0) }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(log.batches.withLock { $0.isEmpty })
+        // When one that may wait only 50 ms joins it, both go in one write once that one is due
+        let started = ContinuousClock.now
+        try await batches.submit(contentsOf: [1, 2], linger: .milliseconds(50))
+        try await patient.value
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .milliseconds(50) && waited < .seconds(30))
+        #expect(log.batches.withLock { $0.map { $0.items.sorted() } } == [[0, 1, 2]])
+        // And a long linger given by the caller holds a batch the writer would write at once
+        let eager = BatchWriter<Int>(name: "test-writer", maximumBatch: 8) { items in
+            log.batches.withLock { $0.append((items, true)) }
+        }
+        let held = Task { try await eager.submit(contentsOf: [3], linger: .seconds(60)) }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(log.batches.withLock { $0.count } == 1)
+        try await eager.submit(contentsOf: Array(4..<12), linger: .seconds(60))  // full: written now
+        try await held.value
+        #expect(log.batches.withLock { $0.last?.items.sorted() } == Array(3..<12))
+        eager.close()
+        batches.close()
+    }
 }

@@ -48,10 +48,31 @@ struct ServeBenchCommand: AsyncParsableCommand {
     @Option(help: "The most events taken from the consumer at once (default: serve's).")
     var consumeBatch: Int?
 
+    @Option(help: "The most rows written in one SQLite transaction (serve's maximumBatch; default: serve's).")
+    var maximumBatch: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Milliseconds the row writer lets a batch of port-primary rows fill (serve's portRowLinger; "
+                + "default: serve's).", valueName: "MS"))
+    var portRowLinger: Int?
+
     @Option(help: "The generator seed.")
     var seed: UInt64 = 20_261_123
 
     @OptionGroup var legacy: LegacyOptions
+
+    func validate() throws {
+        for (name, value) in [
+            ("--window", window), ("--port-window", portWindow), ("--consume-batch", consumeBatch),
+            ("--maximum-batch", maximumBatch),
+        ] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1 (got \(value)).") }
+        }
+        if let portRowLinger, portRowLinger < 0 {
+            throw ValidationError("--port-row-linger must be 0 or more milliseconds (got \(portRowLinger)).")
+        }
+    }
 
     func run() async throws {
         let service = try await legacy.start()
@@ -78,10 +99,12 @@ struct ServeBenchCommand: AsyncParsableCommand {
             flag: flag, topic: "bench.swift", expected: events,
             residentAt: residentAt.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) },
             recordsTimings: paced != nil, feed: feed,
-            tune: { [window, portWindow, consumeBatch] configuration in
+            tune: { [window, portWindow, consumeBatch, maximumBatch, portRowLinger] configuration in
                 if let window { configuration.window = window }
                 if let portWindow { configuration.portWindow = portWindow }
                 if let consumeBatch { configuration.consumeBatch = consumeBatch }
+                if let maximumBatch { configuration.maximumBatch = maximumBatch }
+                if let portRowLinger { configuration.portRowLinger = .milliseconds(portRowLinger) }
             }, progress: log)
         await service.interpreter.shutdown()
         let cores = run.cores
