@@ -41,6 +41,28 @@ import Testing
         #expect(error.description.contains("no document has the key 0123456789abcdef.html"))
     }
 
+    @Test func aBatchOfInvoicesWaitsForOthersToShareItsTransactionButOneInvoiceNever() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try PackedObjectStore(directory: directory.path, batchLinger: .seconds(60))
+        func document(_ number: String) -> RenderedDocument {
+            RenderedDocument(number: number, json: Array("{}".utf8), html: Array("<p>\(number)</p>".utf8))
+        }
+        // Given a batch of two, which may wait 60 s for company...
+        let batch = Task { try await store.storeRendered([document("SE-1"), document("SE-2")]) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try store.invoice(number: "SE-1") == nil)
+        // When one invoice arrives, it is written at once, and the waiting batch with it
+        let started = ContinuousClock.now
+        _ = try await store.storeRendered(number: "SE-3", json: Array("{}".utf8), html: Array("<p>SE-3</p>".utf8))
+        let keys = try await batch.value
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(keys.count == 2)
+        for number in ["SE-1", "SE-2", "SE-3"] {
+            #expect(try store.invoice(number: number)?.html == Array("<p>\(number)</p>".utf8))
+        }
+    }
+
     @Test func aFileWrittenInTheFirstLayoutIsMigratedWithItsDocumentsMovedIntoThePack() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
