@@ -22,23 +22,26 @@ public struct EventFacts: Equatable, Sendable {
         self.eventType = eventType
     }
 
-    private static let fieldNames: Set<String> = ["event_id", "country", "business_line", "event_type"]
+    private static let fieldNames = ["event_id", "country", "business_line", "event_type"]
 
     /// Reads the facts from raw event bytes, whatever state they are in. Never fails: bytes that
     /// are not a JSON object give `??` fields and a key derived from the bytes, so even garbage
     /// gets exactly one row.
     /// - Parameter event: The event bytes.
     public static func read(_ event: [UInt8]) -> EventFacts {
-        let members = JSONValue.topLevelStrings(named: Self.fieldNames, in: event)
-        func field(_ name: String) -> String? {
-            if let value = members[name], !value.isEmpty, value.unicodeScalars.count <= 100 { return value }
+        let values = JSONValue.topLevelStrings(Self.fieldNames, in: event)
+        func field(_ index: Int) -> String? {
+            // At most 4 bytes a scalar: 100 bytes or fewer need no count.
+            if let value = values[index], !value.isEmpty, value.utf8.count <= 100 || value.unicodeScalars.count <= 100 {
+                return value
+            }
             return nil
         }
         return EventFacts(
-            eventID: field("event_id") ?? "sha:" + StableHash.hex(event),
-            country: field("country") ?? "??",
-            businessLine: field("business_line") ?? "??",
-            eventType: field("event_type") ?? "??")
+            eventID: field(0) ?? "sha:" + StableHash.hex(event),
+            country: field(1) ?? "??",
+            businessLine: field(2) ?? "??",
+            eventType: field(3) ?? "??")
     }
 }
 
@@ -142,8 +145,16 @@ public enum StableHash {
         return hex(hash)
     }
 
+    /// 16 lowercase hex digits, written straight into the string's storage (sixteen bytes is one
+    /// more than a small string holds: `String(radix:)` padded by concatenation made three).
     private static func hex(_ hash: UInt64) -> String {
-        let digits = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        String(unsafeUninitializedCapacity: 16) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            for index in 0..<16 {
+                let nibble = Int((hash >> UInt64(60 - 4 * index)) & 0xF)
+                buffer[index] = digits.utf8Start[nibble]
+            }
+            return 16
+        }
     }
 }

@@ -47,8 +47,17 @@ public indirect enum JSONValue: Equatable, Sendable {
     /// string is absent). Empty when `bytes` is not valid JSON or not an object. For hot paths that
     /// need a few fields of a large document.
     public static func topLevelStrings(named names: Set<String>, in bytes: [UInt8]) -> [String: String] {
+        let wanted = Array(names)
+        var found: [String: String] = [:]
+        for (name, value) in zip(wanted, topLevelStrings(wanted, in: bytes)) where value != nil { found[name] = value }
+        return found
+    }
+
+    /// ``topLevelStrings(named:in:)`` by position: the string value of each of `names`, or nil.
+    /// No dictionary: for the few fields read of every event.
+    public static func topLevelStrings(_ names: [String], in bytes: [UInt8]) -> [String?] {
         var parser = JSONParser(bytes: bytes)
-        return (try? parser.topLevelStrings(named: names)) ?? [:]
+        return (try? parser.topLevelStrings(names)) ?? Array(repeating: nil, count: names.count)
     }
 
     /// Compact JSON with keys sorted by their UTF-8 bytes and numbers canonical: the form in
@@ -174,34 +183,34 @@ private struct JSONParser {
 
     /// ``JSONValue/topLevelStrings(named:in:)``: the same grammar as ``document()``, nothing kept
     /// but the wanted strings.
-    mutating func topLevelStrings(named names: Set<String>) throws(JSONParseError) -> [String: String] {
-        var found: [String: String] = [:]
+    mutating func topLevelStrings(_ names: [String]) throws(JSONParseError) -> [String?] {
+        var found = [String?](repeating: nil, count: names.count)
         skipWhitespace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else {
             try skipValue()
             skipWhitespace()
             guard position == bytes.count else { throw fail("unexpected text after the document") }
-            return [:]
+            return found
         }
         try nest()
         if try !open(closedBy: UInt8(ascii: "}")) {
             repeat {
                 // The key's bytes against the names, unless it has an escape: no String per key.
                 let keyStart = position
-                var wanted: String?
+                var wanted: Int?
                 if let range = try skipMemberKey() {
-                    wanted = names.first { $0.utf8.count == range.count && $0.utf8.elementsEqual(bytes[range]) }
+                    wanted = names.firstIndex { $0.utf8.count == range.count && $0.utf8.elementsEqual(bytes[range]) }
                 } else {
                     position = keyStart
                     let key = try memberKey()
-                    wanted = names.contains(key) ? key : nil
+                    wanted = names.firstIndex(of: key)
                 }
-                if let key = wanted {
+                if let index = wanted {
                     skipWhitespace()
                     if position < bytes.count, bytes[position] == UInt8(ascii: "\"") {
-                        found[key] = try string()
+                        found[index] = try string()
                     } else {
-                        found[key] = nil
+                        found[index] = nil
                         try skipValue()
                     }
                 } else {

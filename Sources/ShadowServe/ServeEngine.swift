@@ -503,7 +503,7 @@ public final class ServeEngine: Sendable {
     /// The invoice's number (its key on the output topic and in the object store's index).
     /// The number the implementation gave, else the JSON's (the legacy's), else the event id.
     private static func invoiceNumber(_ invoice: RenderedInvoice, json: [UInt8], facts: EventFacts) -> String {
-        invoice.number ?? JSONValue.topLevelStrings(named: ["number"], in: json)["number"] ?? facts.eventID
+        invoice.number ?? JSONValue.topLevelStrings(["number"], in: json)[0] ?? facts.eventID
     }
 
     /// The invoice as it goes out on the output topic.
