@@ -133,26 +133,29 @@ public final class KafkaProducer: Sendable {
         let error: OpaquePointer? = topic.withCString { topicName in
             value.withUnsafeBytes { payload in
                 (key ?? []).withUnsafeBytes { keyBytes in
-                    var fields = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 6)
-                    fields[0].vtype = RD_KAFKA_VTYPE_TOPIC
-                    fields[0].u.cstr = topicName
-                    fields[1].vtype = RD_KAFKA_VTYPE_VALUE
-                    fields[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: payload.baseAddress)
-                    fields[1].u.mem.size = payload.count
-                    fields[2].vtype = RD_KAFKA_VTYPE_OPAQUE
-                    fields[2].u.ptr = opaque
-                    fields[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS
-                    fields[3].u.i = RD_KAFKA_MSG_F_COPY
-                    fields[4].vtype = RD_KAFKA_VTYPE_HEADERS
-                    fields[4].u.headers = list
-                    var count = 5
-                    if key != nil {
-                        fields[5].vtype = RD_KAFKA_VTYPE_KEY
-                        fields[5].u.mem.ptr = UnsafeMutableRawPointer(mutating: keyBytes.baseAddress)
-                        fields[5].u.mem.size = keyBytes.count
-                        count = 6
+                    // On the stack: an array here was a malloc and a free per message.
+                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 6) { fields in
+                        fields.initialize(repeating: rd_kafka_vu_t())
+                        fields[0].vtype = RD_KAFKA_VTYPE_TOPIC
+                        fields[0].u.cstr = topicName
+                        fields[1].vtype = RD_KAFKA_VTYPE_VALUE
+                        fields[1].u.mem.ptr = UnsafeMutableRawPointer(mutating: payload.baseAddress)
+                        fields[1].u.mem.size = payload.count
+                        fields[2].vtype = RD_KAFKA_VTYPE_OPAQUE
+                        fields[2].u.ptr = opaque
+                        fields[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                        fields[3].u.i = RD_KAFKA_MSG_F_COPY
+                        fields[4].vtype = RD_KAFKA_VTYPE_HEADERS
+                        fields[4].u.headers = list
+                        var count = 5
+                        if key != nil {
+                            fields[5].vtype = RD_KAFKA_VTYPE_KEY
+                            fields[5].u.mem.ptr = UnsafeMutableRawPointer(mutating: keyBytes.baseAddress)
+                            fields[5].u.mem.size = keyBytes.count
+                            count = 6
+                        }
+                        return rd_kafka_produceva(handle.pointer, fields.baseAddress, count)
                     }
-                    return rd_kafka_produceva(handle.pointer, &fields, count)
                 }
             }
         }
