@@ -411,7 +411,8 @@ public final class ServeEngine: Sendable {
         // Invoices: stored together, then sent together. Other outcomes are dead-lettered one by one.
         var invoices: [(index: Int, number: String, json: [UInt8])] = []
         var documents: [RenderedDocument] = []
-        var stages: [Int: (objectStore: Duration, kafka: Duration)] = [:]
+        // By event index (a dictionary here was a hash and an insert per event).
+        var stages = [(objectStore: Duration, kafka: Duration)](repeating: (.zero, .zero), count: events.count)
         for entry in rendered {
             if case .rendered(let invoice) = entry.primary.outcome {
                 let json = invoice.invoiceJSONBytes
@@ -451,7 +452,7 @@ public final class ServeEngine: Sendable {
                 waitBehindOtherEvents: entry.primary.waitBehindOtherEvents)
             timing.beforeRender = entry.asked - consumedAt
             timing.renderCall = entry.back - entry.asked
-            (timing.objectStore, timing.kafka) = stages[index] ?? (.zero, .zero)
+            (timing.objectStore, timing.kafka) = stages[index]
             metrics.added.record(timing.added)
             configuration.primaryTimingObserver?(timing)
             if events[index].flag.shadow == nil {

@@ -75,11 +75,12 @@ public final class ServeMetrics: Sendable {
     /// A batch of recorded comparisons: each labelled counter is looked up (and incremented) once
     /// per batch, not once per row (the registry's lookup was ~0.5 % of swift mode's CPU).
     func recorded(_ batch: some Sequence<(comparison: Comparison, primary: Implementation)>) {
-        var counts: [String: (country: String, kind: String, count: Int64)] = [:]
+        // Keyed by the two labels themselves: a joined string was an allocation per row.
+        var counts: [CountryKind: Int64] = [:]
         for (comparison, primary) in batch {
             let country =
                 ShadowStore.countries.contains(comparison.facts.country) ? comparison.facts.country : "other"
-            counts[country + "|" + comparison.kind.rawValue, default: (country, comparison.kind.rawValue, 0)].count += 1
+            counts[CountryKind(country: country, kind: comparison.kind), default: 0] += 1
             if comparison.swift == nil {
                 // One side ran: the primary's result is in `legacy` (see ShadowStore.record).
                 (primary == .swift ? renderSwift : renderLegacy).record(comparison.legacy.latency)
@@ -88,16 +89,22 @@ public final class ServeMetrics: Sendable {
                 renderSwift.record(comparison.swift!.latency)
             }
         }
-        for entry in counts.values {
+        for (key, count) in counts {
             registry.makeCounter(
                 descriptor: MetricNameDescriptor(
                     namespace: "invoice_shadow", metricName: "comparisons", unitName: "total",
                     helpText: "Recorded comparisons by country and kind."),
-                labels: [("country", entry.country), ("kind", entry.kind)]
-            ).increment(by: entry.count)
+                labels: [("country", key.country), ("kind", key.kind.rawValue)]
+            ).increment(by: count)
         }
     }
 
     /// The text exposition.
     public func exposition() -> [UInt8] { registry.emitToBuffer() }
+}
+
+/// The labels of `invoice_shadow_comparisons_total`.
+private struct CountryKind: Hashable {
+    var country: String
+    var kind: DiscrepancyKind
 }
