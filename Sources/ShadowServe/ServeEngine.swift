@@ -353,19 +353,23 @@ public final class ServeEngine: Sendable {
     /// Writes one batch of rows in one transaction, then moves the committable offsets forward and
     /// commits them without waiting (the last commit, at the end of ``run(runID:)``, waits).
     private func write(_ batch: [Done], runID: Int64) throws {
-        try store.record(batch.map(\.record), runID: runID)
+        // Elements are read in place, field by field, after this one copy: a copy of a Done or a
+        // Record retains every reference it holds (a lazy map's iterator copies each element).
+        let records = batch.map(\.record)
+        try store.record(records, runID: runID)
         // Before the claims go: from then on only the filter and the store know these ids.
-        recordedIDs.insert(batch.lazy.map(\.record.comparison.facts.eventID))
+        recordedIDs.insert(records.map { $0.comparison.facts.eventID })
         state.withLock { state in
-            for done in batch {
-                if let id = done.claimed { state.release(id) }
+            for index in batch.indices {
+                if let id = batch[index].claimed { state.release(id) }
                 state.counters.completed += 1
-                if let offset = state.tracker.finish(partition: done.partition, offset: done.offset) {
-                    state.committable[PartitionKey(topic: done.topic, partition: done.partition)] = (offset, false)
+                let partition = batch[index].partition
+                if let offset = state.tracker.finish(partition: partition, offset: batch[index].offset) {
+                    state.committable[PartitionKey(topic: batch[index].topic, partition: partition)] = (offset, false)
                 }
             }
         }
-        metrics.recorded(batch.lazy.map { ($0.record.comparison, $0.record.primary) })
+        metrics.recorded(records)
         metrics.inFlight.decrement(by: Double(batch.count))
         commitCommittable(synchronously: false)
     }

@@ -74,19 +74,24 @@ public final class ServeMetrics: Sendable {
     /// One recorded comparison.
     /// A batch of recorded comparisons: each labelled counter is looked up (and incremented) once
     /// per batch, not once per row (the registry's lookup was ~0.5 % of swift mode's CPU).
-    func recorded(_ batch: some Sequence<(comparison: Comparison, primary: Implementation)>) {
+    func recorded(_ records: [ShadowStore.Record]) {
         // Keyed by the two labels themselves: a joined string was an allocation per row.
         var counts: [CountryKind: Int64] = [:]
-        for (comparison, primary) in batch {
-            let country =
-                ShadowStore.countries.contains(comparison.facts.country) ? comparison.facts.country : "other"
-            counts[CountryKind(country: country, kind: comparison.kind), default: 0] += 1
-            if comparison.swift == nil {
-                // One side ran: the primary's result is in `legacy` (see ShadowStore.record).
-                (primary == .swift ? renderSwift : renderLegacy).record(comparison.legacy.latency)
+        // Read in place: a copy of each record would retain all it holds.
+        for index in records.indices {
+            let country = records[index].comparison.facts.country
+            let kind = records[index].comparison.kind
+            counts[
+                CountryKind(country: ShadowStore.countries.contains(country) ? country : "other", kind: kind),
+                default: 0] +=
+                1
+            if let swift = records[index].comparison.swift?.latency {
+                renderLegacy.record(records[index].comparison.legacy.latency)
+                renderSwift.record(swift)
             } else {
-                renderLegacy.record(comparison.legacy.latency)
-                renderSwift.record(comparison.swift!.latency)
+                // One side ran: the primary's result is in `legacy` (see ShadowStore.record).
+                (records[index].primary == .swift ? renderSwift : renderLegacy).record(
+                    records[index].comparison.legacy.latency)
             }
         }
         for (key, count) in counts {

@@ -183,37 +183,40 @@ public final class ShadowStore: Sendable {
                     """)
             // A batch holds few signatures (in serve, mostly one match signature per country and line).
             var signaturesWritten = Set<String>()
-            for record in records {
-                let comparison = record.comparison
-                let signature = comparison.signature
-                let signatureID = signature.id  // a hash of its text: once per row
+            // Each record is read in place (the parameter is borrowed): a copy of a record, or of
+            // its comparison, retained every reference it holds and released them again.
+            func upsert(_ record: Record) throws {
+                let signatureID = record.comparison.signature.id  // a hash of its text: once per row
                 if signaturesWritten.insert(signatureID).inserted {
                     try upsertSignature.execute(arguments: [
-                        signatureID, signature.country, signature.businessLine, signature.kind.rawValue,
-                        Self.jsonArray(signature.paths),
+                        signatureID, record.comparison.signature.country, record.comparison.signature.businessLine,
+                        record.comparison.signature.kind.rawValue, Self.jsonArray(record.comparison.signature.paths),
                     ])
                 }
                 // A one-sided comparison (the shadow did not run) carries its only result in `legacy`;
                 // in `swift` mode that result is Swift's and is recorded in Swift's columns.
-                let (legacySide, swiftSide) =
-                    comparison.swift == nil && record.primary == .swift
-                    ? (nil, comparison.legacy) : (Optional(comparison.legacy), comparison.swift)
-                upsertComparison.bind(1, comparison.facts.eventID)
+                let swiftOnly = record.comparison.swift == nil && record.primary == .swift
+                let legacyLatency = swiftOnly ? nil : record.comparison.legacy.latency
+                let swiftLatency = swiftOnly ? record.comparison.legacy.latency : record.comparison.swift?.latency
+                upsertComparison.bind(1, record.comparison.facts.eventID)
                 upsertComparison.bind(2, runID)
-                upsertComparison.bind(3, comparison.facts.country)
-                upsertComparison.bind(4, comparison.facts.businessLine)
-                upsertComparison.bind(5, comparison.facts.eventType)
-                upsertComparison.bind(6, comparison.kind.rawValue)
+                upsertComparison.bind(3, record.comparison.facts.country)
+                upsertComparison.bind(4, record.comparison.facts.businessLine)
+                upsertComparison.bind(5, record.comparison.facts.eventType)
+                upsertComparison.bind(6, record.comparison.kind.rawValue)
                 upsertComparison.bind(7, signatureID)
                 upsertComparison.bind(8, record.primary.rawValue)
-                upsertComparison.bind(9, legacySide.flatMap { microseconds($0.latency, ran: true) })
-                upsertComparison.bind(10, swiftSide.flatMap { microseconds($0.latency, ran: true) })
-                upsertComparison.bind(11, Self.jsonArray(comparison.noisePaths))
+                upsertComparison.bind(9, legacyLatency.flatMap { microseconds($0, ran: true) })
+                upsertComparison.bind(10, swiftLatency.flatMap { microseconds($0, ran: true) })
+                upsertComparison.bind(11, Self.jsonArray(record.comparison.noisePaths))
                 upsertComparison.bind(12, milliseconds(record.recordedAt))
                 upsertComparison.bind(13, record.eventHash ?? StableHash.hex(record.event))
                 try upsertComparison.execute()
                 // (An old discrepancy of the event went with the upsert: Schema's v4 trigger.)
                 if record.keepsDiscrepancy {
+                    let comparison = record.comparison
+                    let (legacySide, swiftSide) =
+                        swiftOnly ? (nil, comparison.legacy) : (Optional(comparison.legacy), comparison.swift)
                     let none: (invoice: String?, html: String?, error: String?) = (nil, nil, nil)
                     let legacy = legacySide.map { Self.columns($0.outcome) } ?? none
                     let swift = swiftSide.map { Self.columns($0.outcome) } ?? none
@@ -224,6 +227,7 @@ public final class ShadowStore: Sendable {
                     ])
                 }
             }
+            for index in records.indices { try upsert(records[index]) }
         }
     }
 
