@@ -91,6 +91,10 @@ public final class ServeEngine: Sendable {
         public var objectStore: Duration = .zero
         /// The invoice (or the dead letter) sent → acknowledged by the broker.
         public var kafka: Duration = .zero
+        /// Port-primary events, rendered in batches: the time this event waited for the others of
+        /// its batch (their renders and dead letters before its own store and send, and theirs
+        /// after). Zero for a legacy-primary event.
+        public var batchWait: Duration = .zero
         /// ``renderCall`` less the render itself and ``waitBehindOtherEvents``: the hand-off.
         public var renderHandOff: Duration { max(.zero, renderCall - render - waitBehindOtherEvents) }
     }
@@ -415,8 +419,12 @@ public final class ServeEngine: Sendable {
         // Invoices: stored together, then sent together. Other outcomes are dead-lettered one by one.
         var invoices: [(index: Int, number: String, json: [UInt8])] = []
         var documents: [RenderedDocument] = []
-        // By event index (a dictionary here was a hash and an insert per event).
+        // By event index (a dictionary here was a hash and an insert per event): each event's
+        // stages, and when its own store and send began and ended (the rest is the batch's).
         var stages = [(objectStore: Duration, kafka: Duration)](repeating: (.zero, .zero), count: events.count)
+        let batchStart = ContinuousClock.now
+        var own = [(began: ContinuousClock.Instant, ended: ContinuousClock.Instant)](
+            repeating: (batchStart, batchStart), count: events.count)
         for entry in rendered {
             if case .rendered(let invoice) = entry.primary.outcome {
                 let json = invoice.invoiceJSONBytes
@@ -424,9 +432,11 @@ public final class ServeEngine: Sendable {
                 invoices.append((entry.index, number, json))
                 documents.append(RenderedDocument(number: number, json: json, html: invoice.htmlBytes))
             } else {
+                let began = ContinuousClock.now
                 stages[entry.index] = try await publish(
                     entry.primary.outcome, event: events[entry.index].consumed.message.value,
                     facts: events[entry.index].facts, implementation: .swift)
+                own[entry.index] = (began, ContinuousClock.now)
             }
         }
         if !documents.isEmpty {
@@ -442,7 +452,10 @@ public final class ServeEngine: Sendable {
             let sent = ContinuousClock.now
             state.withLock { $0.counters.published += documents.count }
             metrics.published.increment(by: Int64(documents.count))
-            for invoice in invoices { stages[invoice.index] = (stored - started, sent - stored) }
+            for invoice in invoices {
+                stages[invoice.index] = (stored - started, sent - stored)
+                own[invoice.index] = (started, sent)
+            }
         }
         let finished = ContinuousClock.now
         var dones: [Done] = []
@@ -457,6 +470,7 @@ public final class ServeEngine: Sendable {
             timing.beforeRender = entry.asked - consumedAt
             timing.renderCall = entry.back - entry.asked
             (timing.objectStore, timing.kafka) = stages[index]
+            timing.batchWait = max(.zero, own[index].began - entry.back) + (finished - own[index].ended)
             metrics.added.record(timing.added)
             configuration.primaryTimingObserver?(timing)
             if events[index].flag.shadow == nil {

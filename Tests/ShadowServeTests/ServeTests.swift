@@ -68,7 +68,8 @@ import Testing
         let primaryTimings = timings.withLock { $0 }
         #expect(primaryTimings.count == events.count)
         for timing in primaryTimings {
-            let stages = timing.beforeRender + timing.renderCall + timing.objectStore + timing.kafka
+            let stages =
+                timing.beforeRender + timing.renderCall + timing.batchWait + timing.objectStore + timing.kafka
             #expect(stages <= timing.total && timing.total - stages < .milliseconds(50))
             #expect(timing.render <= timing.renderCall && timing.kafka > .zero)
         }
