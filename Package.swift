@@ -33,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Already in the graph through Hummingbird; named for the HTTPField names it does not re-export.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // Also in the graph through Hummingbird; named for the web tests' quiet server logger.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C edges: system libraries found through pkg-config, nothing vendored.
@@ -121,7 +123,8 @@ let package = Package(
             dependencies: [
                 "ShadowWeb", "ShadowStore", "ShadowServe", "ShadowCore", "ShadowHarness", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
             name: "ShadowServeTests",

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import ShadowCore
 import ShadowHarness
 import ShadowServe
@@ -91,8 +90,8 @@ extension TestResponse {
 @Suite struct RouteTests {
     @Test func overviewShowsEveryCountryWithRealNumbers() async throws {
         let fixture = try await Fixture()
-        let app = Application(router: ShadowWeb.buildRouter(fixture.configuration()))
-        try await app.test(.router) { client in
+        let router = ShadowWeb.buildRouter(fixture.configuration())
+        try await withTestServer(router) { client in
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "text/html; charset=utf-8")
@@ -125,8 +124,8 @@ extension TestResponse {
 
     @Test func signaturePageShowsDiffsAndSandboxedInvoices() async throws {
         let fixture = try await Fixture()
-        let app = Application(router: ShadowWeb.buildRouter(fixture.configuration()))
-        try await app.test(.router) { client in
+        let router = ShadowWeb.buildRouter(fixture.configuration())
+        try await withTestServer(router) { client in
             try await client.execute(uri: "/signatures/\(fixture.mismatchSignature)", method: .get) { response in
                 #expect(response.status == .ok)
                 let page = response.text
@@ -152,8 +151,8 @@ extension TestResponse {
         let fixture = try await Fixture()
         try fixture.store.setFlag(
             country: "DE", to: .legacy, actor: "t", reason: "rollback of \(Fixture.hostileName)")
-        let app = Application(router: ShadowWeb.buildRouter(fixture.configuration()))
-        try await app.test(.router) { client in
+        let router = ShadowWeb.buildRouter(fixture.configuration())
+        try await withTestServer(router) { client in
             // The overview shows no names; the others show the name (in events, invoices, tracebacks, reasons).
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(!response.text.lowercased().contains("<script"))
@@ -174,9 +173,9 @@ extension TestResponse {
 
     @Test func flagChangeNeedsAGoodTokenAndLandsInTheAudit() async throws {
         let fixture = try await Fixture()
-        let app = Application(router: ShadowWeb.buildRouter(fixture.configuration()))
+        let router = ShadowWeb.buildRouter(fixture.configuration())
         let body = ByteBuffer(string: #"{"state": "legacy", "reason": "incident 42", "force": false}"#)
-        try await app.test(.router) { client in
+        try await withTestServer(router) { client in
             try await client.execute(uri: "/api/flags/DE", method: .put, body: body) { response in
                 #expect(response.status == .unauthorized)
                 #expect(response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
@@ -220,9 +219,9 @@ extension TestResponse {
 
     @Test func theFlagsPageFormChangesAFlagWithAToken() async throws {
         let fixture = try await Fixture()
-        let app = Application(router: ShadowWeb.buildRouter(fixture.configuration()))
+        let router = ShadowWeb.buildRouter(fixture.configuration())
         let headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
-        try await app.test(.router) { client in
+        try await withTestServer(router) { client in
             try await client.execute(
                 uri: "/flags", method: .post, headers: headers,
                 body: ByteBuffer(string: "country=FR&state=legacy&reason=audit+test&token=wrong-token-0000000")
@@ -243,8 +242,8 @@ extension TestResponse {
 
     @Test func writesAreRefusedWhenNoTokenIsConfigured() async throws {
         let fixture = try await Fixture()
-        let app = Application(router: ShadowWeb.buildRouter(fixture.configuration(tokens: .none)))
-        try await app.test(.router) { client in
+        let router = ShadowWeb.buildRouter(fixture.configuration(tokens: .none))
+        try await withTestServer(router) { client in
             try await client.execute(
                 uri: "/api/flags/DE", method: .put, headers: [.authorization: "Bearer anything-at-all-000000"],
                 body: ByteBuffer(string: #"{"state": "legacy", "reason": "x"}"#)
@@ -262,8 +261,8 @@ extension TestResponse {
     @Test func invoicesAsHTMLOrJSONAndHealthAndMetrics() async throws {
         let fixture = try await Fixture()
         let configuration = fixture.configuration()
-        let app = Application(router: ShadowWeb.buildRouter(configuration))
-        try await app.test(.router) { client in
+        let router = ShadowWeb.buildRouter(configuration)
+        try await withTestServer(router) { client in
             try await client.execute(uri: "/invoices/\(fixture.invoiceNumber)", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "text/html; charset=utf-8")
@@ -296,8 +295,8 @@ extension TestResponse {
         let fixture = try await Fixture()
         var configuration = fixture.configuration()
         configuration.readsNeedToken = true
-        let app = Application(router: ShadowWeb.buildRouter(configuration))
-        try await app.test(.router) { client in
+        let router = ShadowWeb.buildRouter(configuration)
+        try await withTestServer(router) { client in
             try await client.execute(uri: "/", method: .get) { response in #expect(response.status == .unauthorized) }
             try await client.execute(uri: "/health", method: .get) { response in #expect(response.status == .ok) }
             try await client.execute(uri: "/", method: .get, headers: [.authorization: "Bearer alice-token-0123456789"])
@@ -323,7 +322,7 @@ extension TestResponse {
 
     @Test func attacksAreRefusedWithTheRightStatusAndChangeNothing() async throws {
         let fixture = try await Fixture()
-        let app = Application(router: ShadowWeb.buildRouter(fixture.configuration()))
+        let router = ShadowWeb.buildRouter(fixture.configuration())
         let before = try snapshot(fixture.store)
         let good = ByteBuffer(string: #"{"state": "legacy", "reason": "attack test"}"#)
         let cases: [(String, String, HTTPFields, ByteBuffer, HTTPResponse.Status)] = [
@@ -359,7 +358,7 @@ extension TestResponse {
                 ByteBuffer(string: #"{"state": "legacy", "reason": "   "}"#), .badRequest
             ),
         ]
-        try await app.test(.router) { client in
+        try await withTestServer(router) { client in
             for (name, uri, headers, body, status) in cases {
                 try await client.execute(uri: uri, method: .put, headers: headers, body: body) { response in
                     #expect(response.status == status, "\(name): \(response.status)")
@@ -372,10 +371,10 @@ extension TestResponse {
 
     @Test func sqlMetacharactersInAReasonAreStoredAsText() async throws {
         let fixture = try await Fixture()
-        let app = Application(router: ShadowWeb.buildRouter(fixture.configuration()))
+        let router = ShadowWeb.buildRouter(fixture.configuration())
         let reason = #"x'); DROP TABLE flag_audit; UPDATE flag SET state='swift' WHERE ('1'='1 -- "quoted" \ back"#
         let body = try JSONSerialization.data(withJSONObject: ["state": "legacy", "reason": reason])
-        try await app.test(.router) { client in
+        try await withTestServer(router) { client in
             try await client.execute(
                 uri: "/api/flags/FR", method: .put, headers: [.authorization: "Bearer \(Self.token)"],
                 body: ByteBuffer(bytes: body)
