@@ -11,6 +11,7 @@ PACKAGES=(
     libsqlite3-dev sqlite3                                       # the store
     libxml2-utils                                                # xmllint validates the JUnit reports
     chromium                                                     # the dashboard's headless-browser check
+    libcurl4                                                     # FoundationNetworking (the web tests' HTTP client)
     tzdata
 )
 
