@@ -18,6 +18,8 @@ final class PackFile: Sendable {
     private let descriptor: Int32
     /// Bytes from the start whose page-cache pages ``synchronize()`` has released.
     private let released = Mutex<Int64>(0)
+    /// The page size, for ``synchronize()``'s whole pages (read once, not at every sync).
+    private static let pageSize = Int64(sysconf(Int32(_SC_PAGESIZE)))
 
     /// Opens (creating) the file at `path`.
     /// - Throws: ``ObjectStoreError`` naming the file.
@@ -89,7 +91,7 @@ final class PackFile: Sendable {
         let durable = try size()
         guard fdatasync(descriptor) == 0 else { throw ObjectStoreError(path: path, errno: errno) }
         // Whole pages only: the last, partial one takes the next append, which would read it back.
-        let end = durable - durable % Int64(sysconf(Int32(_SC_PAGESIZE)))
+        let end = durable - durable % Self.pageSize
         released.withLock { start in
             guard end > start else { return }
             // Advice: a failure (none is expected for a regular file) leaves the pages cached.

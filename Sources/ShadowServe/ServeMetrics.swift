@@ -80,11 +80,10 @@ public final class ServeMetrics: Sendable {
         // Read in place: a copy of each record would retain all it holds.
         for index in records.indices {
             let country = records[index].comparison.facts.country
-            let kind = records[index].comparison.kind
-            counts[
-                CountryKind(country: ShadowStore.countries.contains(country) ? country : "other", kind: kind),
-                default: 0] +=
-                1
+            let key = CountryKind(
+                country: ShadowStore.countries.contains(country) ? country : "other",
+                kind: records[index].comparison.kind)
+            counts[key, default: 0] += 1
             if let swift = records[index].comparison.swift?.latency {
                 renderLegacy.record(records[index].comparison.legacy.latency)
                 renderSwift.record(swift)
