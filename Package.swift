@@ -70,15 +70,22 @@ let package = Package(
                 "ShadowCore", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
+        // The two implementations behind one protocol (ShadowCore's InvoiceRenderer), for replay, serve,
+        // the fuzzer and the benchmarks.
+        .target(name: "InvoiceRenderers", dependencies: ["ShadowCore", "PythonBridge", "InvoiceService"]),
         // Replay: both implementations over recorded events, compared and recorded.
+        .target(name: "ShadowHarness", dependencies: ["ShadowCore", "ShadowStore"]),
+        // One thread that writes what many tasks submit, in batches (rows, documents).
+        .target(name: "BatchWriting", dependencies: ["CThreadTuning"]),
+        // Published invoices: HTML in an append-only pack, indexed by number in SQLite.
         .target(
-            name: "ShadowHarness",
-            dependencies: ["ShadowCore", "PythonBridge", "InvoiceService", "ShadowStore"]),
+            name: "DocumentStore",
+            dependencies: ["ShadowCore", "BatchWriting", "CThreadTuning", .product(name: "GRDB", package: "GRDB.swift")]),
         // serve: Kafka in, primary out, shadow compared and recorded, offsets committed when durable.
         .target(
             name: "ShadowServe",
             dependencies: [
-                "ShadowCore", "ShadowStore", "KafkaIO", "CThreadTuning",
+                "ShadowCore", "ShadowStore", "DocumentStore", "BatchWriting", "KafkaIO", "CThreadTuning",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
@@ -88,17 +95,18 @@ let package = Package(
         .target(
             name: "ShadowWeb",
             dependencies: [
-                "ShadowCore", "ShadowStore", "ShadowServe", "ShadowReports",
+                "ShadowCore", "ShadowStore", "DocumentStore", "ShadowReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]),
         // The `invoice-shadow` command.
         .executableTarget(
             name: "InvoiceShadowCLI",
             dependencies: [
-                "ShadowCore", "InvoiceService", "PythonBridge", "EventGenerator", "ShadowHarness", "ShadowReports",
-                "ShadowServe",
-                "KafkaIO", "ShadowStore", "ShadowWeb",
+                "ShadowCore", "InvoiceService", "PythonBridge", "EventGenerator", "InvoiceRenderers", "ShadowHarness",
+                "ShadowReports",
+                "ShadowServe", "DocumentStore", "KafkaIO", "ShadowStore", "ShadowWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -106,7 +114,7 @@ let package = Package(
         // The fuzz target (scripts/fuzz.sh builds it with -sanitize=fuzzer); built normally, it replays inputs.
         .executableTarget(
             name: "InvoiceFuzz",
-            dependencies: ["InvoiceService", "ShadowCore", "PythonBridge", "ShadowHarness"],
+            dependencies: ["InvoiceService", "ShadowCore", "PythonBridge", "InvoiceRenderers"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
 
         // Test helpers shared by every test target: paths, the one shared interpreter, sample events.
@@ -121,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "ShadowWebTests",
             dependencies: [
-                "ShadowWeb", "ShadowStore", "ShadowServe", "ShadowCore", "ShadowHarness", "TestSupport",
+                "ShadowWeb", "ShadowStore", "DocumentStore", "ShadowServe", "ShadowCore", "InvoiceRenderers", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -129,9 +137,14 @@ let package = Package(
         .testTarget(
             name: "ShadowServeTests",
             dependencies: [
-                "ShadowServe", "ShadowHarness", "KafkaIO", "ShadowStore", "ShadowCore", "EventGenerator", "TestSupport",
+                "ShadowServe", "DocumentStore", "InvoiceRenderers", "KafkaIO", "ShadowStore", "ShadowCore", "EventGenerator",
+                "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
+        .testTarget(name: "BatchWritingTests", dependencies: ["BatchWriting"]),
+        .testTarget(
+            name: "DocumentStoreTests",
+            dependencies: ["DocumentStore", "ShadowCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PythonBridgeTests", dependencies: ["PythonBridge", "ShadowCore", "TestSupport"]),
         .testTarget(
             name: "InvoiceServiceTests",
@@ -139,7 +152,8 @@ let package = Package(
         .testTarget(
             name: "ShadowHarnessTests",
             dependencies: [
-                "ShadowHarness", "ShadowCore", "ShadowStore", "ShadowReports", "EventGenerator", "TestSupport",
+                "ShadowHarness", "InvoiceRenderers", "ShadowCore", "ShadowStore", "ShadowReports", "EventGenerator",
+                "TestSupport",
             ]),
         // Runs the built binary as a user would; depends on the executable so that it is built.
         .testTarget(

@@ -1,9 +1,9 @@
+import InvoiceRenderers
 import Dispatch
 import Foundation
 import InvoiceService
 import PythonBridge
 import ShadowCore
-import ShadowHarness
 
 /// The fuzz target: arbitrary bytes as a Money-System event, through event decoding and both
 /// implementations, compared by the harness. It fails (traps, so libFuzzer keeps the input) when

@@ -1,3 +1,5 @@
+import DocumentStore
+import BatchWriting
 import CThreadTuning
 import Foundation
 import KafkaIO

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import NIOCore
 import ShadowCore
-import ShadowServe
 import ShadowStore
 
 /// The route handlers; ``ShadowWeb/buildRouter(_:)`` wires them.
@@ -16,7 +15,7 @@ struct Routes: Sendable {
     }
 
     func metrics() -> Response {
-        let bytes = configuration.metrics?.exposition() ?? []
+        let bytes = configuration.metrics?.emitToBuffer() ?? []
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

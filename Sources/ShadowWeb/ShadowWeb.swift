@@ -1,9 +1,10 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import DocumentStore
 import NIOCore
 import ShadowCore
-import ShadowServe
+import Prometheus
 import ShadowStore
 
 /// What a running `serve` reports about itself on `GET /health`.
@@ -68,8 +69,8 @@ public enum ShadowWeb {
         public var objects: (any ObjectStore)?
         /// The running engine's counters.
         public var status: @Sendable () -> ServeStatus
-        /// The engine's metrics, if an engine runs.
-        public var metrics: ServeMetrics?
+        /// The registry `GET /metrics` renders, if an engine runs.
+        public var metrics: PrometheusCollectorRegistry?
         /// Who may write.
         public var tokens: TokenBook
         /// The cutover gate.
@@ -82,7 +83,7 @@ public enum ShadowWeb {
             store: ShadowStore, objects: (any ObjectStore)? = nil,
             status: @escaping @Sendable () -> ServeStatus = {
                 .idle
-            }, metrics: ServeMetrics? = nil, tokens: TokenBook = .none, policy: CutoverPolicy = CutoverPolicy(),
+            }, metrics: PrometheusCollectorRegistry? = nil, tokens: TokenBook = .none, policy: CutoverPolicy = CutoverPolicy(),
             readsNeedToken: Bool = false
         ) {
             self.store = store

@@ -1,3 +1,4 @@
+import InvoiceRenderers
 import EventGenerator
 import Foundation
 import FoundationXML

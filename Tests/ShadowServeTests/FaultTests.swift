@@ -1,9 +1,10 @@
+import InvoiceRenderers
+import DocumentStore
 import Foundation
 import GRDB
 import KafkaIO
 import PythonBridge
 import ShadowCore
-import ShadowHarness
 import ShadowServe
 import ShadowStore
 import TestSupport

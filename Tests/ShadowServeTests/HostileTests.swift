@@ -1,8 +1,9 @@
+import InvoiceRenderers
+import DocumentStore
 import Foundation
 import GRDB
 import KafkaIO
 import ShadowCore
-import ShadowHarness
 import ShadowServe
 import ShadowStore
 import TestSupport

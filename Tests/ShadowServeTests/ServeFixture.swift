@@ -1,7 +1,8 @@
+import InvoiceRenderers
+import DocumentStore
 import Foundation
 import KafkaIO
 import ShadowCore
-import ShadowHarness
 import ShadowServe
 import ShadowStore
 import TestSupport

@@ -1,9 +1,10 @@
+import InvoiceRenderers
+import DocumentStore
 import EventGenerator
 import Foundation
 import GRDB
 import KafkaIO
 import ShadowCore
-import ShadowHarness
 import ShadowServe
 import ShadowStore
 import Synchronization

@@ -1,7 +1,8 @@
+import InvoiceRenderers
+import DocumentStore
 import Foundation
 import Hummingbird
 import ShadowCore
-import ShadowHarness
 import ShadowServe
 import ShadowStore
 import ShadowWeb
@@ -78,7 +79,7 @@ struct Fixture {
         ShadowWeb.Configuration(
             store: store, objects: objects,
             status: { ServeStatus(consumed: 40, completed: 40, published: 40, deadLettered: 1, skippedShadows: 0) },
-            metrics: ServeMetrics(), tokens: tokens)
+            metrics: ServeMetrics().registry, tokens: tokens)
     }
 }
 

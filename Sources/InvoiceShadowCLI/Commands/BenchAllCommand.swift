@@ -1,9 +1,9 @@
+import InvoiceRenderers
 import ArgumentParser
 import EventGenerator
 import Foundation
 import KafkaIO
 import ShadowCore
-import ShadowHarness
 
 /// `invoice-shadow bench` (`bench all`): every figure the migration is judged by, in one run.
 struct BenchAllCommand: AsyncParsableCommand {

@@ -1,3 +1,4 @@
+import InvoiceRenderers
 import ArgumentParser
 import Foundation
 import ShadowCore

@@ -1,8 +1,8 @@
+import InvoiceRenderers
 import ArgumentParser
 import EventGenerator
 import Foundation
 import ShadowCore
-import ShadowHarness
 
 /// `invoice-shadow bench serve`: one serve phase of `bench` on its own, to iterate on serve's speed.
 struct ServeBenchCommand: AsyncParsableCommand {

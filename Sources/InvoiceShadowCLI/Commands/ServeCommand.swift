@@ -1,3 +1,5 @@
+import InvoiceRenderers
+import DocumentStore
 import ArgumentParser
 import EventGenerator
 import Foundation
@@ -122,7 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
                     return ServeStatus(
                         consumed: counters.consumed, completed: counters.completed, published: counters.published,
                         deadLettered: counters.deadLettered, skippedShadows: counters.skippedShadows)
-                }, metrics: engine.metrics, tokens: tokenBook))
+                }, metrics: engine.metrics.registry, tokens: tokenBook))
         let webFailure = try web.start()
         let feeding = demo ? Task { try await feed(producer) } : nil
         let reporting = Task {

@@ -1,8 +1,9 @@
+import InvoiceRenderers
+import DocumentStore
 import EventGenerator
 import Foundation
 import KafkaIO
 import ShadowCore
-import ShadowHarness
 import ShadowServe
 import ShadowStore
 import Synchronization

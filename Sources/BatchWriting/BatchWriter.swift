@@ -9,7 +9,7 @@ import Synchronization
 /// threw), so a caller knows its item is durable, and the number of callers waiting bounds the queue.
 ///
 /// Blocking work (SQLite transactions, Kafka commits) stays off the cooperative pool this way.
-final class BatchWriter<Item: Sendable>: Sendable {
+package final class BatchWriter<Item: Sendable>: Sendable {
     /// One caller's items: written in one batch, and the caller resumed once.
     private struct Pending: Sendable {
         var items: [Item]
@@ -51,7 +51,7 @@ final class BatchWriter<Item: Sendable>: Sendable {
     ///     transaction of its own, and a wake-up of the thread. A submission may give its own
     ///     (``submit(contentsOf:linger:)``); a batch is written when its most pressing one is due.
     ///   - write: Writes one batch; runs on the writer thread, or inline as above (one at a time).
-    init(
+    package init(
         name: String, maximumBatch: Int, writesInlineWhenIdle: Bool = false, spin: Duration = .zero,
         linger: Duration = .zero, write: @escaping @Sendable ([Item]) throws -> Void
     ) {
@@ -69,7 +69,7 @@ final class BatchWriter<Item: Sendable>: Sendable {
     }
 
     /// Queues `item` and waits until it is written.
-    func submit(_ item: Item) async throws {
+    package func submit(_ item: Item) async throws {
         try await submit(contentsOf: [item])
     }
 
@@ -78,7 +78,7 @@ final class BatchWriter<Item: Sendable>: Sendable {
     /// - Parameters:
     ///   - items: The items.
     ///   - linger: How long these items may wait for a fuller batch; nil: the writer's `linger`.
-    func submit(contentsOf items: [Item], linger: Duration? = nil) async throws {
+    package func submit(contentsOf items: [Item], linger: Duration? = nil) async throws {
         guard !items.isEmpty else { return }
         let due = ContinuousClock.now + (linger ?? self.linger)
         // One item: a caller on the primary path at low load. (Batches come under load, when the
@@ -119,7 +119,7 @@ final class BatchWriter<Item: Sendable>: Sendable {
     }
 
     /// Writes what is queued, then stops the thread; returns when it has stopped.
-    func close() {
+    package func close() {
         let first = state.withLock { state -> Bool in
             defer { state.closed = true }
             return !state.closed

@@ -1,3 +1,4 @@
+import BatchWriting
 import Foundation
 import GRDB
 import ShadowCore

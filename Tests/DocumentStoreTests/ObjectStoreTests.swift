@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import ShadowCore
-import ShadowServe
+import DocumentStore
 import Testing
 
 @Suite struct PackedObjectStoreTests {

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 
-@testable import ShadowServe
+import BatchWriting
 
 @Suite struct BatchWriterTests {
     /// What the writer saw: each batch's items and whether it ran on the writer thread.
