@@ -80,7 +80,9 @@ let package = Package(
         // Published invoices: HTML in an append-only pack, indexed by number in SQLite.
         .target(
             name: "DocumentStore",
-            dependencies: ["ShadowCore", "BatchWriting", "CThreadTuning", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "ShadowCore", "BatchWriting", "CThreadTuning", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         // serve: Kafka in, primary out, shadow compared and recorded, offsets committed when durable.
         .target(
             name: "ShadowServe",
@@ -129,7 +131,8 @@ let package = Package(
         .testTarget(
             name: "ShadowWebTests",
             dependencies: [
-                "ShadowWeb", "ShadowStore", "DocumentStore", "ShadowServe", "ShadowCore", "InvoiceRenderers", "TestSupport",
+                "ShadowWeb", "ShadowStore", "DocumentStore", "ShadowServe", "ShadowCore", "InvoiceRenderers",
+                "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -137,7 +140,8 @@ let package = Package(
         .testTarget(
             name: "ShadowServeTests",
             dependencies: [
-                "ShadowServe", "DocumentStore", "InvoiceRenderers", "KafkaIO", "ShadowStore", "ShadowCore", "EventGenerator",
+                "ShadowServe", "DocumentStore", "InvoiceRenderers", "KafkaIO", "ShadowStore", "ShadowCore",
+                "EventGenerator",
                 "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),

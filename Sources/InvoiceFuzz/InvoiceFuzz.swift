@@ -1,6 +1,6 @@
-import InvoiceRenderers
 import Dispatch
 import Foundation
+import InvoiceRenderers
 import InvoiceService
 import PythonBridge
 import ShadowCore

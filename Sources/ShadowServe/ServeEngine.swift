@@ -1,6 +1,6 @@
-import DocumentStore
 import BatchWriting
 import CThreadTuning
+import DocumentStore
 import Foundation
 import KafkaIO
 import ShadowCore

@@ -1,10 +1,10 @@
+import DocumentStore
 import Foundation
 import HTTPTypes
 import Hummingbird
-import DocumentStore
 import NIOCore
-import ShadowCore
 import Prometheus
+import ShadowCore
 import ShadowStore
 
 /// What a running `serve` reports about itself on `GET /health`.
@@ -83,7 +83,8 @@ public enum ShadowWeb {
             store: ShadowStore, objects: (any ObjectStore)? = nil,
             status: @escaping @Sendable () -> ServeStatus = {
                 .idle
-            }, metrics: PrometheusCollectorRegistry? = nil, tokens: TokenBook = .none, policy: CutoverPolicy = CutoverPolicy(),
+            }, metrics: PrometheusCollectorRegistry? = nil, tokens: TokenBook = .none,
+            policy: CutoverPolicy = CutoverPolicy(),
             readsNeedToken: Bool = false
         ) {
             self.store = store

@@ -1,8 +1,7 @@
+import BatchWriting
 import Foundation
 import Synchronization
 import Testing
-
-import BatchWriting
 
 @Suite struct BatchWriterTests {
     /// What the writer saw: each batch's items and whether it ran on the writer thread.

@@ -1,7 +1,7 @@
+import DocumentStore
 import Foundation
 import GRDB
 import ShadowCore
-import DocumentStore
 import Testing
 
 @Suite struct PackedObjectStoreTests {

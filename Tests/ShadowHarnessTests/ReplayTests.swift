@@ -1,7 +1,7 @@
-import InvoiceRenderers
 import EventGenerator
 import Foundation
 import FoundationXML
+import InvoiceRenderers
 import ShadowCore
 import ShadowHarness
 import ShadowReports

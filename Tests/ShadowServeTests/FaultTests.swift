@@ -1,7 +1,7 @@
-import InvoiceRenderers
 import DocumentStore
 import Foundation
 import GRDB
+import InvoiceRenderers
 import KafkaIO
 import PythonBridge
 import ShadowCore

@@ -1,6 +1,6 @@
-import InvoiceRenderers
 import DocumentStore
 import Foundation
+import InvoiceRenderers
 import KafkaIO
 import ShadowCore
 import ShadowServe

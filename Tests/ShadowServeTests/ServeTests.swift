@@ -1,8 +1,8 @@
-import InvoiceRenderers
 import DocumentStore
 import EventGenerator
 import Foundation
 import GRDB
+import InvoiceRenderers
 import KafkaIO
 import ShadowCore
 import ShadowServe

@@ -1,7 +1,7 @@
-import InvoiceRenderers
 import DocumentStore
 import Foundation
 import Hummingbird
+import InvoiceRenderers
 import ShadowCore
 import ShadowServe
 import ShadowStore

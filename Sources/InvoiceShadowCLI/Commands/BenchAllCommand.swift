@@ -1,7 +1,7 @@
-import InvoiceRenderers
 import ArgumentParser
 import EventGenerator
 import Foundation
+import InvoiceRenderers
 import KafkaIO
 import ShadowCore
 

@@ -1,6 +1,6 @@
-import InvoiceRenderers
 import ArgumentParser
 import Foundation
+import InvoiceRenderers
 import ShadowCore
 import ShadowHarness
 import ShadowStore

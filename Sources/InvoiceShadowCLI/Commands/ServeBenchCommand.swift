@@ -1,7 +1,7 @@
-import InvoiceRenderers
 import ArgumentParser
 import EventGenerator
 import Foundation
+import InvoiceRenderers
 import ShadowCore
 
 /// `invoice-shadow bench serve`: one serve phase of `bench` on its own, to iterate on serve's speed.

@@ -1,8 +1,8 @@
-import InvoiceRenderers
-import DocumentStore
 import ArgumentParser
+import DocumentStore
 import EventGenerator
 import Foundation
+import InvoiceRenderers
 import KafkaIO
 import ShadowCore
 import ShadowHarness

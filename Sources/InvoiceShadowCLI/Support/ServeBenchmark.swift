@@ -1,7 +1,7 @@
-import InvoiceRenderers
 import DocumentStore
 import EventGenerator
 import Foundation
+import InvoiceRenderers
 import KafkaIO
 import ShadowCore
 import ShadowServe
