@@ -102,12 +102,19 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]),
+        // The benchmarks behind `invoice-shadow bench`: render, bridge, serve phases, bench.json and bench.md.
+        .target(
+            name: "ShadowBenchmarks",
+            dependencies: [
+                "ShadowCore", "InvoiceService", "PythonBridge", "EventGenerator", "InvoiceRenderers", "ShadowServe",
+                "DocumentStore", "KafkaIO", "ShadowStore", "ShadowReports",
+            ]),
         // The `invoice-shadow` command.
         .executableTarget(
             name: "InvoiceShadowCLI",
             dependencies: [
                 "ShadowCore", "InvoiceService", "PythonBridge", "EventGenerator", "InvoiceRenderers", "ShadowHarness",
-                "ShadowReports",
+                "ShadowReports", "ShadowBenchmarks",
                 "ShadowServe", "DocumentStore", "KafkaIO", "ShadowStore", "ShadowWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

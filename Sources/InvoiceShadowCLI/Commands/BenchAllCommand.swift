@@ -3,6 +3,7 @@ import EventGenerator
 import Foundation
 import InvoiceRenderers
 import KafkaIO
+import ShadowBenchmarks
 import ShadowCore
 
 /// `invoice-shadow bench` (`bench all`): every figure the migration is judged by, in one run.

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventGenerator
 import Foundation
 import PythonBridge
+import ShadowBenchmarks
 
 /// `invoice-shadow bench bridge`: what the CPython bridge costs, measured against plain python3.
 struct BridgeBenchCommand: AsyncParsableCommand {

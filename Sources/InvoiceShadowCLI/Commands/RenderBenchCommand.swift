@@ -3,6 +3,7 @@ import EventGenerator
 import Foundation
 import InvoiceService
 import PythonBridge
+import ShadowBenchmarks
 import ShadowCore
 
 /// `invoice-shadow bench render`: render CPU per invoice, legacy against the port, per country.

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventGenerator
 import Foundation
 import InvoiceRenderers
+import ShadowBenchmarks
 import ShadowCore
 
 /// `invoice-shadow bench serve`: one serve phase of `bench` on its own, to iterate on serve's speed.

@@ -91,17 +91,3 @@ struct ReportOptions: ParsableArguments {
         return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
 }
-
-/// Writes a file through a temporary name and a rename, so a reader never sees half of it.
-enum AtomicFile {
-    static func write(_ text: String, to path: String) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, path) == 0 else { throw CLIError(String(cString: strerror(errno))) }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw CLIError("cannot write \(path): \(error.localizedDescription)")
-        }
-    }
-}

@@ -1,43 +1,56 @@
 import Foundation
+import ShadowReports
 
 /// `bench.json` and `bench.md`: the figures of one `invoice-shadow bench` run, with the targets.
-struct BenchReport {
-    var quick: Bool
-    var seed: UInt64
-    var startedAt: Date
-    var seconds: Double
-    var render: Benchmarks.RenderCPU
-    var bridge: Benchmarks.BridgeOverhead
+package struct BenchReport {
+    package var quick: Bool
+    package var seed: UInt64
+    package var startedAt: Date
+    package var seconds: Double
+    package var render: Benchmarks.RenderCPU
+    package var bridge: Benchmarks.BridgeOverhead
     /// The Python work per render, µs, measured alone right before and after the shadow phase.
-    var ceilingWork: (before: Double, after: Double)
-    var shadow: ServeBenchmark.Run
-    var pace: Double
-    var latency: ServeBenchmark.Run
-    var added: (p50: Double, p99: Double, max: Double)
-    var swift: ServeBenchmark.Run
-    var memory: ServeBenchmark.Run
-    var rssGrowth: Double
-    var sizes: [String: Any]
+    package var ceilingWork: (before: Double, after: Double)
+    package var shadow: ServeBenchmark.Run
+    package var pace: Double
+    package var latency: ServeBenchmark.Run
+    package var added: (p50: Double, p99: Double, max: Double)
+    package var swift: ServeBenchmark.Run
+    package var memory: ServeBenchmark.Run
+    package var rssGrowth: Double
+    package var sizes: [String: Any]
 
-    struct Target {
-        var name: String
-        var key: String
-        var figure: String
-        var goal: String
-        var met: Bool
+    package init(
+        quick: Bool, seed: UInt64, startedAt: Date, seconds: Double, render: Benchmarks.RenderCPU,
+        bridge: Benchmarks.BridgeOverhead, ceilingWork: (before: Double, after: Double), shadow: ServeBenchmark.Run,
+        pace: Double, latency: ServeBenchmark.Run, added: (p50: Double, p99: Double, max: Double),
+        swift: ServeBenchmark.Run, memory: ServeBenchmark.Run, rssGrowth: Double, sizes: [String: Any]
+    ) {
+        (self.quick, self.seed, self.startedAt, self.seconds) = (quick, seed, startedAt, seconds)
+        (self.render, self.bridge, self.ceilingWork, self.shadow) = (render, bridge, ceilingWork, shadow)
+        (self.pace, self.latency, self.added, self.swift) = (pace, latency, added, swift)
+        (self.memory, self.rssGrowth, self.sizes) = (memory, rssGrowth, sizes)
+    }
+
+    package struct Target {
+        package var name: String
+        package var key: String
+        package var figure: String
+        package var goal: String
+        package var met: Bool
     }
 
     /// Events per second the legacy alone could render.
-    var ceiling: Double { Self.ceiling(render: render, around: ceilingWork) }
-    var shadowFraction: Double { shadow.rate / ceiling }
+    package var ceiling: Double { Self.ceiling(render: render, around: ceilingWork) }
+    package var shadowFraction: Double { shadow.rate / ceiling }
 
     /// 1 ÷ the fastest of the three legacy-alone measurements: a slow spell of the VM during any one
     /// of them must not raise the shadow fraction.
-    static func ceiling(render: Benchmarks.RenderCPU, around: (before: Double, after: Double)) -> Double {
+    package static func ceiling(render: Benchmarks.RenderCPU, around: (before: Double, after: Double)) -> Double {
         1e6 / min(render.legacyWallMicroseconds, around.before, around.after)
     }
 
-    var targets: [Target] {
+    package var targets: [Target] {
         [
             Target(
                 name: "Swift cheaper than legacy (render CPU)", key: "render_cpu_ratio",
@@ -63,7 +76,7 @@ struct BenchReport {
         ]
     }
 
-    var machine: [String: Any] {
+    package var machine: [String: Any] {
         var machine: [String: Any] = [
             "cores": ProcessInfo.processInfo.activeProcessorCount,
             "memory_bytes": ProcessInfo.processInfo.physicalMemory,
@@ -84,7 +97,7 @@ struct BenchReport {
         return machine
     }
 
-    var json: [String: Any] {
+    package var json: [String: Any] {
         [
             "quick": quick, "seed": seed, "started_at": ISO8601DateFormatter().string(from: startedAt),
             "seconds": seconds, "machine": machine, "events": sizes,
@@ -136,7 +149,7 @@ struct BenchReport {
         ]
     }
 
-    var markdown: String {
+    package var markdown: String {
         var text = "# invoice-shadow bench\n\n"
         let machine = self.machine
         text +=
@@ -209,11 +222,11 @@ struct BenchReport {
 
     /// The files' name without extension: a quick run's are `bench-quick`, so that it never
     /// overwrites the full run kept as evidence.
-    var baseName: String { quick ? "bench-quick" : "bench" }
+    package var baseName: String { quick ? "bench-quick" : "bench" }
 
     /// Writes `baseName`.json and .md into `directory`; returns their paths.
     @discardableResult
-    func write(to directory: String) throws -> [String] {
+    package func write(to directory: String) throws -> [String] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
         let paths = ["\(directory)/\(baseName).json", "\(directory)/\(baseName).md"]
@@ -223,7 +236,7 @@ struct BenchReport {
     }
 
     /// p50, p99 and max of sorted milliseconds.
-    static func figures(_ sorted: [Double]) -> [String: Double] {
+    package static func figures(_ sorted: [Double]) -> [String: Double] {
         [
             "p50": Benchmarks.percentile(sorted, 0.5), "p99": Benchmarks.percentile(sorted, 0.99),
             "max": sorted.last ?? 0,

@@ -3,7 +3,7 @@ import Foundation
 /// A plain `/usr/bin/python3` process that renders slices of the same corpus on request, so
 /// that benchmark rounds can alternate with the bridge batch by batch and share the machine's
 /// slow and fast moments. Timing is taken inside Python around the loop only.
-final class PlainPythonLoop {
+package final class PlainPythonLoop {
     private let process = Process()
     private let input = Pipe()
     private let output = Pipe()
@@ -27,19 +27,21 @@ final class PlainPythonLoop {
         """
 
     /// Starts `/usr/bin/python3 -I` with the legacy service and the corpus loaded.
-    init(legacyDirectory: String, corpus: String) throws {
+    package init(legacyDirectory: String, corpus: String) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = ["-I", "-c", Self.script, legacyDirectory, corpus]
         process.standardInput = input
         process.standardOutput = output
         try process.run()
-        guard try readLine() == "ready" else { throw CLIError("the plain python3 loop did not start") }
+        guard try readLine() == "ready" else { throw BenchmarkError("the plain python3 loop did not start") }
     }
 
     /// Renders events `range` of the corpus; the seconds Python measured around its loop.
-    func render(_ range: Range<Int>) throws -> Double {
+    package func render(_ range: Range<Int>) throws -> Double {
         input.fileHandleForWriting.write(Data("\(range.lowerBound) \(range.upperBound)\n".utf8))
-        guard let seconds = Double(try readLine()) else { throw CLIError("the plain python3 loop answered nonsense") }
+        guard let seconds = Double(try readLine()) else {
+            throw BenchmarkError("the plain python3 loop answered nonsense")
+        }
         return seconds
     }
 
@@ -51,7 +53,9 @@ final class PlainPythonLoop {
                 return line
             }
             let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw CLIError("the plain python3 loop exited (status \(process.terminationStatus))") }
+            if chunk.isEmpty {
+                throw BenchmarkError("the plain python3 loop exited (status \(process.terminationStatus))")
+            }
             pending.append(chunk)
         }
     }

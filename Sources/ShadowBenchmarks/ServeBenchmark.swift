@@ -11,46 +11,46 @@ import Synchronization
 /// Runs the real ``ServeEngine`` (legacy through the bridge, the Swift port, diff, SQLite on disk,
 /// HTML objects on disk, Kafka in and out) against an embedded broker that runs as a process of
 /// its own (`invoice-shadow broker`), so that this process's memory and CPU are the harness's.
-final class ServeBenchmark {
+package final class ServeBenchmark {
     /// What one serve run measured.
-    struct Run {
+    package struct Run {
         /// Events recorded.
-        var events = 0
+        package var events = 0
         /// From the first event consumed to the last recorded, seconds.
-        var seconds = 0.0
+        package var seconds = 0.0
         /// Harness-added latency per event, milliseconds, sorted.
-        var addedMilliseconds: [Double] = []
+        package var addedMilliseconds: [Double] = []
         /// Per event, the primary render's wait for the Python thread to finish other events, ms, sorted.
-        var waitBehindMilliseconds: [Double] = []
+        package var waitBehindMilliseconds: [Double] = []
         /// Per event, consumed → primary published, ms, sorted.
-        var totalMilliseconds: [Double] = []
+        package var totalMilliseconds: [Double] = []
         /// Per stage of the primary path (``ServeBenchmark/stages``), per event, ms, sorted.
-        var stageMilliseconds: [String: [Double]] = [:]
+        package var stageMilliseconds: [String: [Double]] = [:]
         /// Per stage, the mean over the events whose added latency is in the slowest 1 %, ms: which
         /// hop makes the p99 (each stage's own p99 comes from other events).
-        var slowestStageMeans: [String: Double] = [:]
+        package var slowestStageMeans: [String: Double] = [:]
         /// Shadow renders skipped.
-        var skippedShadows = 0
+        package var skippedShadows = 0
         /// Resident memory when `events` had been recorded.
-        var resident: [(events: Int, bytes: Int)] = []
+        package var resident: [(events: Int, bytes: Int)] = []
         /// CPU seconds this process used over `seconds` (serve and everything in it).
-        var cpuSeconds = 0.0
+        package var cpuSeconds = 0.0
         /// CPU seconds the broker process used over `seconds`.
-        var brokerCPUSeconds = 0.0
+        package var brokerCPUSeconds = 0.0
         /// CPU seconds by thread name over `seconds` (``ResourceUsage/cpuTimeByThreadName()``).
-        var threadCPUSeconds: [String: Double] = [:]
+        package var threadCPUSeconds: [String: Double] = [:]
         /// The legacy's mean Python work per render over the phase, µs (nil if it never ran).
-        var legacyRenderMicroseconds: Double?
+        package var legacyRenderMicroseconds: Double?
         /// Events per second.
-        var rate: Double { seconds > 0 ? Double(events) / seconds : 0 }
+        package var rate: Double { seconds > 0 ? Double(events) / seconds : 0 }
         /// Cores busy on average: this process, and the broker's.
-        var cores: (serve: Double, broker: Double) {
+        package var cores: (serve: Double, broker: Double) {
             seconds > 0 ? (cpuSeconds / seconds, brokerCPUSeconds / seconds) : (0, 0)
         }
 
         /// Each stage's p50 / p99 / max, in ms: `before_render 0.080 / 0.320 / 1.460; ...` (the
         /// figures `bench.md` and `bench serve --paced` show).
-        var stageFiguresLine: String {
+        package var stageFiguresLine: String {
             ServeBenchmark.stages.map { name, _ in
                 let sorted = stageMilliseconds[name] ?? []
                 return name
@@ -61,7 +61,7 @@ final class ServeBenchmark {
         }
 
         /// Each stage's mean over the slowest 1 %, in ms: `before_render 0.237; ...`.
-        var slowestStageMeansLine: String {
+        package var slowestStageMeansLine: String {
             ServeBenchmark.stages.map { name, _ in name + String(format: " %.3f", slowestStageMeans[name] ?? 0) }
                 .joined(separator: "; ")
         }
@@ -76,20 +76,20 @@ final class ServeBenchmark {
     private var producer: KafkaProducer { openProducer! }
     private let legacy: LegacyRenderer
     private let directory: URL
-    static let topics = ["bench.shadow", "bench.latency", "bench.swift", "bench.memory"]
+    package static let topics = ["bench.shadow", "bench.latency", "bench.swift", "bench.memory"]
     /// The primary path's stages as bench.json names them, in the order they happen.
-    static let stages: KeyValuePairs<String, @Sendable (ServeEngine.PrimaryTiming) -> Duration> = [
+    package static let stages: KeyValuePairs<String, @Sendable (ServeEngine.PrimaryTiming) -> Duration> = [
         "before_render": { $0.beforeRender }, "render_hand_off": { $0.renderHandOff },
         "object_store": { $0.objectStore }, "kafka_ack": { $0.kafka },
     ]
 
     /// Produces a run's input while the engine runs: given the producer and the count of events
     /// completed so far.
-    typealias Feed = @Sendable (KafkaProducer, @escaping @Sendable () -> Int) async throws -> Void
+    package typealias Feed = @Sendable (KafkaProducer, @escaping @Sendable () -> Int) async throws -> Void
 
     /// A ``Feed`` that sends `events` to `topic` at `perSecond`, each without waiting for the one
     /// before (phase 3 of bench, and `bench serve --paced`).
-    static func pacedFeed(_ events: [[UInt8]], topic: String, perSecond: Double) -> Feed {
+    package static func pacedFeed(_ events: [[UInt8]], topic: String, perSecond: Double) -> Feed {
         { producer, completed in
             guard let first = events.first else { return }
             // The first event waits out the group join (about 3 s on the mock cluster): events
@@ -106,7 +106,7 @@ final class ServeBenchmark {
     }
 
     /// Starts the broker process.
-    init(legacy: LegacyRenderer) throws {
+    package init(legacy: LegacyRenderer) throws {
         self.legacy = legacy
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("invoice-shadow-bench-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -128,7 +128,7 @@ final class ServeBenchmark {
         var first = Data()
         while !first.contains(0x0A) {
             let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw CLIError("the benchmark's broker process did not start") }
+            if chunk.isEmpty { throw BenchmarkError("the benchmark's broker process did not start") }
             first.append(chunk)
         }
         bootstrap = String(String(decoding: first, as: UTF8.self).dropFirst("bootstrap: ".count).prefix { $0 != "\n" })
@@ -136,7 +136,7 @@ final class ServeBenchmark {
     }
 
     /// Stops the broker and removes the temporary store and objects.
-    func close() {
+    package func close() {
         openProducer?.close()
         openProducer = nil
         broker.terminate()
@@ -145,7 +145,7 @@ final class ServeBenchmark {
     }
 
     /// Produces `payloads` into `topic`, many in flight at once; returns when all are delivered.
-    func produce(_ payloads: [[UInt8]], topic: String) async throws {
+    package func produce(_ payloads: [[UInt8]], topic: String) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var next = 0
             func submit() {
@@ -168,7 +168,7 @@ final class ServeBenchmark {
     ///   - feed: Produces the input while the engine runs (paced runs), if any.
     ///   - residentAt: Recorded-event counts at which to read resident memory.
     ///   - recordsTimings: Keep every event's primary-path timing (the latency phase only).
-    func run(
+    package func run(
         flag: CutoverFlag, topic: String, expected: Int, residentAt: [Int] = [], recordsTimings: Bool = false,
         feed: Feed? = nil,
         tune: (inout ServeEngine.Configuration) -> Void = { _ in }, progress: @escaping (String) -> Void
@@ -268,7 +268,8 @@ final class ServeBenchmark {
             }
         }
         guard result.events >= expected else {
-            throw CLIError("\(topic): only \(result.events) of \(expected) events were recorded within the time limit")
+            throw BenchmarkError(
+                "\(topic): only \(result.events) of \(expected) events were recorded within the time limit")
         }
         return result
     }

@@ -1,16 +1,16 @@
 import Foundation
 
 /// Readings of this process's own resource use, for benchmarks.
-enum ResourceUsage {
+package enum ResourceUsage {
     /// CLOCK_MONOTONIC in seconds: the clock `perf record -k CLOCK_MONOTONIC` stamps samples with.
-    static func monotonicSeconds() -> Double {
+    package static func monotonicSeconds() -> Double {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     /// Resident set size in bytes (`VmRSS` in /proc/self/status).
-    static func residentBytes() -> Int {
+    package static func residentBytes() -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             let kilobytes = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
@@ -20,7 +20,7 @@ enum ResourceUsage {
     }
 
     /// CPU time (user + system) this process has used.
-    static func processCPUTime() -> Duration {
+    package static func processCPUTime() -> Duration {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         func duration(_ time: timeval) -> Duration {
@@ -30,7 +30,7 @@ enum ResourceUsage {
     }
 
     /// CPU time (user + system) another process has used, from /proc/PID/stat (clock ticks).
-    static func cpuTime(process: Int32) -> Duration {
+    package static func cpuTime(process: Int32) -> Duration {
         stat(path: "/proc/\(process)/stat")?.time ?? .zero
     }
 
@@ -51,7 +51,7 @@ extension ResourceUsage {
     /// CPU time (user + system) of this process's threads, summed by thread name (the kernel's
     /// `comm`: the cooperative pool's threads share one), from /proc/self/task. Threads that ended
     /// are not in it.
-    static func cpuTimeByThreadName() -> [String: Duration] {
+    package static func cpuTimeByThreadName() -> [String: Duration] {
         var totals: [String: Duration] = [:]
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
         for task in tasks {
@@ -64,7 +64,7 @@ extension ResourceUsage {
 
 extension Duration {
     /// The duration in seconds, as a Double, for printing.
-    var seconds: Double {
+    package var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

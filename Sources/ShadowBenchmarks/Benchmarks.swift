@@ -5,35 +5,37 @@ import PythonBridge
 import ShadowCore
 
 /// The measurements behind `invoice-shadow bench`, shared by its subcommands.
-enum Benchmarks {
+package enum Benchmarks {
     /// Render CPU per invoice, per country.
-    struct RenderCPU: Sendable {
+    package struct RenderCPU: Sendable {
         /// Events per country.
-        var counts: [String: Int] = [:]
+        package var counts: [String: Int] = [:]
         /// Legacy Python-thread CPU per invoice, µs, per country.
-        var legacyMicroseconds: [String: Double] = [:]
+        package var legacyMicroseconds: [String: Double] = [:]
         /// Swift CPU per invoice, µs, per country.
-        var swiftMicroseconds: [String: Double] = [:]
+        package var swiftMicroseconds: [String: Double] = [:]
         /// Over all events.
-        var legacyAll = 0.0
+        package var legacyAll = 0.0
         /// Over all events.
-        var swiftAll = 0.0
+        package var swiftAll = 0.0
         /// Mean wall time of the legacy's Python work per render, µs (its throughput ceiling is 1 ÷ this).
-        var legacyWallMicroseconds = 0.0
+        package var legacyWallMicroseconds = 0.0
         /// Legacy ÷ Swift.
-        var ratio: Double { legacyAll / swiftAll }
+        package var ratio: Double { legacyAll / swiftAll }
     }
 
     /// The legacy's mean Python work per render over `payloads`, rendered one after the other
     /// through the bridge with nothing else running, µs: the ceiling's denominator.
-    static func legacyPythonWork(service: LegacyInvoiceService, payloads: [[UInt8]]) async -> Double {
+    package static func legacyPythonWork(service: LegacyInvoiceService, payloads: [[UInt8]]) async -> Double {
         var work = Duration.zero
         for payload in payloads { work += await service.render(event: payload, timeout: .seconds(60)).pythonTime }
         return work.seconds * 1e6 / Double(max(1, payloads.count))
     }
 
     /// Renders `payloads` once through the bridge and `swiftPasses` times through the port.
-    static func renderCPU(service: LegacyInvoiceService, payloads: [[UInt8]], swiftPasses: Int) async -> RenderCPU {
+    package static func renderCPU(service: LegacyInvoiceService, payloads: [[UInt8]], swiftPasses: Int) async
+        -> RenderCPU
+    {
         let countries = payloads.map { EventFacts.read($0).country }
         var legacyCPU: [String: Duration] = [:]
         var swiftCPU: [String: Duration] = [:]
@@ -67,23 +69,23 @@ enum Benchmarks {
     }
 
     /// The bridge against a plain python3 process on the same events.
-    struct BridgeOverhead: Sendable {
+    package struct BridgeOverhead: Sendable {
         /// Calls per second through the bridge.
-        var bridgeCallsPerSecond: Double
+        package var bridgeCallsPerSecond: Double
         /// Renders per second in the plain python3 loop.
-        var pythonCallsPerSecond: Double
+        package var pythonCallsPerSecond: Double
         /// Median over paired batches of bridge ÷ python3, minus 1.
-        var medianOverhead: Double
+        package var medianOverhead: Double
         /// On the totals, minus 1.
-        var totalOverhead: Double
+        package var totalOverhead: Double
         /// Wall time per call outside the Python work, µs.
-        var ownCostMicroseconds: Double
+        package var ownCostMicroseconds: Double
         /// Paired batches.
-        var batches: Int
+        package var batches: Int
     }
 
     /// Alternates the bridge and a plain `/usr/bin/python3` loop batch by batch over `lines`.
-    static func bridgeOverhead(
+    package static func bridgeOverhead(
         service: LegacyInvoiceService, lines: [String], legacyDirectory: String, rounds: Int, batch: Int,
         concurrency: Int, progress: (String) -> Void
     ) async throws -> BridgeOverhead {
@@ -140,7 +142,7 @@ enum Benchmarks {
     }
 
     /// Renders every payload through the bridge, `concurrency` at a time; the Python work time summed.
-    static func renderAll(_ payloads: ArraySlice<[UInt8]>, service: LegacyInvoiceService, concurrency: Int)
+    package static func renderAll(_ payloads: ArraySlice<[UInt8]>, service: LegacyInvoiceService, concurrency: Int)
         async throws -> Duration
     {
         try await withThrowingTaskGroup(of: Duration.self) { group in
@@ -152,7 +154,7 @@ enum Benchmarks {
                     let run = await service.render(event: payload, timeout: .seconds(60))
                     switch run.result {
                     case .success, .failure(.invalidInput): return run.pythonTime
-                    case .failure(let failure): throw CLIError("a legacy render failed: \(failure)")
+                    case .failure(let failure): throw BenchmarkError("a legacy render failed: \(failure)")
                     }
                 }
             }
@@ -166,7 +168,7 @@ enum Benchmarks {
         }
     }
 
-    static func median(_ values: [Double]) -> Double {
+    package static func median(_ values: [Double]) -> Double {
         guard !values.isEmpty else { return 0 }
         let sorted = values.sorted()
         return sorted.count % 2 == 1
@@ -174,7 +176,7 @@ enum Benchmarks {
     }
 
     /// The `p` quantile (0...1) of `values`, nearest rank.
-    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    package static func percentile(_ sorted: [Double], _ p: Double) -> Double {
         guard !sorted.isEmpty else { return 0 }
         let rank = Int((p * Double(sorted.count)).rounded(.up)) - 1
         return sorted[max(0, min(sorted.count - 1, rank))]
