@@ -1,51 +1,43 @@
-/// What the generator needs to know of each country to write valid events.
+import ShadowCore
+
+/// What the generator needs to know of each country to write valid events: the contract's row
+/// (``ContractCountry``: currency, digits, locales, zones) and what makes prices, cities and
+/// customers look local.
 struct Country: Sendable {
-    let code: String
-    let currency: String
-    let digits: Int
+    let contract: ContractCountry
     /// Minor units per US cent, roughly: prices look local.
     let scale: Int
-    let locales: [String]
-    let timeZones: [String]
     let cities: [String]
     let customerStates: [String]?
 
-    static let all: [Country] = [
-        Country(
-            code: "US", currency: "USD", digits: 2, scale: 100, locales: ["en_US", "es_US"],
-            timeZones: [
-                "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
-                "America/Anchorage", "Pacific/Honolulu",
-            ],
-            cities: ["New York", "Los Angeles", "Austin", "Chicago", "Honolulu"],
-            customerStates: ["NY", "NY", "CA", "CA", "TX", "WA", "OR"]),
-        Country(
-            code: "GB", currency: "GBP", digits: 2, scale: 80, locales: ["en_GB"], timeZones: ["Europe/London"],
-            cities: ["London", "Manchester", "Edinburgh"], customerStates: nil),
-        Country(
-            code: "DE", currency: "EUR", digits: 2, scale: 92, locales: ["de_DE", "en_DE"],
-            timeZones: ["Europe/Berlin"], cities: ["Berlin", "München", "Köln", "Hamburg"], customerStates: nil),
-        Country(
-            code: "FR", currency: "EUR", digits: 2, scale: 92, locales: ["fr_FR"], timeZones: ["Europe/Paris"],
-            cities: ["Paris", "Lyon", "Marseille"], customerStates: nil),
-        Country(
-            code: "NL", currency: "EUR", digits: 2, scale: 92, locales: ["nl_NL", "en_NL"],
-            timeZones: ["Europe/Amsterdam"], cities: ["Amsterdam", "Rotterdam", "Utrecht"], customerStates: nil),
-        Country(
-            code: "CH", currency: "CHF", digits: 2, scale: 90, locales: ["de_CH", "fr_CH", "en_CH"],
-            timeZones: ["Europe/Zurich"], cities: ["Zürich", "Genève", "Basel"], customerStates: nil),
-        Country(
-            code: "SE", currency: "SEK", digits: 2, scale: 1050, locales: ["sv_SE", "en_SE"],
-            timeZones: ["Europe/Stockholm"], cities: ["Stockholm", "Göteborg", "Malmö"], customerStates: nil),
-        Country(
-            code: "JP", currency: "JPY", digits: 0, scale: 150, locales: ["ja_JP"], timeZones: ["Asia/Tokyo"],
-            cities: ["東京", "大阪", "Kyoto"], customerStates: nil),
-        Country(
-            code: "IN", currency: "INR", digits: 2, scale: 8300, locales: ["en_IN"], timeZones: ["Asia/Kolkata"],
-            cities: ["Mumbai", "Bengaluru", "दिल्ली"], customerStates: ["MH", "MH", "KA", "DL", "TN"]),
-        Country(
-            code: "MX", currency: "MXN", digits: 2, scale: 1700, locales: ["es_MX"],
-            timeZones: ["America/Mexico_City", "America/Monterrey", "America/Cancun", "America/Tijuana"],
-            cities: ["Ciudad de México", "Monterrey", "Guadalajara"], customerStates: nil),
+    var code: String { contract.code }
+    var currency: String { contract.currency }
+    var digits: Int { contract.digits }
+    var locales: [String] { contract.locales }
+    var timeZones: [String] { contract.timeZones }
+
+    /// What looks local, by country code.
+    private static let local: [String: (scale: Int, cities: [String], customerStates: [String]?)] = [
+        "US": (
+            100, ["New York", "Los Angeles", "Austin", "Chicago", "Honolulu"],
+            ["NY", "NY", "CA", "CA", "TX", "WA", "OR"]
+        ),
+        "GB": (80, ["London", "Manchester", "Edinburgh"], nil),
+        "DE": (92, ["Berlin", "München", "Köln", "Hamburg"], nil),
+        "FR": (92, ["Paris", "Lyon", "Marseille"], nil),
+        "NL": (92, ["Amsterdam", "Rotterdam", "Utrecht"], nil),
+        "CH": (90, ["Zürich", "Genève", "Basel"], nil),
+        "SE": (1050, ["Stockholm", "Göteborg", "Malmö"], nil),
+        "JP": (150, ["東京", "大阪", "Kyoto"], nil),
+        "IN": (8300, ["Mumbai", "Bengaluru", "दिल्ली"], ["MH", "MH", "KA", "DL", "TN"]),
+        "MX": (1700, ["Ciudad de México", "Monterrey", "Guadalajara"], nil),
     ]
+
+    /// Every contract country, in the contract's order. A country without local data (a new row in
+    /// the contract) still gets events: prices in cents, a city named after its code.
+    static let all: [Country] = ContractCountry.all.map { contract in
+        let local = Self.local[contract.code] ?? (100, ["\(contract.code) City"], nil)
+        return Country(
+            contract: contract, scale: local.scale, cities: local.cities, customerStates: local.customerStates)
+    }
 }

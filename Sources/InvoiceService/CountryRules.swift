@@ -1,14 +1,20 @@
 import ShadowCore
 
-/// The country table of INVOICING.md, as the legacy's `countries.py` holds it.
+/// A contract country (ShadowCore's ``ContractCountry``, the one table of currencies, locales, zones
+/// and rounding) with the tax-rate rules of the legacy's `countries.py`, which are code.
 struct CountryRules: Sendable {
-    enum Prices: Sendable { case inclusive, exclusive }
-    enum Rounding: Sendable { case perLine, perRateOnTotals }
+    typealias Prices = ContractCountry.Prices
+    typealias Rounding = ContractCountry.Rounding
     /// Where a line comes from, as the rate functions see it.
     enum Source: Sendable, Equatable {
         case charge(String)
         case item(String)
     }
+
+    /// A line's rate, by the event, its local date and the line's source.
+    typealias LineRate = @Sendable (MoneyEvent, MoneyEvent.LocalDate, Source) -> Rate
+    /// The standard rate on the event's local date (the rate of fees the country names no rate for).
+    typealias StandardRate = @Sendable (MoneyEvent, MoneyEvent.LocalDate) -> Rate
 
     var code: String
     var currency: String
@@ -19,12 +25,33 @@ struct CountryRules: Sendable {
     var rounding: Rounding
     var roundingMode: RoundingMode
     var taxLabel: String
-    var rate: @Sendable (MoneyEvent, MoneyEvent.LocalDate, Source) -> Rate
-    var standardRate: @Sendable (MoneyEvent, MoneyEvent.LocalDate) -> Rate
+    var rate: LineRate
+    var standardRate: StandardRate
     /// Gross (in minor units) at or below which an invoice without a buyer tax id is simplified.
-    var simplifiedThreshold: Int128? = nil
+    var simplifiedThreshold: Int128?
     /// Payable is rounded to this many minor units (CH: 5).
-    var cashIncrement: Int128? = nil
+    var cashIncrement: Int128?
+
+    init(_ country: ContractCountry, rate: @escaping LineRate, standardRate: @escaping StandardRate) {
+        code = country.code
+        currency = country.currency
+        digits = country.digits
+        locales = country.locales
+        timeZones = country.timeZones
+        prices = country.prices
+        rounding = country.rounding
+        roundingMode =
+            switch country.roundingMode {
+            case .halfUp: .halfUp
+            case .halfEven: .halfEven
+            case .down: .down
+            }
+        taxLabel = country.taxLabel
+        self.rate = rate
+        self.standardRate = standardRate
+        simplifiedThreshold = country.simplifiedThreshold.map { Int128($0) }
+        cashIncrement = country.cashIncrement.map { Int128($0) }
+    }
 
     static let rideCharges: Set<String> = ["base_fare", "distance", "time", "surge"]
 
@@ -65,77 +92,52 @@ struct CountryRules: Sendable {
         { _, _ in rate }
     }
 
-    static let all: [String: CountryRules] = {
-        let list = [
-            CountryRules(
-                code: "US", currency: "USD", digits: 2, locales: ["en_US", "es_US"],
-                timeZones: [
-                    "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
-                    "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu",
-                ], prices: .exclusive, rounding: .perLine, roundingMode: .halfUp, taxLabel: "Sales tax",
-                rate: { event, _, _ in usStandard(event) }, standardRate: { event, _ in usStandard(event) }),
-            CountryRules(
-                code: "GB", currency: "GBP", digits: 2, locales: ["en_GB"], timeZones: ["Europe/London"],
-                prices: .inclusive, rounding: .perLine, roundingMode: .halfUp, taxLabel: "VAT",
-                rate: { _, _, source in source == .item("grocery") ? Rates.r0 : Rates.r20 },
-                standardRate: constant(Rates.r20), simplifiedThreshold: 25_000),
-            CountryRules(
-                code: "DE", currency: "EUR", digits: 2, locales: ["de_DE", "en_DE"], timeZones: ["Europe/Berlin"],
-                prices: .inclusive, rounding: .perRateOnTotals, roundingMode: .halfUp, taxLabel: "USt.",
-                rate: { event, day, source in
-                    let (standard, reduced) = deRates(day)
-                    if isFood(source) { return reduced }
-                    if isRideCharge(source), let trip = event.trip, trip.distanceKm < DecimalAmount(units: 50, scale: 0)
-                    {
-                        return reduced
-                    }
-                    return standard
-                }, standardRate: { _, day in deRates(day).0 }, simplifiedThreshold: 25_000),
-            CountryRules(
-                code: "FR", currency: "EUR", digits: 2, locales: ["fr_FR"], timeZones: ["Europe/Paris"],
-                prices: .inclusive, rounding: .perRateOnTotals, roundingMode: .halfUp, taxLabel: "TVA",
-                rate: { _, _, source in
-                    if source == .item("grocery") { return Rates.r5_5 }
-                    if isRideCharge(source) || source == .item("prepared_food") { return Rates.r10 }
-                    return Rates.r20
-                }, standardRate: constant(Rates.r20)),
-            CountryRules(
-                code: "NL", currency: "EUR", digits: 2, locales: ["nl_NL", "en_NL"], timeZones: ["Europe/Amsterdam"],
-                prices: .inclusive, rounding: .perRateOnTotals, roundingMode: .halfEven, taxLabel: "btw",
-                rate: { _, _, source in isRideCharge(source) || isFood(source) ? Rates.r9 : Rates.r21 },
-                standardRate: constant(Rates.r21)),
-            CountryRules(
-                code: "CH", currency: "CHF", digits: 2, locales: ["de_CH", "fr_CH", "en_CH"],
-                timeZones: ["Europe/Zurich"], prices: .inclusive, rounding: .perRateOnTotals, roundingMode: .halfUp,
-                taxLabel: "MWST",
-                rate: { _, day, source in
-                    let (standard, food) = chRates(day)
-                    return isFood(source) ? food : standard
-                }, standardRate: { _, day in chRates(day).0 }, cashIncrement: 5),
-            CountryRules(
-                code: "SE", currency: "SEK", digits: 2, locales: ["sv_SE", "en_SE"], timeZones: ["Europe/Stockholm"],
-                prices: .inclusive, rounding: .perRateOnTotals, roundingMode: .halfUp, taxLabel: "Moms",
-                rate: { _, _, source in
-                    if isFood(source) { return Rates.r12 }
-                    if isRideCharge(source) { return Rates.r6 }
-                    return Rates.r25
-                }, standardRate: constant(Rates.r25)),
-            CountryRules(
-                code: "JP", currency: "JPY", digits: 0, locales: ["ja_JP"], timeZones: ["Asia/Tokyo"],
-                prices: .inclusive, rounding: .perRateOnTotals, roundingMode: .down, taxLabel: "消費税",
-                rate: { _, _, source in isFood(source) ? Rates.r8 : Rates.r10 }, standardRate: constant(Rates.r10)),
-            CountryRules(
-                code: "IN", currency: "INR", digits: 2, locales: ["en_IN"], timeZones: ["Asia/Kolkata"],
-                prices: .exclusive, rounding: .perLine, roundingMode: .halfUp, taxLabel: "IGST",
-                rate: { _, _, _ in Rates.r5 }, standardRate: constant(Rates.r5)),
-            CountryRules(
-                code: "MX", currency: "MXN", digits: 2, locales: ["es_MX"],
-                timeZones: ["America/Mexico_City", "America/Monterrey", "America/Cancun", "America/Tijuana"],
-                prices: .inclusive, rounding: .perLine, roundingMode: .halfUp, taxLabel: "IVA",
-                rate: { _, _, _ in Rates.r16 }, standardRate: constant(Rates.r16)),
-        ]
-        return Dictionary(uniqueKeysWithValues: list.map { ($0.code, $0) })
-    }()
+    /// Each contract country's rate rules, by code.
+    static let rates: [String: (rate: LineRate, standard: StandardRate)] = [
+        "US": ({ event, _, _ in usStandard(event) }, { event, _ in usStandard(event) }),
+        "GB": ({ _, _, source in source == .item("grocery") ? Rates.r0 : Rates.r20 }, constant(Rates.r20)),
+        "DE": (
+            { event, day, source in
+                let (standard, reduced) = deRates(day)
+                if isFood(source) { return reduced }
+                if isRideCharge(source), let trip = event.trip, trip.distanceKm < DecimalAmount(units: 50, scale: 0) {
+                    return reduced
+                }
+                return standard
+            }, { _, day in deRates(day).0 }
+        ),
+        "FR": (
+            { _, _, source in
+                if source == .item("grocery") { return Rates.r5_5 }
+                if isRideCharge(source) || source == .item("prepared_food") { return Rates.r10 }
+                return Rates.r20
+            }, constant(Rates.r20)
+        ),
+        "NL": ({ _, _, source in isRideCharge(source) || isFood(source) ? Rates.r9 : Rates.r21 }, constant(Rates.r21)),
+        "CH": (
+            { _, day, source in
+                let (standard, food) = chRates(day)
+                return isFood(source) ? food : standard
+            }, { _, day in chRates(day).0 }
+        ),
+        "SE": (
+            { _, _, source in
+                if isFood(source) { return Rates.r12 }
+                if isRideCharge(source) { return Rates.r6 }
+                return Rates.r25
+            }, constant(Rates.r25)
+        ),
+        "JP": ({ _, _, source in isFood(source) ? Rates.r8 : Rates.r10 }, constant(Rates.r10)),
+        "IN": ({ _, _, _ in Rates.r5 }, constant(Rates.r5)),
+        "MX": ({ _, _, _ in Rates.r16 }, constant(Rates.r16)),
+    ]
+
+    /// The contract's countries that have rate rules, by code (`ContractCountryTests` checks that
+    /// every contract country has them).
+    static let all: [String: CountryRules] = Dictionary(
+        uniqueKeysWithValues: ContractCountry.all.compactMap { country in
+            rates[country.code].map { (country.code, CountryRules(country, rate: $0.rate, standardRate: $0.standard)) }
+        })
 }
 
 /// The rates of the table, parsed once.

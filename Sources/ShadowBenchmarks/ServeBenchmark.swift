@@ -175,7 +175,7 @@ package final class ServeBenchmark {
     ) async throws -> Run {
         let phase = directory.appendingPathComponent(topic)
         let store = try ShadowStore.open(path: phase.appendingPathComponent("shadow.db").path)
-        for country in ShadowStore.countries where flag != ShadowStore.defaultFlag {
+        for country in ContractCountry.codes where flag != ShadowStore.defaultFlag {
             try store.setFlag(country: country, to: flag, actor: "bench", reason: "benchmark", force: true)
         }
         // Serve's consumer settings, except in the latency phase: there the broker answers an empty

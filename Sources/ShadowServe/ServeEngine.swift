@@ -335,7 +335,7 @@ public final class ServeEngine: Sendable {
     }
 
     private func refreshFlags() throws {
-        for country in ShadowStore.countries where state.withLock({ $0.flags[country] }) == .live {
+        for country in ContractCountry.codes where state.withLock({ $0.flags[country] }) == .live {
             _ = try store.revertIfRegressed(country: country, policy: policy)
         }
         let flags = try store.flags()

@@ -81,7 +81,7 @@ public final class ServeMetrics: Sendable {
         for index in records.indices {
             let country = records[index].comparison.facts.country
             let key = CountryKind(
-                country: ShadowStore.countries.contains(country) ? country : "other",
+                country: ContractCountry.codes.contains(country) ? country : "other",
                 kind: records[index].comparison.kind)
             counts[key, default: 0] += 1
             if let swift = records[index].comparison.swift?.latency {

@@ -223,7 +223,7 @@ extension ShadowStore {
                 top[country] = DashboardSnapshot.SignatureCount(
                     id: row["id"], text: signature.text, kind: signature.kind.rawValue, count: row["n"])
             }
-            let rows = Self.countries.map { country in
+            let rows = ContractCountry.codes.map { country in
                 let tally = counts[country] ?? (0, 0, 0)
                 return DashboardSnapshot.CountryRow(
                     country: country, flag: flags[country] ?? Self.defaultFlag, comparisons: tally.n,

@@ -3,9 +3,6 @@ import GRDB
 import ShadowCore
 
 extension ShadowStore {
-    /// The countries of the contract, the only ones a flag can be set for.
-    public static let countries = ["US", "GB", "DE", "FR", "NL", "CH", "SE", "JP", "IN", "MX"]
-
     /// The flag a country has when nobody set one: Python serves, Swift shadows.
     public static let defaultFlag = CutoverFlag.shadow
 
@@ -39,7 +36,7 @@ extension ShadowStore {
     /// Every country's current flag.
     public func flags() throws -> [String: CutoverFlag] {
         try read { db in
-            var result = Dictionary(uniqueKeysWithValues: Self.countries.map { ($0, Self.defaultFlag) })
+            var result = Dictionary(uniqueKeysWithValues: ContractCountry.codes.map { ($0, Self.defaultFlag) })
             for row in try Row.fetchAll(db, sql: "SELECT country, state FROM flag") {
                 if let flag = CutoverFlag(rawValue: row["state"]) { result[row["country"]] = flag }
             }
@@ -96,9 +93,9 @@ extension ShadowStore {
         country: String, to: CutoverFlag, actor: String, reason: String, force: Bool = false,
         policy: CutoverPolicy = CutoverPolicy(), now: Date = Date()
     ) throws -> FlagChange {
-        guard Self.countries.contains(country) else {
+        guard ContractCountry.codes.contains(country) else {
             throw ShadowStoreError(
-                message: "unknown country \(country) (one of \(Self.countries.joined(separator: ", ")))")
+                message: "unknown country \(country) (one of \(ContractCountry.codes.joined(separator: ", ")))")
         }
         let trimmedReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmedReason.isEmpty else { throw ShadowStoreError(message: "a flag change needs a reason") }

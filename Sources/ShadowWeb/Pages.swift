@@ -228,7 +228,7 @@ enum Pages {
         body += """
             <form class="change" method="post" action="/flags">
             <label for="country">Country</label><select id="country" name="country">\
-            \(ShadowStore.countries.map { "<option>\($0)</option>" }.joined())</select>
+            \(ContractCountry.codes.map { "<option>\($0)</option>" }.joined())</select>
             <label for="state">New flag</label><select id="state" name="state">\
             \(CutoverFlag.allCases.map { "<option>\($0.rawValue)</option>" }.joined())</select>
             <label for="reason">Reason (required)</label><input id="reason" name="reason" required maxlength="500">

@@ -55,7 +55,7 @@ struct Routes: Sendable {
 
     // MARK: - Flags
 
-    private func flagRows(_ countries: [String] = ShadowStore.countries) throws -> [Pages.FlagRow] {
+    private func flagRows(_ countries: [String] = ContractCountry.codes) throws -> [Pages.FlagRow] {
         let flags = try store.flags()
         return try countries.map { country in
             let flag = flags[country] ?? ShadowStore.defaultFlag
@@ -92,7 +92,7 @@ struct Routes: Sendable {
     }
 
     func flagJSON(_ country: String) throws -> Response {
-        guard ShadowStore.countries.contains(country) else { return unknownCountry(country) }
+        guard ContractCountry.codes.contains(country) else { return unknownCountry(country) }
         let row = try flagRows([country])[0]
         return try ShadowWeb.json(
             FlagDetailBody(
@@ -115,7 +115,7 @@ struct Routes: Sendable {
         } catch {
             return ShadowWeb.problem(.contentTooLarge, "the body is larger than \(ShadowWeb.maximumBodyBytes) bytes")
         }
-        guard ShadowStore.countries.contains(country) else { return unknownCountry(country) }
+        guard ContractCountry.codes.contains(country) else { return unknownCountry(country) }
         let change: FlagChangeRequest
         do {
             change = try JSONDecoder().decode(FlagChangeRequest.self, from: Data(buffer: body))
@@ -152,7 +152,7 @@ struct Routes: Sendable {
         case .owner(let name): owner = name
         }
         let country = form["country"] ?? ""
-        guard ShadowStore.countries.contains(country) else {
+        guard ContractCountry.codes.contains(country) else {
             return try flagsPage(message: (false, "unknown country \(country)"), status: .notFound)
         }
         let result = try apply(
@@ -201,7 +201,7 @@ struct Routes: Sendable {
 
     private func unknownCountry(_ country: String) -> Response {
         ShadowWeb.problem(
-            .notFound, "unknown country \(country) (one of \(ShadowStore.countries.joined(separator: ", ")))")
+            .notFound, "unknown country \(country) (one of \(ContractCountry.codes.joined(separator: ", ")))")
     }
 
     /// The form's wording of a refusal (the API's is JSON).

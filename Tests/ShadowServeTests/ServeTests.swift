@@ -125,7 +125,7 @@ import Testing
         events.insert(impostor, at: 30)
         events.insert(events[20], at: 40)
         try await fixture.send(events)
-        for country in ShadowStore.countries {
+        for country in ContractCountry.codes {
             try store.setFlag(country: country, to: .swift, actor: "test", reason: "test", force: true)
         }
 
@@ -175,7 +175,7 @@ import Testing
             }
         }
         try await fixture.send(events + events)
-        for country in ShadowStore.countries {
+        for country in ContractCountry.codes {
             try store.setFlag(country: country, to: .swift, actor: "test", reason: "test", force: true)
         }
 

@@ -98,7 +98,7 @@ extension TestResponse {
                 #expect(response.headers[.contentType] == "text/html; charset=utf-8")
                 #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
                 let page = response.text
-                for country in ShadowStore.countries { #expect(page.contains("<tr data-country=\"\(country)\">")) }
+                for country in ContractCountry.codes { #expect(page.contains("<tr data-country=\"\(country)\">")) }
                 // DE: 40 comparisons, 4 mismatches + 4 legacy errors -> 80.00 % at parity.
                 #expect(page.contains("<td class=\"num\">40</td>"))
                 #expect(page.contains("80.00%"))

@@ -35,7 +35,7 @@ struct FlagsList: ParsableCommand {
         let store = try store.open()
         let flags = try store.flags()
         print("country  flag    comparisons(24h)  parity    legacy p99  swift p99")
-        for country in ShadowStore.countries {
+        for country in ContractCountry.codes {
             let evidence = try store.evidence(country: country)
             print(
                 String(
