@@ -219,7 +219,7 @@ extension ShadowStore {
             {
                 let country: String = row["country"]
                 guard top[country] == nil else { continue }
-                let signature = Self.signature(row, countryColumn: "s_country")
+                let signature = try Self.signature(row, countryColumn: "s_country")
                 top[country] = DashboardSnapshot.SignatureCount(
                     id: row["id"], text: signature.text, kind: signature.kind.rawValue, count: row["n"])
             }
@@ -274,8 +274,8 @@ extension ShadowStore {
                     FROM comparison c JOIN signature s ON s.id = c.signature_id
                     WHERE c.kind NOT IN (\(Self.parityKindsSQL)) GROUP BY s.id ORDER BY n DESC, s.id LIMIT ?
                     """, arguments: [limit]
-            ).map { row in
-                let signature = Self.signature(row, countryColumn: "country")
+            ).map { row throws in
+                let signature = try Self.signature(row, countryColumn: "country")
                 return DashboardSnapshot.SignatureCount(
                     id: row["id"], text: signature.text, kind: signature.kind.rawValue, count: row["n"])
             }
@@ -298,7 +298,7 @@ extension ShadowStore {
                         WHERE s.id = ? GROUP BY s.id
                         """, arguments: [id])
             else { return nil }
-            let signature = Self.signature(row, countryColumn: "country")
+            let signature = try Self.signature(row, countryColumn: "country")
             var affected: [String: Int] = [:]
             for other in try Row.fetchAll(
                 db,
@@ -309,19 +309,17 @@ extension ShadowStore {
             {
                 affected[other["country"]] = other["n"]
             }
-            let decoder = JSONDecoder()
             let exampleRows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT d.* FROM comparison c JOIN discrepancy d ON d.event_id = c.event_id
                     WHERE c.signature_id = ? ORDER BY c.recorded_ms DESC, c.event_id LIMIT ?
                     """, arguments: [id, examples])
-            let examples = exampleRows.map { example in
+            let examples = try exampleRows.map { example in
                 let html: String = example["html_diff"]
                 return SignatureDetail.Example(
                     eventID: example["event_id"], event: String(decoding: example["event"] as Data, as: UTF8.self),
-                    differences: (try? decoder.decode(
-                        [JSONDifference].self, from: Data((example["differences"] as String).utf8))) ?? [],
+                    differences: try storedJSON([JSONDifference].self, example["differences"], column: "differences"),
                     htmlDiff: html.isEmpty
                         ? [] : html.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
                     legacyHTML: example["legacy_html"], swiftHTML: example["swift_html"],
@@ -339,8 +337,8 @@ extension ShadowStore {
         DiscrepancyKind.allCases.filter(\.isParity).map { "'\($0.rawValue)'" }.joined(separator: ",")
     }
 
-    private static func signature(_ row: Row, countryColumn: String) -> Signature {
-        let paths = (try? JSONDecoder().decode([String].self, from: Data((row["paths"] as String).utf8))) ?? []
+    private static func signature(_ row: Row, countryColumn: String) throws -> Signature {
+        let paths = try storedJSON([String].self, row["paths"], column: "paths")
         return Signature(
             country: row[countryColumn], businessLine: row["business_line"],
             kind: DiscrepancyKind(rawValue: row["kind"]) ?? .mismatch, paths: paths)

@@ -3,6 +3,9 @@ import GRDB
 import ShadowCore
 
 extension ShadowStore {
+    /// The longest reason a flag change may give, in characters.
+    public static let maximumReasonLength = 500
+
     /// The flag a country has when nobody set one: Python serves, Swift shadows.
     public static let defaultFlag = CutoverFlag.shadow
 
@@ -95,10 +98,13 @@ extension ShadowStore {
     ) throws -> FlagChange {
         guard ContractCountry.codes.contains(country) else {
             throw ShadowStoreError(
-                message: "unknown country \(country) (one of \(ContractCountry.codes.joined(separator: ", ")))")
+                .unknownCountry, "unknown country \(country) (one of \(ContractCountry.codes.joined(separator: ", ")))")
         }
         let trimmedReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmedReason.isEmpty else { throw ShadowStoreError(message: "a flag change needs a reason") }
+        guard !trimmedReason.isEmpty else { throw ShadowStoreError(.invalidReason, "a flag change needs a reason") }
+        guard reason.count <= Self.maximumReasonLength else {
+            throw ShadowStoreError(.invalidReason, "the reason is longer than \(Self.maximumReasonLength) characters")
+        }
         let nowMs = milliseconds(now)
         let since = nowMs - Int64(policy.windowHours * 3_600_000)
         return try writeTransaction { db in
@@ -109,7 +115,8 @@ extension ShadowStore {
             let decision = policy.decide(from: current, to: to, evidence: evidence)
             if !decision.allowed && !force {
                 throw ShadowStoreError(
-                    message: "\(country) stays \(current.rawValue): " + decision.reasons.joined(separator: "; ")
+                    .gateRefused,
+                    "\(country) stays \(current.rawValue): " + decision.reasons.joined(separator: "; ")
                         + " (use --force with a reason to override)")
             }
             return try Self.recordChange(
@@ -187,14 +194,12 @@ extension ShadowStore {
                 rows = try Row.fetchAll(
                     db, sql: "SELECT * FROM flag_audit ORDER BY id DESC LIMIT ?", arguments: [limit])
             }
-            return rows.map { row in
+            return try rows.map { row in
                 FlagChange(
                     id: row["id"], country: row["country"], from: CutoverFlag(rawValue: row["from_state"]) ?? .shadow,
                     to: CutoverFlag(rawValue: row["to_state"]) ?? .shadow, actor: row["actor"], reason: row["reason"],
                     forced: (row["forced"] as Int) == 1,
-                    evidence: (try? JSONDecoder().decode(
-                        CutoverEvidence.self, from: Data((row["evidence"] as String).utf8)))
-                        ?? CutoverEvidence(comparisons: 0, parity: 0, legacyP99Ms: 0, swiftP99Ms: 0, windowHours: 0),
+                    evidence: try storedJSON(CutoverEvidence.self, row["evidence"], column: "flag_audit.evidence"),
                     changedMs: row["changed_ms"])
             }
         }

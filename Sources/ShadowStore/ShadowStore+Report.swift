@@ -16,7 +16,7 @@ extension ShadowStore {
         throws -> ParityReport
     {
         guard let runID = try runID ?? latestRunID() else {
-            throw ShadowStoreError(message: "the store holds no run yet: replay or serve first")
+            throw ShadowStoreError(.noSuchRun, "the store holds no run yet: replay or serve first")
         }
         return try read { db in
             guard
@@ -24,14 +24,13 @@ extension ShadowStore {
                     db, sql: "SELECT id, source, started_ms, finished_ms, ignore_rules FROM run WHERE id = ?",
                     arguments: [runID])
             else {
-                throw ShadowStoreError(message: "the store has no run \(runID)")
+                throw ShadowStoreError(.noSuchRun, "the store has no run \(runID)")
             }
             let run = ParityReport.Run(
                 id: runRow["id"], source: runRow["source"], startedMs: runRow["started_ms"],
                 finishedMs: runRow["finished_ms"])
             let rules =
-                (try? JSONDecoder().decode([IgnoreRules.Rule].self, from: Data((runRow["ignore_rules"] as String).utf8)))
-                ?? []
+                try storedJSON([IgnoreRules.Rule].self, runRow["ignore_rules"], column: "ignore_rules")
 
             var overall: [DiscrepancyKind: Int] = [:]
             var countries: [String: [DiscrepancyKind: Int]] = [:]
@@ -74,7 +73,7 @@ extension ShadowStore {
                     GROUP BY s.id ORDER BY n DESC, s.id
                     """, arguments: [runID])
             {
-                let paths = (try? JSONDecoder().decode([String].self, from: Data((row["paths"] as String).utf8))) ?? []
+                let paths = try storedJSON([String].self, row["paths"], column: "paths")
                 let signature = Signature(
                     country: row["country"], businessLine: row["business_line"],
                     kind: DiscrepancyKind(rawValue: row["kind"]) ?? .mismatch, paths: paths)
@@ -105,7 +104,7 @@ extension ShadowStore {
                 db, sql: "SELECT noise_paths FROM comparison WHERE run_id = ? AND noise_paths != '[]'",
                 arguments: [runID])
             {
-                let paths = (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+                let paths = try storedJSON([String].self, text, column: "paths")
                 for path in Set(paths.map(JSONPointer.generalized)) { noise[path, default: 0] += 1 }
             }
 
@@ -126,7 +125,7 @@ extension ShadowStore {
                 arguments: [eventID])
         else { return nil }
         let differences =
-            (try? JSONDecoder().decode([JSONDifference].self, from: Data((row["differences"] as String).utf8))) ?? []
+            try storedJSON([JSONDifference].self, row["differences"], column: "differences")
         let html: String = row["html_diff"]
         return ParityReport.Example(
             eventID: eventID, differences: differences,

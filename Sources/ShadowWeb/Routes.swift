@@ -115,7 +115,6 @@ struct Routes: Sendable {
         } catch {
             return ShadowWeb.problem(.contentTooLarge, "the body is larger than \(ShadowWeb.maximumBodyBytes) bytes")
         }
-        guard ContractCountry.codes.contains(country) else { return unknownCountry(country) }
         let change: FlagChangeRequest
         do {
             change = try JSONDecoder().decode(FlagChangeRequest.self, from: Data(buffer: body))
@@ -152,9 +151,6 @@ struct Routes: Sendable {
         case .owner(let name): owner = name
         }
         let country = form["country"] ?? ""
-        guard ContractCountry.codes.contains(country) else {
-            return try flagsPage(message: (false, "unknown country \(country)"), status: .notFound)
-        }
         let result = try apply(
             country: country, state: form["state"], reason: form["reason"], force: form["force"] == "on", owner: owner)
         switch result {
@@ -183,19 +179,23 @@ struct Routes: Sendable {
                     status: .badRequest,
                     message: "state must be one of \(CutoverFlag.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
-        guard let reason, !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            return .failure(Failure(status: .badRequest, message: "a flag change needs a reason"))
-        }
-        guard reason.count <= 500 else {
-            return .failure(Failure(status: .badRequest, message: "the reason is longer than 500 characters"))
-        }
         do {
             return .success(
                 try store.setFlag(
-                    country: country, to: flag, actor: owner, reason: reason, force: force, policy: configuration.policy
-                ))
+                    country: country, to: flag, actor: owner, reason: reason ?? "", force: force,
+                    policy: configuration.policy))
         } catch let error as ShadowStoreError {
-            return .failure(Failure(status: .conflict, message: error.message))
+            return .failure(Failure(status: Self.status(of: error), message: error.message))
+        }
+    }
+
+    /// The status that tells a client why the store refused a flag change.
+    static func status(of error: ShadowStoreError) -> HTTPResponse.Status {
+        switch error.code {
+        case .unknownCountry: .notFound
+        case .invalidReason: .badRequest
+        case .gateRefused: .conflict
+        default: .internalServerError
         }
     }
 
