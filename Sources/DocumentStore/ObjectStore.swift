@@ -94,7 +94,7 @@ public struct DirectoryObjectStore: ObjectStore {
 
     /// Stores `bytes`; the key is 16 hex digits of a stable 64-bit hash (FNV-1a) plus `.html`.
     public func put(_ bytes: [UInt8]) throws -> String {
-        let key = StableHash.hex(bytes) + ".html"
+        let key = StableHash.fnv1aHex(bytes) + ".html"
         let directory = root.appendingPathComponent(String(key.prefix(2)))
         let target = directory.appendingPathComponent(key)
         if FileManager.default.fileExists(atPath: target.path) { return key }
@@ -122,7 +122,7 @@ public struct DirectoryObjectStore: ObjectStore {
     private static func fileName(_ number: String) -> String {
         let bytes = Array(number.utf8)
         // Long "numbers" (hostile input) are hashed to keep file names short.
-        if bytes.count > 100 { return "h" + StableHash.hex(bytes) }
+        if bytes.count > 100 { return "h" + StableHash.fnv1aHex(bytes) }
         return "n" + bytes.map { String(format: "%02x", $0) }.joined()
     }
 

@@ -2,6 +2,10 @@ import ShadowCore
 
 /// Event bytes → a validated ``MoneyEvent``, or ``InvalidEvent`` naming the field: a port of the
 /// legacy's `mapper.py`, check for check and in the same order, so both name the same field.
+///
+/// One file, over 400 lines, on purpose: it is read side by side with `mapper.py`, whose checks
+/// run in one order from the top of the event to its last charge, and the order is the contract
+/// (an event with several faults names the first). Split, the order would be spread over files.
 enum EventDecoder {
     static let maxEventBytes = 2 * 1024 * 1024
     static let maxText = 300

@@ -6,6 +6,9 @@ import ShadowCore
 /// - a duplicate key, `NaN`/`Infinity`, an integer of more than 4,300 digits, or values nested more
 ///   than ``maximumDepth`` deep (Python's recursion limit) make the whole document invalid;
 /// - `\ud800` without its pair is a valid string that remembers it held a lone surrogate.
+///
+/// One file, over 400 lines, on purpose: it is one scanner mirroring CPython's `json/scanner.py`
+/// and `_json.c` rule for rule, and is checked against them as a whole.
 enum PythonJSON {
     case null
     case bool(Bool)

@@ -1,6 +1,6 @@
 /// What the harness knows of an event before either side renders it.
 public struct EventFacts: Equatable, Sendable {
-    /// The event's `event_id`, or `sha:<hash of the bytes>` when it has none.
+    /// The event's `event_id`, or `fnv1a:<FNV-1a hash of the bytes>` when it has none.
     public var eventID: String
     /// `country`, or `??` when the event does not say.
     public var country: String
@@ -38,7 +38,7 @@ public struct EventFacts: Equatable, Sendable {
             return nil
         }
         return EventFacts(
-            eventID: field(0) ?? "sha:" + StableHash.hex(event),
+            eventID: field(0) ?? "fnv1a:" + StableHash.fnv1aHex(event),
             country: field(1) ?? "??",
             businessLine: field(2) ?? "??",
             eventType: field(3) ?? "??")
@@ -74,7 +74,7 @@ public struct Signature: Hashable, Sendable, Codable {
     public var text: String { "\(country)|\(businessLine)|\(kind.rawValue)|\(paths.joined(separator: ","))" }
 
     /// A short stable identifier: 16 hex digits of a 64-bit FNV-1a hash of ``text``.
-    public var id: String { StableHash.hex(Array(text.utf8)) }
+    public var id: String { StableHash.fnv1aHex(Array(text.utf8)) }
 }
 
 /// The result of comparing the two sides on one event.
@@ -103,7 +103,7 @@ public struct Comparison: Sendable, Equatable {
 public enum StableHash {
     /// The hash of `bytes` as 16 lowercase hex digits.
     /// - Parameter bytes: Any bytes.
-    public static func hex(_ bytes: [UInt8]) -> String {
+    public static func fnv1aHex(_ bytes: [UInt8]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {
             hash ^= UInt64(byte)
@@ -115,7 +115,7 @@ public enum StableHash {
     /// A 64-bit hash of `bytes` taken 8 bytes at a step, as 16 lowercase hex digits: for content
     /// keys of documents (the object store's), where FNV-1a's byte-at-a-time multiply chain was 3 %
     /// of serve's CPU in swift mode. Not FNV: ids and hashes already stored (event hashes,
-    /// signature ids, `sha:` ids) stay ``hex(_:)``.
+    /// signature ids, `fnv1a:` ids) stay ``fnv1aHex(_:)``.
     ///
     /// Each step is a bijection of the state for a given word (an xor, an odd multiply, an
     /// xor-shift), and the length goes in first, so two inputs of one length that differ in one

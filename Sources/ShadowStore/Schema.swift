@@ -16,7 +16,7 @@ import GRDB
 /// `comparison`: exactly one row per event, keyed by `event_id` (a later run of the same event replaces it).
 /// | column | meaning |
 /// |---|---|
-/// | `event_id` | the event's `event_id`, or `sha:<16 hex>` of its bytes when it has none |
+/// | `event_id` | the event's `event_id`, or `fnv1a:<16 hex>` (the FNV-1a hash of its bytes) when it has none |
 /// | `run_id` | the run that recorded it last |
 /// | `country`, `business_line`, `event_type` | from the event (`??` when unreadable) |
 /// | `kind` | `match`, `mismatch`, `legacy_error`, `swift_error`, `both_error_same`, `both_error_different`, `invalid_event`, `timeout`, `skipped` |
@@ -132,6 +132,18 @@ enum Schema {
                         DELETE FROM discrepancy WHERE event_id = NEW.event_id;
                     END
                     """)
+        }
+        migrator.registerMigration("v5: ids made from an event's bytes are named fnv1a:, the hash they are") { db in
+            // comparison first: its recorded-again trigger deletes the discrepancy under the new
+            // id, which exists only once discrepancy is renamed after it. (GRDB checks foreign keys
+            // at the end of the migration, when both tables agree again.)
+            for table in ["comparison", "discrepancy"] {
+                try db.execute(
+                    sql: """
+                        UPDATE \(table) SET event_id = 'fnv1a:' || substr(event_id, 5)
+                        WHERE event_id LIKE 'sha:%' AND length(event_id) = 20
+                        """)
+            }
         }
         return migrator
     }

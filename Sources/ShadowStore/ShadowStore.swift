@@ -91,7 +91,7 @@ public final class ShadowStore: Sendable {
         public var primary: Implementation
         /// When it was recorded.
         public var recordedAt: Date
-        /// ``StableHash/hex(_:)`` of ``event``, when the caller has it already.
+        /// ``StableHash/fnv1aHex(_:)`` of ``event``, when the caller has it already.
         public var eventHash: String?
 
         /// Creates a record.
@@ -100,7 +100,7 @@ public final class ShadowStore: Sendable {
         ///   - event: The event bytes.
         ///   - primary: Which implementation served.
         ///   - recordedAt: When it was recorded.
-        ///   - eventHash: `StableHash.hex(event)` if already computed (serve computes it for its
+        ///   - eventHash: `StableHash.fnv1aHex(event)` if already computed (serve computes it for its
         ///     duplicate check); computed when recorded otherwise.
         public init(
             comparison: Comparison, event: [UInt8], primary: Implementation, recordedAt: Date, eventHash: String? = nil
@@ -129,7 +129,7 @@ public final class ShadowStore: Sendable {
         public func withoutUnwrittenBytes() -> Record {
             guard !keepsDiscrepancy else { return self }
             var slim = self
-            slim.eventHash = eventHash ?? StableHash.hex(event)
+            slim.eventHash = eventHash ?? StableHash.fnv1aHex(event)
             slim.event = []
             func emptied(_ side: SideResult) -> SideResult {
                 guard case .rendered = side.outcome else { return side }
@@ -210,7 +210,7 @@ public final class ShadowStore: Sendable {
                 upsertComparison.bind(10, swiftLatency.flatMap { microseconds($0, ran: true) })
                 upsertComparison.bind(11, Self.jsonArray(record.comparison.noisePaths))
                 upsertComparison.bind(12, milliseconds(record.recordedAt))
-                upsertComparison.bind(13, record.eventHash ?? StableHash.hex(record.event))
+                upsertComparison.bind(13, record.eventHash ?? StableHash.fnv1aHex(record.event))
                 try upsertComparison.execute()
                 // (An old discrepancy of the event went with the upsert: Schema's v4 trigger.)
                 if record.keepsDiscrepancy {
@@ -357,52 +357,6 @@ public final class ShadowStore: Sendable {
     /// Runs `body` in one write transaction.
     func writeTransaction<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
         try writer.write(body)
-    }
-}
-
-/// An error opening or using the store, with a code callers can map (the web turns codes into
-/// status codes) and a message that names what was refused or which file failed.
-public struct ShadowStoreError: Error, CustomStringConvertible, Sendable {
-    /// What went wrong, as a growable set of codes.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        /// The code's stable name.
-        public let description: String
-        /// The database file could not be opened or migrated.
-        public static let cannotOpen = Code(description: "cannot_open")
-        /// A flag was asked for a country outside the contract.
-        public static let unknownCountry = Code(description: "unknown_country")
-        /// A flag change's reason is empty or too long.
-        public static let invalidReason = Code(description: "invalid_reason")
-        /// The cutover gate refused a flag change.
-        public static let gateRefused = Code(description: "gate_refused")
-        /// The run asked for is not in the store.
-        public static let noSuchRun = Code(description: "no_such_run")
-        /// A stored value could not be read back (the file was changed outside the harness).
-        public static let unreadableRow = Code(description: "unreadable_row")
-    }
-
-    /// What went wrong.
-    public var code: Code
-    /// What happened, for people.
-    public var message: String
-
-    /// Creates an error.
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    /// The message.
-    public var description: String { message }
-}
-
-/// A JSON column read back; a value the harness did not write (the file was edited by hand, or
-/// damaged) is an error naming the column, not an empty list.
-func storedJSON<T: Decodable>(_ type: T.Type, _ text: String, column: String) throws -> T {
-    do {
-        return try JSONDecoder().decode(type, from: Data(text.utf8))
-    } catch {
-        throw ShadowStoreError(.unreadableRow, "the store's \(column) holds unreadable JSON: \(error)")
     }
 }
 

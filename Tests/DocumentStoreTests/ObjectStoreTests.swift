@@ -69,7 +69,7 @@ import Testing
         // The first layout, as serve wrote it before rowid tables, with the documents in SQLite.
         let path = directory.appendingPathComponent("objects.sqlite").path
         let html = Array("<p>old</p>".utf8)
-        let key = StableHash.hex(html) + ".html"
+        let key = StableHash.fnv1aHex(html) + ".html"
         do {
             let old = try DatabaseQueue(path: path)
             try old.write { db in

@@ -61,6 +61,7 @@ import Testing
         #expect(reports.count == 301)
         #expect(throws: KafkaError.self) { try reports[150].get() }
         #expect((try? reports[150].get()) == nil)
+        if case .failure(let refused) = reports[150] { #expect(refused.isMessageTooLarge) }
         let stored = reports.enumerated().filter { $0.offset != 150 }.compactMap { try? $0.element.get() }
         #expect(stored.count == 300)
         #expect(Set(stored.map { "\($0.partition):\($0.offset)" }).count == 300)

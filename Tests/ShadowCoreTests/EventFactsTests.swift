@@ -10,8 +10,8 @@ import Testing
         let hundred = String(repeating: "é", count: 100)
         #expect(facts(#"{"event_id":"\#(hundred)","country":"DE"}"#).eventID == hundred)
         let long = #"{"event_id":"\#(hundred)é","country":"DE"}"#
-        #expect(facts(long).eventID == "sha:" + StableHash.hex(Array(long.utf8)))
-        #expect(facts(#"{"event_id":"","country":"DE"}"#).eventID.hasPrefix("sha:"))
+        #expect(facts(long).eventID == "fnv1a:" + StableHash.fnv1aHex(Array(long.utf8)))
+        #expect(facts(#"{"event_id":"","country":"DE"}"#).eventID.hasPrefix("fnv1a:"))
         // ASCII: 100 kept, 101 not
         let ascii = String(repeating: "a", count: 100)
         #expect(facts(#"{"country":"\#(ascii)"}"#).country == ascii)
@@ -27,7 +27,7 @@ import Testing
         #expect(
             facts(garbage)
                 == EventFacts(
-                    eventID: "sha:" + StableHash.hex(Array(garbage.utf8)), country: "??", businessLine: "??",
+                    eventID: "fnv1a:" + StableHash.fnv1aHex(Array(garbage.utf8)), country: "??", businessLine: "??",
                     eventType: "??"))
     }
 }

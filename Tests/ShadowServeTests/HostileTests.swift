@@ -105,7 +105,7 @@ import Testing
         let kinds = Dictionary(rows, uniquingKeysWith: { first, _ in first })
         for message in hostile {
             var id = EventFacts.read(message.value).eventID
-            if message.name == "duplicate event id" { id += "#" + StableHash.hex(message.value) }
+            if message.name == "duplicate event id" { id += "#" + StableHash.fnv1aHex(message.value) }
             let kind = kinds[id]
             #expect(kind != nil && kind != "match", "\(message.name): \(kind ?? "no row")")
         }

@@ -146,8 +146,8 @@ import Testing
         let original = String(format: "5f0c2b1e-8d4a-4a51-9a53-%012d", 10)
         // (events[10] is the original: the bytes sent, since JSONSerialization's key order can
         // change from one call to the next)
-        #expect(try store.recordedEventHash(eventID: original) == StableHash.hex(events[10]))
-        #expect(try store.recordedEventHash(eventID: original + "#" + StableHash.hex(impostor)) != nil)
+        #expect(try store.recordedEventHash(eventID: original) == StableHash.fnv1aHex(events[10]))
+        #expect(try store.recordedEventHash(eventID: original + "#" + StableHash.fnv1aHex(impostor)) != nil)
         let dlq = try KafkaConsumer.make(
             bootstrapServers: broker.bootstrapServers, groupID: "check-dlq", topics: ["money.events.dlq"])
         let dead = await TestSupport.consume(dlq, count: 1, timeout: .seconds(30))
@@ -189,9 +189,9 @@ import Testing
         // impostor of the other (a duplicate's row would be keyed "<id>#<hash>")
         #expect(try store.comparisonCount() == 2)
         for (id, event) in zip(ids, events) {
-            #expect(try store.recordedEventHash(eventID: id) == StableHash.hex(event))
-            #expect(try store.recordedEventHash(eventID: id + "#" + StableHash.hex(events[0])) == nil)
-            #expect(try store.recordedEventHash(eventID: id + "#" + StableHash.hex(events[1])) == nil)
+            #expect(try store.recordedEventHash(eventID: id) == StableHash.fnv1aHex(event))
+            #expect(try store.recordedEventHash(eventID: id + "#" + StableHash.fnv1aHex(events[0])) == nil)
+            #expect(try store.recordedEventHash(eventID: id + "#" + StableHash.fnv1aHex(events[1])) == nil)
         }
     }
 }
@@ -230,8 +230,8 @@ import Testing
         #expect(counters.deadLettered == 1)
         #expect(counters.published == 2)
         let original = String(format: "7a1d0c3e-2b4f-4c6d-8e9f-%012d", 2)
-        #expect(try store.recordedEventHash(eventID: original) == StableHash.hex(first[2]))
-        #expect(try store.recordedEventHash(eventID: original + "#" + StableHash.hex(impostor)) != nil)
+        #expect(try store.recordedEventHash(eventID: original) == StableHash.fnv1aHex(first[2]))
+        #expect(try store.recordedEventHash(eventID: original + "#" + StableHash.fnv1aHex(impostor)) != nil)
         #expect(try store.comparisonCount() == 7)
     }
 }

@@ -66,7 +66,7 @@ import Testing
         #expect(!oneSided.keepsDiscrepancy && mismatch.keepsDiscrepancy)
         // Then the one-sided one lets go of its event and invoice, keeping the event's hash and the outcome's kind
         let slim = oneSided.withoutUnwrittenBytes()
-        #expect(slim.event.isEmpty && slim.eventHash == StableHash.hex(event))
+        #expect(slim.event.isEmpty && slim.eventHash == StableHash.fnv1aHex(event))
         guard case .rendered(let kept) = slim.comparison.legacy.outcome else {
             Issue.record("the outcome is \(slim.comparison.legacy.outcome)")
             return
@@ -109,7 +109,7 @@ import Testing
             return (0..<5).map { index in row.flatMap { $0[index] as DatabaseValue? }?.description }
         }
         #expect(columns == [#""ü-€-😀""#, "40", "NULL", #""[]""#, #""skipped""#])
-        #expect(try store.recordedEventHash(eventID: "ü-€-😀") == StableHash.hex(Array("{}".utf8)))
+        #expect(try store.recordedEventHash(eventID: "ü-€-😀") == StableHash.fnv1aHex(Array("{}".utf8)))
     }
 
     @Test func anEventRecordedAgainKeepsOnlyItsLatestDiscrepancy() throws {

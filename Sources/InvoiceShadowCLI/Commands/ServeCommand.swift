@@ -224,24 +224,19 @@ struct RecordCommand: AsyncParsableCommand {
         let consumer = try KafkaConsumer.make(
             bootstrapServers: brokers, groupID: "invoice-shadow-record-\(UUID().uuidString)", topics: [topic])
         let limit = max ?? Int.max
-        let idleLimit = idle
-        // poll blocks: the copy runs on a thread of its own and hands the events back.
-        let events: [[UInt8]] = await withCheckedContinuation { continuation in
-            let thread = Thread {
-                var events: [[UInt8]] = []
-                var lastEvent = ContinuousClock.now
-                while events.count < limit, ContinuousClock.now - lastEvent < .milliseconds(Int(idleLimit * 1000)) {
-                    guard let message = consumer.poll(timeout: .milliseconds(200)) else { continue }
-                    events.append(message.value)
-                    lastEvent = ContinuousClock.now
-                }
-                continuation.resume(returning: events)
-            }
-            thread.start()
-        }
         let sink = try LineSink(path: output)
-        for event in events { try sink.write(ReplayInput.line(for: event)) }
-        let count = events.count
+        var count = 0
+        // Written as the events arrive; the poll thread waits while the file falls behind.
+        let batches = KafkaMessageBatches(
+            consumer: consumer, maximumBatch: 256, idleTimeout: .milliseconds(Int(idle * 1000)),
+            threadName: "record-poll")
+        for await batch in batches {
+            for message in batch.messages.prefix(limit - count) {
+                try sink.write(ReplayInput.line(for: message.value))
+            }
+            count = Swift.min(limit, count + batch.messages.count)
+            if count == limit { batches.finish() }
+        }
         try sink.close()
         consumer.close()
         FileHandle.standardError.write(Data("recorded \(count) events from \(topic) into \(output)\n".utf8))

@@ -1,0 +1,132 @@
+import DocumentStore
+import KafkaIO
+import ShadowCore
+import Synchronization
+
+/// Publishes what a primary produced: a rendered invoice to the object store and the output topic,
+/// anything else (an invalid event, a failure, a timeout) to the dead-letter topic with its reason.
+final class InvoicePublisher: Sendable {
+    /// An invoice on its way out: its number, JSON and HTML, and the event it came from.
+    struct Invoice: Sendable {
+        var number: String
+        var json: [UInt8]
+        var html: [UInt8]
+        var eventID: String
+    }
+
+    private let producer: KafkaProducer
+    private let objects: any ObjectStore
+    private let outputTopic: String
+    private let deadLetterTopic: String
+    private let metrics: ServeMetrics
+    private let counts = Mutex((published: 0, deadLettered: 0))
+
+    init(
+        producer: KafkaProducer, objects: any ObjectStore, outputTopic: String, deadLetterTopic: String,
+        metrics: ServeMetrics
+    ) {
+        self.producer = producer
+        self.objects = objects
+        self.outputTopic = outputTopic
+        self.deadLetterTopic = deadLetterTopic
+        self.metrics = metrics
+    }
+
+    /// Invoices published and events dead-lettered so far.
+    var published: (invoices: Int, deadLetters: Int) {
+        counts.withLock { ($0.published, $0.deadLettered) }
+    }
+
+    /// The invoice's number (its key on the output topic and in the object store's index): the
+    /// number the implementation gave, else the JSON's (the legacy's), else the event id.
+    static func invoice(_ rendered: RenderedInvoice, facts: EventFacts) -> Invoice {
+        let json = rendered.invoiceJSONBytes
+        let number = rendered.number ?? JSONValue.topLevelStrings(["number"], in: json)[0] ?? facts.eventID
+        return Invoice(number: number, json: json, html: rendered.htmlBytes, eventID: facts.eventID)
+    }
+
+    /// Publishes one primary result; returns how long the object store and the broker took.
+    func publish(_ outcome: RenderOutcome, event: [UInt8], facts: EventFacts, implementation: Implementation)
+        async throws -> (objectStore: Duration, kafka: Duration)
+    {
+        let started = ContinuousClock.now
+        guard case .rendered(let rendered) = outcome else {
+            try await deadLetter(outcome, event: event, implementation: implementation)
+            return (.zero, ContinuousClock.now - started)
+        }
+        let invoice = Self.invoice(rendered, facts: facts)
+        let key = try await objects.storeRendered(number: invoice.number, json: invoice.json, html: invoice.html)
+        let stored = ContinuousClock.now
+        let message = self.message(invoice, htmlKey: key, implementation: implementation)
+        _ = try await producer.send(
+            topic: message.topic, key: message.key, value: message.value, headers: message.headers)
+        count(invoices: 1)
+        return (stored - started, ContinuousClock.now - stored)
+    }
+
+    /// Publishes invoices together: one object-store write, then one burst of sends. Returns when
+    /// the documents were stored and when the broker acknowledged the last invoice.
+    func publish(_ invoices: [Invoice], implementation: Implementation) async throws
+        -> (stored: ContinuousClock.Instant, sent: ContinuousClock.Instant)
+    {
+        let keys = try await objects.storeRendered(
+            invoices.map { RenderedDocument(number: $0.number, json: $0.json, html: $0.html) })
+        let stored = ContinuousClock.now
+        let messages = zip(invoices, keys).map { message($0, htmlKey: $1, implementation: implementation) }
+        for report in await producer.sendAll(messages) { _ = try report.get() }
+        count(invoices: invoices.count)
+        return (stored, ContinuousClock.now)
+    }
+
+    /// Dead-letters an event whose primary produced no invoice, with the reason.
+    func deadLetter(_ outcome: RenderOutcome, event: [UInt8], implementation: Implementation) async throws {
+        let reason: String
+        switch outcome {
+        case .rendered: return
+        case .invalidEvent(let field, let why): reason = "invalid event: \(field): \(why)"
+        case .failed(let failure): reason = "\(implementation.rawValue) failed: \(failure.type): \(failure.message)"
+        case .timedOut: reason = "\(implementation.rawValue) timed out"
+        }
+        try await deadLetter(event, reason: reason, headers: [("implementation", Array(implementation.rawValue.utf8))])
+    }
+
+    /// Sends `event` to the dead-letter topic with its reason. An event the broker refuses as too
+    /// large goes as its first 64 KiB with `truncated-from` (its size) and `fnv1a-64` (the hash of
+    /// the whole event) headers; the store's row keeps the whole event.
+    func deadLetter(_ event: [UInt8], reason: String, headers: [(String, [UInt8])]) async throws {
+        let all = headers + [("reason", Array(reason.utf8))]
+        var refused: KafkaError?
+        do {
+            _ = try await producer.send(topic: deadLetterTopic, key: nil, value: event, headers: all)
+        } catch {
+            refused = error
+        }
+        if let refused, refused.isMessageTooLarge {
+            _ = try await producer.send(
+                topic: deadLetterTopic, key: nil, value: Array(event.prefix(65_536)),
+                headers: all + [
+                    ("truncated-from", Array(String(event.count).utf8)),
+                    ("fnv1a-64", Array(StableHash.fnv1aHex(event).utf8)),
+                ])
+        } else if let refused {
+            throw refused
+        }
+        counts.withLock { $0.deadLettered += 1 }
+        metrics.deadLettered.increment()
+    }
+
+    private func count(invoices: Int) {
+        counts.withLock { $0.published += invoices }
+        metrics.published.increment(by: Int64(invoices))
+    }
+
+    /// The invoice as it goes out on the output topic.
+    private func message(_ invoice: Invoice, htmlKey: String, implementation: Implementation) -> OutgoingMessage {
+        OutgoingMessage(
+            topic: outputTopic, key: Array(invoice.number.utf8), value: invoice.json,
+            headers: [
+                ("implementation", Array(implementation.rawValue.utf8)), ("html-object", Array(htmlKey.utf8)),
+                ("event-id", Array(invoice.eventID.utf8)),
+            ])
+    }
+}

@@ -1,0 +1,72 @@
+import ShadowCore
+
+extension ServeEngine {
+    /// Topics and limits of one engine. The defaults are what `serve` runs with; why each is what it
+    /// is, with the measurements behind it, is in `docs/serve-tuning.md`.
+    public struct Configuration: Sendable {
+        /// Events in. Default `money.events`.
+        public var inputTopic = "money.events"
+        /// Invalid events and events whose primary failed. Default `money.events.dlq`.
+        public var deadLetterTopic = "money.events.dlq"
+        /// Rendered invoices, keyed by invoice number. Default `invoices.rendered`.
+        public var outputTopic = "invoices.rendered"
+        /// Legacy-primary events in flight at once (rendering, publishing or waiting for their row to
+        /// be written). Default 256.
+        ///
+        /// The Python thread takes them one at a time, so a deeper window only lengthens its queue
+        /// and the resident memory it holds.
+        public var window = 256
+        /// Port-primary events in flight at once. Default 8,192.
+        ///
+        /// Each spends most of its time in flight waiting for its row's transaction (up to
+        /// `portRowLinger`, or until `maximumBatch` rows wait), so the window holds two full
+        /// batches: one being written, one filling. What an event holds while it waits is its
+        /// message and its row, not its invoice.
+        public var portWindow = 8_192
+        /// The most rows written in one SQLite transaction. Default 4,096.
+        public var maximumBatch = 4_096
+        /// How long the row writer lets a batch fill before its transaction (unless `maximumBatch`
+        /// rows are waiting). Default 10 ms: at shadow mode's rates rows would otherwise go one per
+        /// transaction. Rows gate only offset commits and the window; legacy-primary rows also hold
+        /// the legacy's `window`, which stays short this way.
+        public var rowLinger: Duration = .milliseconds(10)
+        /// ``rowLinger`` for the rows of port-primary events, which hold only the deep `portWindow`.
+        /// Default 200 ms.
+        ///
+        /// Every row's insert into the `event_id` index lands on a random page, and each page a
+        /// transaction touches is one WAL frame, whatever number of rows changed it: larger
+        /// transactions share pages.
+        public var portRowLinger: Duration = .milliseconds(200)
+        /// The most events taken from the consumer at once (whatever it holds already, never waiting
+        /// for more): the events of a batch whose primary is the port are rendered one after the
+        /// other in one task, stored in one object-store write, sent in one burst and recorded in one
+        /// row submission. Legacy-primary events still go one task each, so none waits for another's
+        /// render. Default 64.
+        public var consumeBatch = 64
+        /// Shadow runs in flight at once; when full, the shadow is skipped and counted. Default 32.
+        public var shadowCapacity = 32
+        /// How often flags are re-read (and live countries checked for regression). Default 1 s.
+        public var flagRefresh = Duration.seconds(1)
+
+        /// Called with each event's primary-path timing, for benchmarks; its ``PrimaryTiming/added``
+        /// feeds `invoice_shadow_added_seconds`.
+        public var primaryTimingObserver: (@Sendable (PrimaryTiming) -> Void)?
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// Counters, for metrics and tests.
+    public struct Counters: Sendable, Equatable {
+        /// Events consumed.
+        public var consumed = 0
+        /// Events recorded and committed.
+        public var completed = 0
+        /// Invoices published.
+        public var published = 0
+        /// Events sent to the dead-letter topic.
+        public var deadLettered = 0
+        /// Shadow runs skipped because the shadow queue was full.
+        public var skippedShadows = 0
+    }
+}

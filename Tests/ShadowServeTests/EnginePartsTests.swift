@@ -1,0 +1,77 @@
+import Testing
+
+@testable import ShadowServe
+
+@Suite struct ClaimTableTests {
+    @Test func theFirstEventWithAnIdKeepsItAndARedeliveryShares() {
+        var claims = ClaimTable()
+        // Given an id claimed by an event with hash A
+        let claimed1 = claims.claim("e1", hash: "A")
+        #expect(claimed1)
+        // Then another event with that id and other bytes is refused; a redelivery (same bytes) shares it
+        let claimed2 = claims.claim("e1", hash: "B")
+        #expect(!claimed2)
+        let claimed3 = claims.claim("e1", hash: "A")
+        #expect(claimed3)
+        // And the claim stays until its last holder releases it
+        claims.release("e1")
+        let claimed4 = claims.claim("e1", hash: "B")
+        #expect(!claimed4)
+        claims.release("e1")
+        #expect(claims.count == 0)
+        let claimed5 = claims.claim("e1", hash: "B")
+        #expect(claimed5)
+    }
+
+    @Test func idsAreToldApartCodePointByCodePoint() {
+        var claims = ClaimTable()
+        // "é" precomposed and decomposed are equal Strings but different ids in the store
+        let claimed6 = claims.claim("caf\u{E9}", hash: "A")
+        #expect(claimed6)
+        let claimed7 = claims.claim("cafe\u{301}", hash: "B")
+        #expect(claimed7)
+        #expect(claims.count == 2)
+    }
+}
+
+@Suite struct CommitLedgerTests {
+    let partition = CommitLedger.Partition(topic: "money.events", partition: 0)
+    let other = CommitLedger.Partition(topic: "money.events", partition: 1)
+
+    @Test func aCommitNeverSkipsAnOffsetThatIsNotDone() {
+        var ledger = CommitLedger()
+        // Given offsets 10...14 consumed from one partition
+        for offset in Int64(10)...14 { ledger.consumed(partition, offset: offset) }
+        // When 11 and 12 finish before 10
+        ledger.finished(partition, offset: 11)
+        ledger.finished(partition, offset: 12)
+        // Then nothing may be committed yet
+        let early = ledger.takeCommits()
+        #expect(early.isEmpty)
+        #expect(ledger.nextUndone(partition) == 10)
+        // When 10 finishes, everything through 12 may be, once
+        ledger.finished(partition, offset: 10)
+        let commits = ledger.takeCommits()
+        #expect(commits == [.init(topic: "money.events", partition: 0, through: 12)])
+        let again = ledger.takeCommits()
+        #expect(again.isEmpty)
+        #expect(ledger.nextUndone(partition) == 13)
+        // And at the end of a run every committable offset is handed out again
+        let atTheEnd = ledger.takeCommits(all: true)
+        #expect(atTheEnd.count == 1)
+    }
+
+    @Test func partitionsAndTopicsAreKeptApart() {
+        var ledger = CommitLedger()
+        ledger.consumed(partition, offset: 0)
+        ledger.consumed(other, offset: 100)
+        let dlq = CommitLedger.Partition(topic: "other.topic", partition: 0)
+        ledger.consumed(dlq, offset: 5)
+        ledger.finished(other, offset: 100)
+        ledger.finished(dlq, offset: 5)
+        let commits = ledger.takeCommits().sorted { $0.through < $1.through }
+        #expect(commits.map(\.through) == [5, 100])
+        #expect(commits.map(\.topic) == ["other.topic", "money.events"])
+        #expect(ledger.nextUndone(partition) == 0)
+    }
+}
