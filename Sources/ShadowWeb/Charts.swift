@@ -4,7 +4,7 @@ import ShadowStore
 /// Server-rendered SVG charts: nothing is fetched, nothing runs in the browser.
 enum Charts {
     /// Parity over the window as a line (0–100 %); slices without comparisons leave a gap.
-    static func parity(_ points: [DashboardSnapshot.ParityPoint], windowHours: Double) -> String {
+    static func parity(_ points: [DashboardSnapshot.ParityPoint], windowHours: Double) -> HTML {
         let width = 720.0
         let height = 180.0
         let left = 40.0
@@ -15,7 +15,7 @@ enum Charts {
             left + (points.count <= 1 ? 0 : Double(index) * plotWidth / Double(points.count - 1))
         }
         func y(_ parity: Double) -> Double { 10 + (100 - parity) * plotHeight / 100 }
-        var svg = """
+        var svg: HTML = """
             <svg class="chart" role="img" aria-label="Parity over the last \(Format.formatted(windowHours, decimals: 0)) hours" \
             viewBox="0 0 \(Int(width)) \(Int(height))" width="\(Int(width))" height="\(Int(height))" \
             xmlns="http://www.w3.org/2000/svg">
@@ -45,7 +45,7 @@ enum Charts {
     }
 
     /// One histogram per side, bars on a shared bucket axis (heights relative to the side's largest bucket).
-    static func latency(_ histograms: [String: [DashboardSnapshot.Bucket]]) -> String {
+    static func latency(_ histograms: [String: [DashboardSnapshot.Bucket]]) -> HTML {
         let sides = ["legacy", "swift"]
         let buckets = histograms["legacy"]?.count ?? 0
         guard buckets > 0 else { return "" }
@@ -54,7 +54,7 @@ enum Charts {
         let height = 180.0
         let plotHeight = 130.0
         let width = 40 + Double(buckets) * groupWidth
-        var svg = """
+        var svg: HTML = """
             <svg class="chart" role="img" aria-label="Render latency histogram per side" \
             viewBox="0 0 \(Int(width)) \(Int(height))" width="\(Int(width))" height="\(Int(height))" \
             xmlns="http://www.w3.org/2000/svg">

@@ -3,8 +3,9 @@ import ShadowCore
 import ShadowReports
 import ShadowStore
 
-/// The dashboard's HTML pages. Every string that came from an event, a diff, a traceback, a flag
-/// reason or a token owner goes through `Escape.html`; invoices are shown only inside sandboxed
+/// The dashboard's HTML pages, written as ``HTML`` literals: every interpolated string (from an
+/// event, a diff, a traceback, a flag reason or a token owner) is escaped unless it is itself
+/// ``HTML``. Invoices are shown only inside sandboxed
 /// frames (`srcdoc`, no scripts, an opaque origin), never in the dashboard's own document.
 enum Pages {
     /// The response header that goes with every page: nothing loads from anywhere, no script runs.
@@ -12,14 +13,14 @@ enum Pages {
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-src 'self'; form-action 'self'; "
         + "base-uri 'none'; frame-ancestors 'none'"
 
-    static func document(title: String, body: String) -> String {
+    static func document(title: String, body: HTML) -> HTML {
         """
         <!DOCTYPE html>
         <html lang="en">
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(Escape.html(title)) · invoice-shadow</title>
+        <title>\(title) · invoice-shadow</title>
         <style>
         body { font: 14px/1.45 system-ui, sans-serif; margin: 0; color: #1d2430; background: #f6f7f9; }
         header { background: #1d2430; color: #fff; padding: 10px 24px; display: flex; gap: 24px; align-items: baseline; }
@@ -65,9 +66,9 @@ enum Pages {
     static func overview(
         _ snapshot: DashboardSnapshot, signatures: [DashboardSnapshot.SignatureCount], status: ServeStatus
     )
-        -> String
+        -> HTML
     {
-        var body = "<h1>Parity, last \(Format.formatted(snapshot.windowHours, decimals: 0)) hours</h1>"
+        var body: HTML = "<h1>Parity, last \(Format.formatted(snapshot.windowHours, decimals: 0)) hours</h1>"
         body +=
             "<p>Read \(time(snapshot.generatedMs)). serve: \(status.consumed) consumed, \(status.completed) recorded, "
             + "\(status.published) published, \(status.deadLettered) dead-lettered, \(status.skippedShadows) shadows skipped.</p>"
@@ -79,16 +80,16 @@ enum Pages {
             <tbody>
             """
         for row in snapshot.countries {
-            let parity =
-                row.parity.map { value in
+            let parity: HTML =
+                row.parity.map { value -> HTML in
                     "<span class=\"\(value >= 99.9 ? "good" : "bad")\">\(Format.percent(value))</span>"
                 } ?? "–"
-            let top =
-                row.topSignature.map { signature in
-                    "<a href=\"/signatures/\(Escape.html(signature.id))\"><code>\(Escape.html(signature.text))</code></a> (\(signature.count))"
+            let top: HTML =
+                row.topSignature.map { signature -> HTML in
+                    "<a href=\"/signatures/\(signature.id)\"><code>\(signature.text)</code></a> (\(signature.count))"
                 } ?? "–"
             body += """
-                <tr data-country="\(Escape.html(row.country))"><td>\(Escape.html(row.country))</td>\
+                <tr data-country="\(row.country)"><td>\(row.country)</td>\
                 <td>\(flag(row.flag))</td><td class="num">\(row.comparisons)</td><td class="num">\(parity)</td>\
                 \(latencyCells(row.legacyLatency))\(latencyCells(row.swiftLatency))\
                 <td class="num">\(row.skippedShadows)</td><td>\(top)</td></tr>
@@ -106,15 +107,15 @@ enum Pages {
                 "<table id=\"signatures\"><thead><tr><th>Signature</th><th>Kind</th><th>Events</th></tr></thead><tbody>"
             for signature in signatures {
                 body +=
-                    "<tr><td><a href=\"/signatures/\(Escape.html(signature.id))\"><code>\(Escape.html(signature.text))</code></a></td>"
-                    + "<td>\(Escape.html(signature.kind))</td><td class=\"num\">\(signature.count)</td></tr>"
+                    "<tr><td><a href=\"/signatures/\(signature.id)\"><code>\(signature.text)</code></a></td>"
+                    + "<td>\(signature.kind)</td><td class=\"num\">\(signature.count)</td></tr>"
             }
             body += "</tbody></table>"
         }
         return document(title: "Overview", body: body)
     }
 
-    private static func latencyCells(_ latency: ParityReport.Latency) -> String {
+    private static func latencyCells(_ latency: ParityReport.Latency) -> HTML {
         guard latency.count > 0 else { return "<td class=\"num\">–</td><td class=\"num\">–</td>" }
         return
             "<td class=\"num\">\(Format.milliseconds(latency.p50))</td><td class=\"num\">\(Format.milliseconds(latency.p99))</td>"
@@ -122,41 +123,41 @@ enum Pages {
 
     // MARK: - Signature
 
-    static func signature(_ detail: SignatureDetail) -> String {
-        var body = "<h1>Signature <code>\(Escape.html(detail.id))</code></h1>"
-        body += "<p><code>\(Escape.html(detail.text))</code></p>"
+    static func signature(_ detail: SignatureDetail) -> HTML {
+        var body: HTML = "<h1>Signature <code>\(detail.id)</code></h1>"
+        body += "<p><code>\(detail.text)</code></p>"
         body += "<table id=\"facts\"><tbody>"
-        body += "<tr><th>Kind</th><td>\(Escape.html(detail.kind))</td></tr>"
+        body += "<tr><th>Kind</th><td>\(detail.kind)</td></tr>"
         body +=
-            "<tr><th>Country / line</th><td>\(Escape.html(detail.country)) / \(Escape.html(detail.businessLine))</td></tr>"
+            "<tr><th>Country / line</th><td>\(detail.country) / \(detail.businessLine)</td></tr>"
         body += "<tr><th>Events</th><td class=\"num\">\(detail.count)</td></tr>"
         body += "<tr><th>First seen</th><td>\(time(detail.firstSeenMs))</td></tr>"
         body += "<tr><th>Last seen</th><td>\(time(detail.lastSeenMs))</td></tr>"
-        let affected = detail.countriesAffected.sorted { $0.key < $1.key }.map {
-            "\(Escape.html($0.key)) (\($0.value))"
+        let affected = detail.countriesAffected.sorted { $0.key < $1.key }.map { (country, count) -> HTML in
+            "\(country) (\(count))"
         }
         body += "<tr><th>Countries with this difference</th><td>\(affected.joined(separator: ", "))</td></tr>"
         body +=
-            "<tr><th>Paths</th><td>\(detail.paths.map { "<code>\(Escape.html($0))</code>" }.joined(separator: " "))</td></tr>"
+            "<tr><th>Paths</th><td>\(detail.paths.map { path -> HTML in "<code>\(path)</code>" }.joined(separator: " "))</td></tr>"
         body += "</tbody></table>"
         if detail.examples.isEmpty { body += "<p>No example is stored (matches keep no details).</p>" }
         for example in detail.examples {
-            body += "<section class=\"example\"><h2>Event <code>\(Escape.html(example.eventID))</code></h2>"
+            body += "<section class=\"example\"><h2>Event <code>\(example.eventID)</code></h2>"
             if !example.differences.isEmpty {
                 body +=
                     "<table class=\"diff\"><thead><tr><th>Path</th><th>Legacy</th><th>Swift</th></tr></thead><tbody>"
                 for difference in example.differences {
                     body +=
-                        "<tr><td><code>\(Escape.html(difference.path))</code></td>"
-                        + "<td><code>\(Escape.html(difference.legacy ?? "(absent)"))</code></td>"
-                        + "<td><code>\(Escape.html(difference.swift ?? "(absent)"))</code></td></tr>"
+                        "<tr><td><code>\(difference.path)</code></td>"
+                        + "<td><code>\(difference.legacy ?? "(absent)")</code></td>"
+                        + "<td><code>\(difference.swift ?? "(absent)")</code></td></tr>"
                 }
                 body += "</tbody></table>"
             }
-            if let error = example.legacyError { body += "<h3>Legacy error</h3><pre>\(Escape.html(error))</pre>" }
-            if let error = example.swiftError { body += "<h3>Swift error</h3><pre>\(Escape.html(error))</pre>" }
+            if let error = example.legacyError { body += "<h3>Legacy error</h3><pre>\(error)</pre>" }
+            if let error = example.swiftError { body += "<h3>Swift error</h3><pre>\(error)</pre>" }
             if !example.htmlDiff.isEmpty {
-                body += "<h3>HTML difference</h3><pre>\(Escape.html(example.htmlDiff.joined(separator: "\n")))</pre>"
+                body += "<h3>HTML difference</h3><pre>\(example.htmlDiff.joined(separator: "\n"))</pre>"
             }
             if example.legacyHTML != nil || example.swiftHTML != nil {
                 body += "<div class=\"sides\">"
@@ -165,7 +166,7 @@ enum Pages {
                     if let html {
                         // sandbox without allow-scripts or allow-same-origin: an opaque origin where nothing runs.
                         body +=
-                            "<iframe sandbox=\"\" referrerpolicy=\"no-referrer\" title=\"\(side) invoice\" srcdoc=\"\(Escape.html(html))\"></iframe>"
+                            "<iframe sandbox=\"\" referrerpolicy=\"no-referrer\" title=\"\(side) invoice\" srcdoc=\"\(html)\"></iframe>"
                     } else {
                         body += "<p>Not rendered.</p>"
                     }
@@ -173,7 +174,7 @@ enum Pages {
                 }
                 body += "</div>"
             }
-            body += "<h3>Event</h3><pre>\(Escape.html(example.event))</pre></section>"
+            body += "<h3>Event</h3><pre>\(example.event)</pre></section>"
         }
         return document(title: "Signature \(detail.id)", body: body)
     }
@@ -189,11 +190,11 @@ enum Pages {
 
     static func flags(
         _ rows: [FlagRow], history: [ShadowStore.FlagChange], writesEnabled: Bool, message: (ok: Bool, text: String)?
-    ) -> String {
-        var body = "<h1>Cutover flags</h1>"
+    ) -> HTML {
+        var body: HTML = "<h1>Cutover flags</h1>"
         if let message {
             body +=
-                "<div class=\"message \(message.ok ? "ok" : "error")\" role=\"status\">\(Escape.html(message.text))</div>"
+                "<div class=\"message \(message.ok ? "ok" : "error")\" role=\"status\">\(message.text)</div>"
         }
         body += """
             <p><code>legacy</code>: Python only · <code>shadow</code>: Python serves, Swift compared · \
@@ -203,16 +204,15 @@ enum Pages {
             <th>Legacy p99</th><th>Swift p99</th><th>Next step</th></tr></thead><tbody>
             """
         for row in rows {
-            var next = "–"
+            var next: HTML = "–"
             if let step = row.nextStep {
                 next =
                     step.decision.allowed
                     ? "<span class=\"good\">\(step.to.rawValue) allowed</span>"
-                    : "<span class=\"bad\">\(step.to.rawValue) refused:</span> "
-                        + Escape.html(step.decision.reasons.joined(separator: "; "))
+                    : "<span class=\"bad\">\(step.to.rawValue) refused:</span> \(step.decision.reasons.joined(separator: "; "))"
             }
             body += """
-                <tr data-country="\(Escape.html(row.country))"><td>\(Escape.html(row.country))</td><td>\(flag(row.flag))</td>\
+                <tr data-country="\(row.country)"><td>\(row.country)</td><td>\(flag(row.flag))</td>\
                 <td class="num">\(row.evidence.comparisons)</td><td class="num">\(Format.percent(row.evidence.parity))</td>\
                 <td class="num">\(Format.milliseconds(row.evidence.legacyP99Ms))</td>\
                 <td class="num">\(Format.milliseconds(row.evidence.swiftP99Ms))</td><td>\(next)</td></tr>
@@ -228,9 +228,9 @@ enum Pages {
         body += """
             <form class="change" method="post" action="/flags">
             <label for="country">Country</label><select id="country" name="country">\
-            \(ContractCountry.codes.map { "<option>\($0)</option>" }.joined())</select>
+            \(ContractCountry.codes.map { code -> HTML in "<option>\(code)</option>" }.joined())</select>
             <label for="state">New flag</label><select id="state" name="state">\
-            \(CutoverFlag.allCases.map { "<option>\($0.rawValue)</option>" }.joined())</select>
+            \(CutoverFlag.allCases.map { flag -> HTML in "<option>\(flag.rawValue)</option>" }.joined())</select>
             <label for="reason">Reason (required)</label><input id="reason" name="reason" required maxlength="500">
             <label for="token">Token (required)</label><input id="token" name="token" type="password" required autocomplete="off">
             <label for="force">Override the gate</label><input id="force" name="force" type="checkbox" value="on">
@@ -242,9 +242,9 @@ enum Pages {
             """
         for change in history {
             body += """
-                <tr><td>\(time(change.changedMs))</td><td>\(Escape.html(change.country))</td>\
-                <td>\(flag(change.from))</td><td>\(flag(change.to))</td><td>\(Escape.html(change.actor))</td>\
-                <td>\(Escape.html(change.reason))</td><td>\(change.forced ? "<span class=\"bad\">yes</span>" : "no")</td>\
+                <tr><td>\(time(change.changedMs))</td><td>\(change.country)</td>\
+                <td>\(flag(change.from))</td><td>\(flag(change.to))</td><td>\(change.actor)</td>\
+                <td>\(change.reason)</td><td>\(change.forced ? "<span class=\"bad\">yes</span>" : "no" as HTML)</td>\
                 <td>\(change.evidence.comparisons) comparisons, \(Format.percent(change.evidence.parity)), p99 \
                 \(Format.milliseconds(change.evidence.legacyP99Ms)) / \(Format.milliseconds(change.evidence.swiftP99Ms))</td></tr>
 
@@ -254,12 +254,12 @@ enum Pages {
         return document(title: "Flags", body: body)
     }
 
-    static func notFound(_ what: String) -> String {
+    static func notFound(_ what: String) -> HTML {
         document(
-            title: "Not found", body: "<h1>Not found</h1><p>\(Escape.html(what))</p><p><a href=\"/\">Overview</a></p>")
+            title: "Not found", body: "<h1>Not found</h1><p>\(what)</p><p><a href=\"/\">Overview</a></p>")
     }
 
-    private static func flag(_ flag: CutoverFlag) -> String {
+    private static func flag(_ flag: CutoverFlag) -> HTML {
         "<span class=\"flag flag-\(flag.rawValue)\">\(flag.rawValue)</span>"
     }
 

@@ -165,12 +165,12 @@ public enum ShadowWeb {
             body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
-    static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+    static func html(_ page: HTML, status: HTTPResponse.Status = .ok) -> Response {
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
         headers[.contentSecurityPolicy] = Pages.contentSecurityPolicy
         headers[.xContentTypeOptions] = "nosniff"
         headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page.description)))
     }
 
     static func problem(_ status: HTTPResponse.Status, _ message: String, headers extra: HTTPFields = [:]) -> Response {
