@@ -85,8 +85,8 @@ final class PackFile: Sendable {
     /// of the whole pages it made durable. A pack is written once and read rarely (a report, a
     /// replay), so its pages serve nobody once on disk; released, they are what the next appends'
     /// pages are allocated from, while a growing file otherwise takes pages the machine has not
-    /// touched yet. Measured on this VM with a 1 GiB sequence of 1 MB `pwrite`s: 0.93-2.39 s of
-    /// system CPU into fresh pages, 0.49-0.57 s when each 4-64 MB was synced and released.
+    /// touched yet, whose first use costs far more on a VM that hands free pages back to its host
+    /// (docs/performance-notes.md).
     func synchronize() throws {
         let durable = try size()
         guard fdatasync(descriptor) == 0 else { throw ObjectStoreError(path: path, errno: errno) }

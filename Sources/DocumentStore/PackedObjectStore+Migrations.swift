@@ -4,8 +4,8 @@ import ShadowCore
 
 extension PackedObjectStore {
     /// v1 was the first layout (WITHOUT ROWID tables, kept so that files written by it migrate);
-    /// v2 moves to rowid tables: measured with 3 KB documents, inserts 3.7x faster and the file 40 %
-    /// smaller, since a WITHOUT ROWID table keeps whole rows in its key B-tree.
+    /// v2 moves to rowid tables: faster inserts and a smaller file, since a WITHOUT ROWID table
+    /// keeps whole rows in its key B-tree.
     /// v3 moves the documents out of SQLite into the pack; v4 indexes publications, whose HTML
     /// needs no `object` row (see the type's comment).
     static func migrator(pack: PackFile) -> DatabaseMigrator {

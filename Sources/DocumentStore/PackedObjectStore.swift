@@ -22,13 +22,10 @@ import ShadowCore
 ///
 /// Why the HTML of a rendered invoice has no `object` row (v4): `object`'s index is on a hash, so
 /// every insert lands on a random page of it, and each page a transaction touches is a WAL frame
-/// (two `pwrite`s) and a checkpoint copy. Measured in `bench serve --flag swift` over 200,000
-/// events, two alternating pairs: without that insert the object writer took 15.1 / 17.0 µs of CPU
-/// per event against 22.6 / 24.6, its checkpointer 4.1 / 4.6 against 6.0 / 6.9.
-/// Earlier: with the documents inside SQLite (the v2 layout) every byte went through the WAL and
-/// again into the database file, and the object store's writer and checkpointer took ~60 µs of CPU
-/// per event, a third of serve's; before that, ``DirectoryObjectStore``'s two inodes per event had
-/// been 40 % of serve's CPU.
+/// (two `pwrite`s) and a checkpoint copy, about a third of the object writer's CPU per event.
+/// Earlier layouts kept the documents inside SQLite (every byte through the WAL and again into the
+/// database file) or one file per document (``DirectoryObjectStore``, two inodes per event); both
+/// cost serve a large share of its CPU. The figures are in docs/performance-notes.md.
 ///
 /// Durability: `synchronous = NORMAL` and no fsync per commit: a killed process loses nothing; the
 /// checkpointer fsyncs the pack before each checkpoint of the index, so a power cut loses at most
@@ -65,12 +62,9 @@ public final class PackedObjectStore: ObjectStore {
     /// - Parameters:
     ///   - directory: The store's directory.
     ///   - batchLinger: How long a submission of several invoices may wait for more to share its
-    ///     transaction (and their sends to share the producer's requests). Default 10 ms: measured
-    ///     in `bench serve --flag swift`, 200,000 events, two alternating pairs, the object
-    ///     writer's share of serve's CPU 13.0 / 12.2 % without it against 12.1 / 12.2 % (40 ms:
-    ///     11.8 / 11.6 %), and the producer's broker thread's CPU per event 17.7 / 18.9 us against
-    ///     15.0 / 16.2 (40 ms: 16.8 / 15.9 against 20.2 / 20.4): invoices sent in larger bursts.
-    ///     One invoice at a time (legacy-primary events, whose latency is measured) never waits.
+    ///     transaction (and their sends to share the producer's requests). Default 10 ms: invoices
+    ///     then go out in larger bursts, which costs the producer's broker thread less per event.
+    ///     One invoice at a time (legacy-primary events, whose latency counts) never waits.
     /// - Throws: ``ObjectStoreError`` naming the file that cannot be opened, or a pack shorter than
     ///   its index records.
     public init(directory: String, batchLinger: Duration = .milliseconds(10)) throws {

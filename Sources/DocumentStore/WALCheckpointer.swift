@@ -5,15 +5,14 @@ import Synchronization
 
 /// Checkpoints a WAL database from a connection and a thread of its own, so that its writer never
 /// stops to copy pages back and fsync. SQLite's automatic checkpoint runs inside whichever commit
-/// crosses 1,000 WAL pages: measured in `bench`, the object store's batched writes, which the
-/// primary path waits for, then took up to 11-22 ms instead of 0.3 ms. Open the database with
+/// crosses 1,000 WAL pages, and the primary path waits for the object store's batched writes:
+/// such a commit takes tens of times longer than the others. Open the database with
 /// `PRAGMA wal_autocheckpoint = 0` and start one of these beside it.
 ///
 /// Passive checkpoints never block the writer or readers. But SQLite restarts the WAL from its
 /// beginning only when a write transaction begins with every frame already copied back, which a
-/// writer that never pauses does not give it: measured in `bench --quick`, the object store's WAL
-/// grew to 251 MB over 20,000 events and never restarted, and every frame went to newly allocated
-/// blocks, which ext4 zero-fills (40 % of the object writer's CPU). So once the WAL holds more than
+/// writer that never pauses does not give it: the WAL then grows without end, and every frame
+/// goes to newly allocated blocks, which ext4 zero-fills. So once the WAL holds more than
 /// `restartFrames` frames, a `RESTART` checkpoint follows the passive one: it holds the writer only
 /// while it copies the few frames written since, and the WAL's blocks are reused from then on.
 final class WALCheckpointer: Sendable {

@@ -13,7 +13,7 @@ struct BabelFormat: Sendable {
     }
 
     /// The decimal separator (one ASCII byte in every supported locale) and the group separator's
-    /// UTF-8 bytes, kept as bytes: per amount, a dictionary lookup of them was 1-2% of a render.
+    /// UTF-8 bytes, kept as bytes: a dictionary lookup of them per amount would cost every render.
     var decimalByte: UInt8
     var groupBytes: [UInt8]
     /// Lakh grouping (en_IN): 3 digits, then 2 by 2.
@@ -107,7 +107,7 @@ struct BabelFormat: Sendable {
     }
 
     /// A pattern's prefix or suffix with `¤` (UTF-8 C2 A4) replaced by `symbol`, byte by byte: a
-    /// String built per amount was 10% of a render.
+    /// String built per amount cost a large share of a render.
     private static func writeAffix(_ affix: String, symbol: String, into writer: inout ByteWriter) {
         guard !affix.isEmpty else { return }
         var affix = affix
@@ -151,7 +151,7 @@ struct BabelFormat: Sendable {
     }
 
     /// A plain decimal text (`-?digits(.digits)?`) grouped and with this locale's separators, the
-    /// fraction's trailing zeros dropped; byte by byte (it was string slicing: 10% of a render).
+    /// fraction's trailing zeros dropped; byte by byte (string slicing cost a large share of a render).
     private func writeLocalizedDecimal(_ text: String, into writer: inout ByteWriter) {
         var text = text
         text.withUTF8 { bytes in

@@ -121,7 +121,7 @@ struct Rate: Hashable, Sendable, Comparable {
     }
 
     /// Equal rates (cross-multiplied) hash alike: the fraction in lowest terms, sign on the
-    /// numerator. (It hashed `text`, a String built per lookup: 2% of a render.)
+    /// numerator. (Hashing a String built per lookup cost a visible share of a render.)
     func hash(into hasher: inout Hasher) {
         var a = numerator < 0 ? -numerator : numerator
         var b = denominator < 0 ? -denominator : denominator

@@ -76,16 +76,13 @@ public final class KafkaConsumer: Sendable {
                 // the mock cluster fetches strictly by this limit).
                 ("fetch.message.max.bytes", "16777216"), ("fetch.max.bytes", "67108864"),
                 ("receive.message.max.bytes", "100000000"),
-                // At most 32 MB of events fetched ahead (librdkafka's default is 64 MB): measured with
-                // bench serve over 200,000 preloaded events, swift mode ran as fast (9,766 / 10,496 /
-                // 11,843 events/s against 8,935 / 10,227 / 11,776 with 64 MB, alternating) with 45-60 MB
-                // less resident memory. Lower starves it: librdkafka 2.0.2 backs a partition's fetches
-                // off a fixed second once the limit is reached (8 MB: 10,938 against 12,188).
+                // At most 32 MB of events fetched ahead (librdkafka's default is 64 MB): swift mode runs
+                // as fast with less resident memory. Lower starves it: librdkafka 2.0.2 backs a
+                // partition's fetches off a fixed second once the limit is reached (docs/serve-tuning.md).
                 ("queued.max.messages.kbytes", "32768"),
                 // The broker holds an empty fetch this long and does not answer early when a message
-                // arrives meanwhile (measured on the mock cluster: with librdkafka's 500 ms default,
-                // events paced at 200/s arrived in bursts of ~100 every 500 ms; serve's added latency p50
-                // 85 ms -> 2.3 ms with 5 ms).
+                // arrives meanwhile: with librdkafka's 500 ms default, paced events arrive in bursts
+                // every 500 ms (docs/serve-tuning.md).
                 ("fetch.wait.max.ms", "5"),
                 ("socket.nagle.disable", "true"),
             ] + configuration)

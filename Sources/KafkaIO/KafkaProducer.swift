@@ -165,8 +165,8 @@ public final class KafkaProducer: Sendable {
     }
 
     /// Fetches the metadata of `topics` now, so that the first message to each does not wait for it
-    /// (measured on the mock cluster: the first sends to a topic this producer had not used took
-    /// ~700 ms). Blocks: call it off the cooperative pool.
+    /// (on the mock cluster the first sends to a topic a producer had not used waited for it, see
+    /// docs/performance-notes.md). Blocks: call it off the cooperative pool.
     /// - Throws: ``KafkaError`` naming the topic whose metadata did not arrive within `timeout`.
     public func prepare(topics: [String], timeout: Duration = .seconds(10)) throws(KafkaError) {
         let milliseconds = Int32(

@@ -107,8 +107,8 @@ final class PythonRuntime {
     /// Not `PyThreadState_SetAsyncExc(id, NULL)`: in CPython 3.11 that clears the exception but
     /// leaves the interpreter's "asynchronous exception pending" bit set, so the eval loop then
     /// takes its slow path (signals, pending calls, GIL drop request) at every function entry and
-    /// backward jump for the rest of the process's life (measured in plain python3 through ctypes:
-    /// renders 1-1.6% slower afterwards). An exception that lands clears that bit.
+    /// backward jump for the rest of the process's life, and every render after it is slower. An
+    /// exception that lands clears that bit.
     private func discardPendingInterrupt() {
         if let absorbed = PyObject_CallNoArgs(absorbFunction) {
             // Did not land (cannot happen while the GIL is held throughout): clear it the costly way.

@@ -4,10 +4,9 @@ import Foundation
 /// Where the Python thread runs, and at what priority.
 ///
 /// The GIL makes that one thread the legacy's whole capacity, so by default it gets a CPU of its
-/// own and a higher priority than the harness's threads: measured in `bench` (shadow mode, 3,000
-/// events, 2 CPUs), the Python work ran 30-50 % slower when it shared both CPUs with the harness
-/// (preempted, and moved between CPUs with cold caches), and serve reached 0.71-0.73 of the legacy
-/// ceiling; pinned alone 0.80-0.92; pinned with nice -10, 0.95-1.0.
+/// own and a higher priority than the harness's threads: sharing both CPUs with the harness, the
+/// Python work runs much slower (preempted, and moved between CPUs with cold caches), and serve
+/// falls well short of the legacy ceiling (README, "Where the Python thread runs").
 public struct PythonThreadPlacement: Sendable, Equatable {
     /// Pin the Python thread to the last CPU the process may use (when it may use two or more).
     public var dedicatedCPU: Bool

@@ -113,8 +113,8 @@ public enum StableHash {
     }
 
     /// A 64-bit hash of `bytes` taken 8 bytes at a step, as 16 lowercase hex digits: for content
-    /// keys of documents (the object store's), where FNV-1a's byte-at-a-time multiply chain was 3 %
-    /// of serve's CPU in swift mode. Not FNV: ids and hashes already stored (event hashes,
+    /// keys of documents (the object store's), where FNV-1a's byte-at-a-time multiply chain is a
+    /// visible share of serve's CPU in swift mode. Not FNV: ids and hashes already stored (event hashes,
     /// signature ids, `fnv1a:` ids) stay ``fnv1aHex(_:)``.
     ///
     /// Each step is a bijection of the state for a given word (an xor, an odd multiply, an

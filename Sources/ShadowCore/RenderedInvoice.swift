@@ -2,7 +2,7 @@
 ///
 /// Kept as UTF-8 bytes, which is what both ends deal in (the port writes bytes; serve stores and
 /// publishes bytes): as Strings, every invoice was validated as UTF-8 once made and copied back into
-/// bytes once served, 5% of the port's CPU per event in `serve`. ``invoiceJSON`` and ``html`` give
+/// bytes once served, a visible share of the port's CPU per event in `serve`. ``invoiceJSON`` and ``html`` give
 /// the text.
 public struct RenderedInvoice: Equatable, Sendable {
     /// The invoice as canonical JSON (keys sorted, amounts as decimal strings), in UTF-8.

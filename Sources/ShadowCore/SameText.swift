@@ -15,9 +15,8 @@ extension String {
     /// their bytes compared in place where both keep them contiguous (native and small strings do:
     /// `memcmp`), else through `UTF8View`, whose index-by-index walk cost serve's row writer a
     /// visible share (ExactText's == in the claim and recorded-id tables). Inlinable, so that
-    /// callers in other modules get it specialized (unspecialized, comparing the bytes first took
-    /// the port's decoding from 39 % to 64 % of a render; so did comparing lengths first and the
-    /// bytes in place, with `==` last: the parser's duplicate-key check went from 4.4 % to 11.2 % of serve's CPU).
+    /// callers in other modules get it specialized (unspecialized, and with the bytes compared
+    /// before `==`, the port's decoding grew to most of a render: docs/performance-notes.md).
     @inlinable
     public func isSameText(as other: String) -> Bool {
         guard self == other else { return false }

@@ -8,8 +8,8 @@ import Synchronization
 ///
 /// Why: the check ran one `SELECT … WHERE event_id IN (…)` per consumed batch, on a reader whose
 /// page cache SQLite empties whenever the writer has committed since its last read, so every
-/// batch read its index pages again from the file: 11 % of the pool's CPU in `bench serve --flag
-/// swift`, for events that are almost all new.
+/// batch read its index pages again from the file, a large share of the pool's CPU in swift
+/// mode, for events that are almost all new.
 ///
 /// Filled from the store a chunk at a time (``catchUp(from:chunk:run:)``, by row number, so the first
 /// call reads every id once and later ones only rows recorded since, by this process or another

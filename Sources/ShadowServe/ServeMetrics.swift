@@ -71,9 +71,8 @@ public final class ServeMetrics: Sendable {
             buckets: Self.buckets)
     }
 
-    /// One recorded comparison.
     /// A batch of recorded comparisons: each labelled counter is looked up (and incremented) once
-    /// per batch, not once per row (the registry's lookup was ~0.5 % of swift mode's CPU).
+    /// per batch, not once per row (the registry's lookup takes a lock and hashes its labels).
     func recorded(_ records: [ShadowStore.Record]) {
         // Keyed by the two labels themselves: a joined string was an allocation per row.
         var counts: [CountryKind: Int64] = [:]

@@ -24,17 +24,14 @@ public final class ShadowStore: Sendable {
             configuration.prepareDatabase { db in
                 // A checkpoint every 8,000 WAL pages (32 MB) rather than SQLite's 1,000: the index
                 // on event_id takes its inserts on random pages, so a page is dirtied by several
-                // transactions between two checkpoints and copied back once. Measured in `bench
-                // serve --flag swift` over 200,000 events, two alternating pairs: the row writer's
-                // CPU per event 33.4 / 31.9 -> 26.9 / 28.1 us (its checkpoints run inside commits).
+                // transactions between two checkpoints and copied back once (the row writer's
+                // checkpoints run inside its commits; docs/performance-notes.md).
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 8000")
                 // The writer's page cache at 16 MB rather than SQLite's 2 MB, so the event_id
                 // index's leaves (random, ~45 bytes a row: 200,000 events' fit) are read from
-                // memory, not the file. Measured in `bench serve --flag swift` over 200,000 events,
-                // two alternating pairs on a slow day: the row writer's share of serve's CPU
-                // 23.8 / 24.1 % -> 21.5 / 21.6 % (`PRAGMA page_size = 1024` on top: 23.8 / 24.1 %,
-                // worse). It is full long before the 100,000 events at which `bench` first reads
-                // resident memory, so it adds nothing to the growth from there.
+                // memory, not the file (docs/performance-notes.md). It is full long before the
+                // 100,000 events at which `bench` first reads resident memory, so it adds nothing to
+                // the growth from there.
                 if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -16384") }
             }
             return try ShadowStore(writer: DatabasePool(path: path, configuration: configuration))
@@ -124,8 +121,8 @@ public final class ShadowStore: Sendable {
         /// without a discrepancy, the rendered invoices (their outcomes stay `rendered`, empty) and
         /// the event (its hash computed first if missing). Serve's rows wait for their batch on
         /// another thread, which copied each record's every reference and freed the invoices'
-        /// buffers, allocated on the thread that rendered them: retains, releases and frees were
-        /// 14 % of serve's row writer in swift mode.
+        /// buffers, allocated on the thread that rendered them: retains, releases and frees were a
+        /// large share of serve's row writer in swift mode.
         public func withoutUnwrittenBytes() -> Record {
             guard !keepsDiscrepancy else { return self }
             var slim = self

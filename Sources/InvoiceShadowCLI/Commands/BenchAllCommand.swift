@@ -76,8 +76,8 @@ struct BenchAllCommand: AsyncParsableCommand {
         log("bench 1/5: render CPU, \(sizes.render) events, and the bridge against python3, \(sizes.bridge) events")
         // The shadow phase runs the first of the render phase's events, so that the three
         // legacy-alone measurements behind the ceiling are taken on the same mix as the phase they
-        // bound: the legacy's cost varies with the mix (the first 1,000 events of two seeds
-        // differed by 3.5-5 %), and a ceiling from cheaper events understated the fraction.
+        // bound: the legacy's cost varies with the mix of events, and a ceiling from cheaper events
+        // would understate the fraction.
         let corpus = generator.events(seed: seed, count: max(sizes.render, sizes.shadow))
         let renderLines = Array(corpus.prefix(sizes.render))
         let render = await Benchmarks.renderCPU(
@@ -99,11 +99,9 @@ struct BenchAllCommand: AsyncParsableCommand {
         let shadowEvents = corpus.prefix(sizes.shadow).map { Array($0.utf8) }
         try await bench.produce(shadowEvents, topic: "bench.shadow")
         // The legacy alone is measured again right before and right after the phase, on its own
-        // events, and the ceiling is the fastest of the three measurements: this VM's speed drifts
-        // by tens of percent within minutes, and a slow spell during any one of them must not
-        // raise the fraction (a run gave 913 events/s "against a ceiling of 889/s" taken from the
-        // render phase alone; another measured 1,369.6 us per render right before the phase, 936.6
-        // right after and 912.9 in the render phase). The fastest makes the target hardest to meet.
+        // events, and the ceiling is the fastest of the three measurements: these machines' speed
+        // drifts by tens of percent within minutes, and a slow spell during any one of them must
+        // not raise the fraction (README, "Ceiling"). The fastest makes the target hardest to meet.
         let before = await Benchmarks.legacyPythonWork(service: service, payloads: shadowEvents)
         let shadow = try await bench.run(flag: .shadow, topic: "bench.shadow", expected: sizes.shadow, progress: log)
         let after = await Benchmarks.legacyPythonWork(service: service, payloads: shadowEvents)
