@@ -7,20 +7,20 @@
 /// codes. `ContractCountryTests` fails when it and `countries.py` disagree; adding a country is a
 /// row here, its rates in the port's `CountryRules`, and its locales' formats and labels (README,
 /// "Where a change goes").
-public struct ContractCountry: Sendable, Hashable {
+public struct ContractCountry: Codable, Sendable, Hashable {
     /// Whether item and charge amounts include tax.
-    public enum Prices: String, Sendable, Hashable {
+    public enum Prices: String, Codable, Sendable, Hashable {
         case inclusive, exclusive
     }
 
     /// Where tax is rounded: on each line, or per rate on the totals (then spread over the lines).
-    public enum Rounding: String, Sendable, Hashable {
+    public enum Rounding: String, Codable, Sendable, Hashable {
         case perLine = "line"
         case perRateOnTotals = "rate_total"
     }
 
     /// How tax amounts are rounded, named as Python's `decimal` module names them.
-    public enum RoundingMode: String, Sendable, Hashable {
+    public enum RoundingMode: String, Codable, Sendable, Hashable {
         case halfUp = "ROUND_HALF_UP"
         case halfEven = "ROUND_HALF_EVEN"
         case down = "ROUND_DOWN"
@@ -48,6 +48,16 @@ public struct ContractCountry: Sendable, Hashable {
     public var simplifiedThreshold: Int? = nil
     /// The payable amount is rounded to a multiple of this many minor units (CH: 5).
     public var cashIncrement: Int? = nil
+
+    /// JSON keys as `countries.py` names the fields (amounts in minor units).
+    enum CodingKeys: String, CodingKey {
+        case code, currency, digits, locales, prices, rounding
+        case timeZones = "time_zones"
+        case roundingMode = "rounding_mode"
+        case taxLabel = "tax_label"
+        case simplifiedThreshold = "simplified_threshold"
+        case cashIncrement = "cash_increment"
+    }
 
     /// The contract's countries, in the contract's order.
     public static let all: [ContractCountry] = [

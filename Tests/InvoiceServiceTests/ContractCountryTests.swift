@@ -9,24 +9,9 @@ import Testing
 /// the port's per-country and per-locale tables against the Swift one: adding a country to one
 /// side only fails here.
 @Suite struct ContractCountryTests {
-    /// One row of `invoicing.countries.COUNTRIES`, as Debian's python3 prints it.
-    struct LegacyRow: Decodable, Equatable {
-        var code: String
-        var currency: String
-        var digits: Int
-        var locales: [String]
-        var timeZones: [String]
-        var prices: String
-        var rounding: String
-        var roundingMode: String
-        var taxLabel: String
-        /// In minor units.
-        var simplifiedThreshold: Int?
-        var cashIncrement: Int?
-    }
-
-    /// The legacy's table, read by Debian's python3 from `legacy/` (not the pyenv one on PATH).
-    static func legacyTable() throws -> [LegacyRow] {
+    /// The legacy's table, as Debian's python3 reads it from `legacy/` (not the pyenv one on PATH),
+    /// in ``ContractCountry``'s JSON form.
+    static func legacyTable() throws -> [ContractCountry] {
         let script = """
             import json
             from invoicing.countries import COUNTRIES
@@ -34,10 +19,10 @@ import Testing
                 return None if value is None else int(value.scaleb(digits))
             print(json.dumps([
                 {"code": r.code, "currency": r.currency, "digits": r.digits, "locales": list(r.locales),
-                 "timeZones": list(r.time_zones), "prices": r.prices, "rounding": r.rounding,
-                 "roundingMode": r.rounding_mode, "taxLabel": r.tax_label,
-                 "simplifiedThreshold": minor(r.simplified_threshold, r.digits),
-                 "cashIncrement": minor(r.cash_increment, r.digits)}
+                 "time_zones": list(r.time_zones), "prices": r.prices, "rounding": r.rounding,
+                 "rounding_mode": r.rounding_mode, "tax_label": r.tax_label,
+                 "simplified_threshold": minor(r.simplified_threshold, r.digits),
+                 "cash_increment": minor(r.cash_increment, r.digits)}
                 for r in COUNTRIES.values()]))
             """
         let process = Process()
@@ -50,17 +35,7 @@ import Testing
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        return try JSONDecoder().decode([LegacyRow].self, from: data)
-    }
-
-    static func swiftTable() -> [LegacyRow] {
-        ContractCountry.all.map { country in
-            LegacyRow(
-                code: country.code, currency: country.currency, digits: country.digits, locales: country.locales,
-                timeZones: country.timeZones, prices: country.prices.rawValue, rounding: country.rounding.rawValue,
-                roundingMode: country.roundingMode.rawValue, taxLabel: country.taxLabel,
-                simplifiedThreshold: country.simplifiedThreshold, cashIncrement: country.cashIncrement)
-        }
+        return try JSONDecoder().decode([ContractCountry].self, from: data)
     }
 
     @Test func theSwiftTableIsTheLegacyTable() throws {
@@ -68,7 +43,7 @@ import Testing
         let legacy = try Self.legacyTable()
         // Then every row agrees, in the same order, field by field
         #expect(legacy.map(\.code) == ContractCountry.codes)
-        for (python, swift) in zip(legacy, Self.swiftTable()) {
+        for (python, swift) in zip(legacy, ContractCountry.all) {
             #expect(python == swift, "country \(python.code): countries.py and ContractCountry disagree")
         }
     }
