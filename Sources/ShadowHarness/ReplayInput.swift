@@ -11,7 +11,7 @@ public enum ReplayInput {
     /// - Throws: An error naming the file when it cannot be read, or a line whose `$bytes` is not base64.
     public static func events(path: String) throws -> [[UInt8]] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ReplayError(message: "cannot read \(path)")
+            throw ReplayError(code: .unreadableFile, message: "cannot read \(path)")
         }
         var events: [[UInt8]] = []
         for (number, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
@@ -21,7 +21,8 @@ public enum ReplayInput {
             if bytes.starts(with: Array(#"{"$bytes":""#.utf8)) {
                 let text = String(decoding: bytes.dropFirst(11).dropLast(2), as: UTF8.self)
                 guard bytes.suffix(2) == Array(#""}"#.utf8), let decoded = Data(base64Encoded: text) else {
-                    throw ReplayError(message: "\(path):\(number + 1): a $bytes line that is not base64")
+                    throw ReplayError(
+                        code: .malformedLine, message: "\(path):\(number + 1): a $bytes line that is not base64")
                 }
                 bytes = Array(decoded)
             }
@@ -42,9 +43,21 @@ public enum ReplayInput {
     }
 }
 
-/// A problem with replay input or a replay run.
+/// A problem with replay input, with a code callers can act on and a message naming the file.
 public struct ReplayError: Error, CustomStringConvertible, Sendable {
-    /// What happened.
+    /// What went wrong, as a growable set of codes.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The code's stable name.
+        public let description: String
+        /// The events file cannot be read.
+        public static let unreadableFile = Code(description: "unreadable_file")
+        /// A line of the file is not an event in replay's format.
+        public static let malformedLine = Code(description: "malformed_line")
+    }
+
+    /// What went wrong.
+    public var code: Code
+    /// What happened, naming the file (and line), for people.
     public var message: String
     /// The message.
     public var description: String { message }

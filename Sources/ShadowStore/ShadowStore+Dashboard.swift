@@ -309,21 +309,18 @@ extension ShadowStore {
             {
                 affected[other["country"]] = other["n"]
             }
-            let exampleRows = try Row.fetchAll(
+            let stored = try DiscrepancyRecord.fetchAll(
                 db,
                 sql: """
                     SELECT d.* FROM comparison c JOIN discrepancy d ON d.event_id = c.event_id
                     WHERE c.signature_id = ? ORDER BY c.recorded_ms DESC, c.event_id LIMIT ?
                     """, arguments: [id, examples])
-            let examples = try exampleRows.map { example in
-                let html: String = example["html_diff"]
-                return SignatureDetail.Example(
-                    eventID: example["event_id"], event: String(decoding: example["event"] as Data, as: UTF8.self),
-                    differences: try storedJSON([JSONDifference].self, example["differences"], column: "differences"),
-                    htmlDiff: html.isEmpty
-                        ? [] : html.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
-                    legacyHTML: example["legacy_html"], swiftHTML: example["swift_html"],
-                    legacyError: example["legacy_error"], swiftError: example["swift_error"])
+            let examples = try stored.map { example in
+                SignatureDetail.Example(
+                    eventID: example.eventID, event: String(decoding: example.event, as: UTF8.self),
+                    differences: try example.decodedDifferences(), htmlDiff: example.htmlDiffLines,
+                    legacyHTML: example.legacyHTML, swiftHTML: example.swiftHTML, legacyError: example.legacyError,
+                    swiftError: example.swiftError)
             }
             return SignatureDetail(
                 id: row["id"], text: signature.text, country: signature.country, businessLine: signature.businessLine,

@@ -185,23 +185,9 @@ extension ShadowStore {
     /// Audit rows, newest first; for one country or all.
     public func flagHistory(country: String? = nil, limit: Int = 100) throws -> [FlagChange] {
         try read { db in
-            let rows: [Row]
-            if let country {
-                rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM flag_audit WHERE country = ? ORDER BY id DESC LIMIT ?",
-                    arguments: [country, limit])
-            } else {
-                rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM flag_audit ORDER BY id DESC LIMIT ?", arguments: [limit])
-            }
-            return try rows.map { row in
-                FlagChange(
-                    id: row["id"], country: row["country"], from: CutoverFlag(rawValue: row["from_state"]) ?? .shadow,
-                    to: CutoverFlag(rawValue: row["to_state"]) ?? .shadow, actor: row["actor"], reason: row["reason"],
-                    forced: (row["forced"] as Int) == 1,
-                    evidence: try storedJSON(CutoverEvidence.self, row["evidence"], column: "flag_audit.evidence"),
-                    changedMs: row["changed_ms"])
-            }
+            var request = FlagAuditRecord.order(FlagAuditRecord.Columns.id.desc).limit(limit)
+            if let country { request = request.filter(FlagAuditRecord.Columns.country == country) }
+            return try request.fetchAll(db).map { try $0.change() }
         }
     }
 }

@@ -19,18 +19,12 @@ extension ShadowStore {
             throw ShadowStoreError(.noSuchRun, "the store holds no run yet: replay or serve first")
         }
         return try read { db in
-            guard
-                let runRow = try Row.fetchOne(
-                    db, sql: "SELECT id, source, started_ms, finished_ms, ignore_rules FROM run WHERE id = ?",
-                    arguments: [runID])
-            else {
+            guard let stored = try RunRecord.filter(RunRecord.Columns.id == runID).fetchOne(db) else {
                 throw ShadowStoreError(.noSuchRun, "the store has no run \(runID)")
             }
             let run = ParityReport.Run(
-                id: runRow["id"], source: runRow["source"], startedMs: runRow["started_ms"],
-                finishedMs: runRow["finished_ms"])
-            let rules =
-                try storedJSON([IgnoreRules.Rule].self, runRow["ignore_rules"], column: "ignore_rules")
+                id: stored.id, source: stored.source, startedMs: stored.startedMs, finishedMs: stored.finishedMs)
+            let rules = try storedJSON([IgnoreRules.Rule].self, stored.ignoreRules, column: "run.ignore_rules")
 
             var overall: [DiscrepancyKind: Int] = [:]
             var countries: [String: [DiscrepancyKind: Int]] = [:]
@@ -119,19 +113,11 @@ extension ShadowStore {
     }
 
     private func example(_ db: Database, eventID: String) throws -> ParityReport.Example? {
-        guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT differences, html_diff, legacy_error, swift_error FROM discrepancy WHERE event_id = ?",
-                arguments: [eventID])
+        guard let stored = try DiscrepancyRecord.filter(DiscrepancyRecord.Columns.eventID == eventID).fetchOne(db)
         else { return nil }
-        let differences =
-            try storedJSON([JSONDifference].self, row["differences"], column: "differences")
-        let html: String = row["html_diff"]
         return ParityReport.Example(
-            eventID: eventID, differences: differences,
-            htmlDiff: html.isEmpty
-                ? [] : html.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
-            legacyError: row["legacy_error"], swiftError: row["swift_error"])
+            eventID: eventID, differences: try stored.decodedDifferences(), htmlDiff: stored.htmlDiffLines,
+            legacyError: stored.legacyError, swiftError: stored.swiftError)
     }
 
     /// Each side's mean render time over a run's comparisons, µs (the `legacy_us` and `swift_us`
