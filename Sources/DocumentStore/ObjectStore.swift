@@ -36,7 +36,7 @@ public struct RenderedDocument: Sendable {
     /// The HTML document.
     public var html: [UInt8]
 
-    /// Creates one.
+    /// A rendered invoice to store under `number`.
     public init(number: String, json: [UInt8], html: [UInt8]) {
         self.number = number
         self.json = json
@@ -74,7 +74,7 @@ public struct StoredInvoice: Sendable, Equatable {
     /// The customer's HTML document.
     public var html: [UInt8]
 
-    /// Creates one.
+    /// An invoice as it was published: its JSON and its HTML document.
     public init(json: [UInt8], html: [UInt8]) {
         self.json = json
         self.html = html
@@ -173,9 +173,9 @@ public struct DirectoryObjectStore: ObjectStore {
 
 /// A document that could not be written or read, naming the file and the system's reason.
 public struct ObjectStoreError: Error, CustomStringConvertible, Sendable {
-    /// The file.
+    /// The file or directory that failed.
     public var path: String
-    /// Why.
+    /// What failed there (the system's message, or what did not match).
     public var message: String
     /// What failed: `write` or `read`.
     public var action: String

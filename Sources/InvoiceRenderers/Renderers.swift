@@ -51,7 +51,7 @@ public struct LegacyRenderer: InvoiceRenderer {
 
 /// The Swift port as an ``InvoiceRenderer``.
 public struct SwiftRenderer: InvoiceRenderer {
-    /// The port.
+    /// The Swift port that renders.
     public let service: SwiftInvoiceService
 
     /// Wraps the port.

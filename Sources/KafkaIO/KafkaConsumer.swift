@@ -2,11 +2,11 @@ import Crdkafka
 
 /// One consumed message, copied out of librdkafka.
 public struct KafkaMessage: Sendable, Equatable {
-    /// The topic.
+    /// The topic the message was consumed from.
     public var topic: String
-    /// The partition.
+    /// Its partition: the unit of ordering and of consumer-group assignment.
     public var partition: Int32
-    /// The offset.
+    /// Its offset in the partition; committing `offset + 1` marks it done.
     public var offset: Int64
     /// The key, if any.
     public var key: [UInt8]?
@@ -15,11 +15,11 @@ public struct KafkaMessage: Sendable, Equatable {
     /// Headers, in order.
     public var headers: [Header]
 
-    /// One header.
+    /// A Kafka record header: a name and bytes, in the order the producer sent them.
     public struct Header: Sendable, Equatable {
-        /// Its name.
+        /// The header's name, as sent (Kafka allows repeats).
         public var name: String
-        /// Its value.
+        /// The header's bytes.
         public var value: [UInt8]
 
         /// Creates a header.
@@ -34,7 +34,7 @@ public struct KafkaMessage: Sendable, Equatable {
 public struct PartitionWatermarks: Sendable, Equatable {
     /// The topic.
     public var topic: String
-    /// The partition.
+    /// The partition whose log bounds these are.
     public var partition: Int32
     /// The first offset still in the log.
     public var low: Int64

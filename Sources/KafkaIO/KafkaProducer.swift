@@ -4,7 +4,7 @@ import Foundation
 
 /// Where a message was stored.
 public struct DeliveryReport: Sendable, Equatable {
-    /// The partition.
+    /// The partition the broker appended the message to.
     public var partition: Int32
     /// The offset in that partition.
     public var offset: Int64
@@ -213,16 +213,16 @@ public final class KafkaProducer: Sendable {
 
 /// A message for ``KafkaProducer/sendAll(_:)``.
 public struct OutgoingMessage: Sendable {
-    /// The topic.
+    /// The topic to send to.
     public var topic: String
     /// The key (partitioning and compaction), or nil.
     public var key: [UInt8]?
-    /// The payload.
+    /// The message body, sent as it is.
     public var value: [UInt8]
     /// Headers, in order.
     public var headers: [(String, [UInt8])]
 
-    /// Creates one.
+    /// A message for `topic`, with an optional key (the partitioner hashes it) and headers in order.
     public init(topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = []) {
         self.topic = topic
         self.key = key

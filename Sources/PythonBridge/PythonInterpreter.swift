@@ -26,7 +26,7 @@ import Synchronization
 public final class PythonInterpreter: Sendable {
     /// Counters for metrics and benchmarks.
     public struct Statistics: Sendable, Equatable {
-        /// Calls submitted.
+        /// Calls handed to the Python thread so far.
         public var submitted: Int = 0
         /// Calls that returned (successfully or with an exception) before their deadline.
         public var completed: Int = 0
@@ -115,7 +115,7 @@ public final class PythonInterpreter: Sendable {
         await submit(timeout: timeout) { runtime in runtime.ping(argument: argument) }
     }
 
-    /// Current counters.
+    /// A snapshot of the counters, taken under the lock.
     public var statistics: Statistics { coordinator.statistics }
 
     /// Where the Python thread runs, as applied from ``PythonConfiguration/threadPlacement``.

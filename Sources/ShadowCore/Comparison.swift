@@ -47,11 +47,11 @@ public struct EventFacts: Equatable, Sendable {
 
 /// A discrepancy's signature: what groups the many rows one bug causes.
 public struct Signature: Hashable, Sendable, Codable {
-    /// The country.
+    /// The event's country code, as the event gives it (`??` when unreadable).
     public var country: String
     /// The business line.
     public var businessLine: String
-    /// The kind.
+    /// How the two sides compared.
     public var kind: DiscrepancyKind
     /// The differing places, generalized (`/lines/*/tax`), sorted; for failures, what failed
     /// (`legacy:python:KeyError`, `swift:swift:not_implemented`, `invalid:customer.name`).
@@ -79,11 +79,11 @@ public struct Signature: Hashable, Sendable, Codable {
 
 /// The result of comparing the two sides on one event.
 public struct Comparison: Sendable, Equatable {
-    /// The event.
+    /// The event's id, country, business line and type, read without validating it.
     public var facts: EventFacts
-    /// The classification.
+    /// How the two sides compared (match, mismatch, an error on one side, ...).
     public var kind: DiscrepancyKind
-    /// The signature.
+    /// The group of comparisons this one belongs to: country, line, kind and differing paths.
     public var signature: Signature
     /// The legacy side.
     public var legacy: SideResult

@@ -18,7 +18,7 @@ public struct CutoverEvidence: Codable, Sendable, Equatable {
         case windowHours = "window_hours"
     }
 
-    /// Creates evidence.
+    /// Evidence as the store measured it over `windowHours`.
     public init(comparisons: Int, parity: Double, legacyP99Ms: Double, swiftP99Ms: Double, windowHours: Double) {
         self.comparisons = comparisons
         self.parity = parity

@@ -10,7 +10,7 @@
 /// `path` is a JSON pointer where `*` stands for any one token; `pattern` is a regular
 /// expression matched against the pointer. The path `html` stands for the whole HTML document.
 public struct IgnoreRules: Sendable, Equatable {
-    /// One rule.
+    /// A JSON-pointer path (`*` matches one array index or key) whose differences are not counted, with why.
     public struct Rule: Sendable, Equatable, Codable {
         /// A JSON pointer with `*` wildcards.
         public var path: String?

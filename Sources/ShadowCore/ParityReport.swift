@@ -30,7 +30,7 @@ public struct ParityReport: Codable, Sendable, Equatable {
         public var id: Int64
         /// What was replayed, or `serve`.
         public var source: String
-        /// Unix milliseconds.
+        /// When the run started, Unix milliseconds.
         public var startedMs: Int64
         /// Unix milliseconds; nil while running.
         public var finishedMs: Int64?
@@ -118,11 +118,11 @@ public struct ParityReport: Codable, Sendable, Equatable {
         public var id: String
         /// `country|line|kind|paths`.
         public var text: String
-        /// The country.
+        /// The signature's country code.
         public var country: String
         /// The business line.
         public var businessLine: String
-        /// The kind.
+        /// The signature's comparison kind (`mismatch`, `legacy_error`, ...).
         public var kind: String
         /// The generalized paths.
         public var paths: [String]
@@ -166,7 +166,7 @@ public struct ParityReport: Codable, Sendable, Equatable {
             case swiftError = "swift_error"
         }
 
-        /// The event.
+        /// The `event_id` of the example event.
         public var eventID: String
         /// The counted differences.
         public var differences: [JSONDifference]
@@ -200,15 +200,15 @@ public struct ParityReport: Codable, Sendable, Equatable {
             case max
         }
 
-        /// Measurements.
+        /// How many renders were timed.
         public var count: Int
-        /// Median.
+        /// The median render time, ms.
         public var p50: Double
         /// 90th percentile.
         public var p90: Double
         /// 99th percentile.
         public var p99: Double
-        /// Largest.
+        /// The slowest render, ms.
         public var max: Double
 
         /// Percentiles of `microseconds` (sorted ascending).
@@ -245,7 +245,7 @@ public struct ParityReport: Codable, Sendable, Equatable {
         }
     }
 
-    /// The run.
+    /// The run the report covers; nil for a report over the whole store.
     public var run: Run?
     /// Comparisons in the run.
     public var events: Int
@@ -253,7 +253,7 @@ public struct ParityReport: Codable, Sendable, Equatable {
     public var parity: Double
     /// Per kind: count and share.
     public var byKind: [String: KindCount]
-    /// Per country.
+    /// Tallies per country code.
     public var byCountry: [String: Tally]
     /// Per `country/business_line`.
     public var byCountryLine: [String: Tally]

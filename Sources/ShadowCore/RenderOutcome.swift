@@ -22,7 +22,7 @@ public struct RenderFailure: Equatable, Sendable, Codable {
     public var origin: String
     /// The exception's type or the error's code, such as `KeyError` or `not_implemented`.
     public var type: String
-    /// The message.
+    /// The exception's or error's message, without its type.
     public var message: String
     /// The traceback, or other detail; empty when there is none.
     public var detail: String
@@ -43,7 +43,7 @@ public struct RenderFailure: Equatable, Sendable, Codable {
 
 /// One side's outcome for one event, with its latency.
 public struct SideResult: Equatable, Sendable {
-    /// What happened.
+    /// What the implementation produced for the event.
     public var outcome: RenderOutcome
     /// The time the implementation's own work took.
     public var latency: Duration

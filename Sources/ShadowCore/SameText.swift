@@ -47,7 +47,7 @@ extension Array<String> {
 /// the id in serve: the second taken for a duplicate of the first), where SQLite and Python tell
 /// them apart.
 public struct ExactText: Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
-    /// The text.
+    /// The string, compared code point by code point.
     public var text: String
 
     /// Wraps `text`.

@@ -52,17 +52,17 @@ extension ServeEngine {
         /// feeds `invoice_shadow_added_seconds`.
         public var primaryTimingObserver: (@Sendable (PrimaryTiming) -> Void)?
 
-        /// The defaults.
+        /// The configuration `serve` runs with.
         public init() {}
     }
 
     /// Counters, for metrics and tests.
     public struct Counters: Sendable, Equatable {
-        /// Events consumed.
+        /// Events taken from the input topic.
         public var consumed = 0
         /// Events recorded and committed.
         public var completed = 0
-        /// Invoices published.
+        /// Invoices published to the output topic.
         public var published = 0
         /// Events sent to the dead-letter topic.
         public var deadLettered = 0

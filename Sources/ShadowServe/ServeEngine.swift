@@ -91,7 +91,7 @@ public final class ServeEngine: Sendable {
         recordedIDs = RecordedEventFilter(expected: ((try? store.comparisonRowsEstimate()) ?? 0) + 1_000_000)
     }
 
-    /// Current counters.
+    /// A snapshot of the counters (consumed, recorded, published, dead-lettered, skipped shadows).
     public var counters: Counters {
         let published = publisher.published
         var counters = state.withLock { $0.counters }

@@ -39,7 +39,7 @@ public struct DashboardSnapshot: Codable, Sendable, Equatable {
         public var id: String
         /// `country|line|kind|paths`.
         public var text: String
-        /// Kind.
+        /// The signature's comparison kind.
         public var kind: String
         /// Comparisons with it in the window.
         public var count: Int
@@ -128,17 +128,17 @@ public struct SignatureDetail: Codable, Sendable, Equatable {
         }
     }
 
-    /// Id.
+    /// The signature's id (a hash of its text), as in `/signatures/{id}`.
     public var id: String
     /// `country|line|kind|paths`.
     public var text: String
-    /// Country.
+    /// The country code the signature is for.
     public var country: String
-    /// Business line.
+    /// The business line (`rides`, `eats`).
     public var businessLine: String
-    /// Kind.
+    /// The comparison kind (`mismatch`, `legacy_error`, ...).
     public var kind: String
-    /// Generalized paths.
+    /// The differing JSON-pointer paths, array indices generalized to `*`.
     public var paths: [String]
     /// Comparisons with it (all runs).
     public var count: Int

@@ -11,17 +11,17 @@ extension ShadowStore {
 
     /// One audit row.
     public struct FlagChange: Sendable, Equatable, Codable {
-        /// Row number.
+        /// The audit row's number: changes in the order they were made.
         public var id: Int64
-        /// The country.
+        /// The country whose flag changed.
         public var country: String
-        /// Before.
+        /// The flag before the change.
         public var from: CutoverFlag
-        /// After.
+        /// The flag after it.
         public var to: CutoverFlag
-        /// Who.
+        /// Who changed it: a token's owner, a user at the CLI, or `invoice-shadow` for an automatic revert.
         public var actor: String
-        /// Why.
+        /// Why, as the person (or the revert) gave it.
         public var reason: String
         /// Whether the evidence gate was overridden.
         public var forced: Bool

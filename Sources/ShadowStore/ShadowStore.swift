@@ -80,7 +80,7 @@ public final class ShadowStore: Sendable {
 
     /// One comparison as it is recorded.
     public struct Record: Sendable {
-        /// The comparison.
+        /// The comparison to record: facts, kind, signature, both sides' outcomes and latencies.
         public var comparison: Comparison
         /// The event bytes, kept for every discrepancy so it can be reproduced.
         public var event: [UInt8]

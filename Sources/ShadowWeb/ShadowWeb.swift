@@ -9,11 +9,11 @@ import ShadowStore
 
 /// What a running `serve` reports about itself on `GET /health`.
 public struct ServeStatus: Codable, Sendable, Equatable {
-    /// Events consumed.
+    /// Events taken from the input topic.
     public var consumed: Int
     /// Events recorded and committed.
     public var completed: Int
-    /// Invoices published.
+    /// Invoices published to the output topic.
     public var published: Int
     /// Events dead-lettered.
     public var deadLettered: Int
@@ -35,7 +35,7 @@ public struct ServeStatus: Codable, Sendable, Equatable {
         self.skippedShadows = skippedShadows
     }
 
-    /// All zero.
+    /// A status with every counter at zero, for a dashboard without a running engine.
     public static let idle = ServeStatus(consumed: 0, completed: 0, published: 0, deadLettered: 0, skippedShadows: 0)
 }
 
@@ -63,7 +63,7 @@ public enum ShadowWeb {
 
     /// Everything the routes read from and write to.
     public struct Configuration: Sendable {
-        /// The store.
+        /// The store the pages and the API read, and flag changes write.
         public var store: ShadowStore
         /// Where published invoices are, if serve publishes any.
         public var objects: (any ObjectStore)?
@@ -97,7 +97,7 @@ public enum ShadowWeb {
         }
     }
 
-    /// The routes.
+    /// The router: every route, behind the read-access middleware.
     public static func buildRouter(_ configuration: Configuration) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ReadAccess(configuration: configuration))
