@@ -59,7 +59,7 @@ public final class KafkaMessageBatches: AsyncSequence, Sendable {
                 // Wait for room; wake up now and then to see whether finish() was called.
                 space.lock()
                 let full = state.withLock { $0.buffered.count >= capacity }
-                if full { space.wait(until: Date(timeIntervalSinceNow: 0.1)) }
+                if full { _ = space.wait(until: Date(timeIntervalSinceNow: 0.1)) }
                 space.unlock()
                 if full { continue }
                 var batch: Batch?
