@@ -49,6 +49,10 @@ let package = Package(
             providers: [.apt(["librdkafka-dev"])]
         ),
 
+        // Log lines as text or JSON, metadata keys in one place, repeated failures counted not dropped.
+        .target(
+            name: "ShadowLogging",
+            dependencies: ["ShadowCore", .product(name: "Logging", package: "swift-log")]),
         // Shadow core: routing, canonicalization, diff, signatures, statistics, cutover policy. No I/O.
         .target(name: "ShadowCore"),
         // Realistic events for replay and benchmarks, deterministic per seed.
@@ -153,6 +157,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "BatchWritingTests", dependencies: ["BatchWriting"]),
+        .testTarget(
+            name: "ShadowLoggingTests",
+            dependencies: ["ShadowLogging", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "DocumentStoreTests",
             dependencies: ["DocumentStore", "ShadowCore", .product(name: "GRDB", package: "GRDB.swift")]),
