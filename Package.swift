@@ -66,7 +66,11 @@ let package = Package(
             name: "PythonBridge", dependencies: ["CPython", "CThreadTuning", "ShadowCore"], linkerSettings: staticPython
         ),
         // Kafka consumer, producer and the embedded mock cluster, through librdkafka.
-        .target(name: "KafkaIO", dependencies: ["Crdkafka", "CThreadTuning"]),
+        .target(
+            name: "KafkaIO",
+            dependencies: [
+                "Crdkafka", "CThreadTuning", "ShadowLogging", .product(name: "Logging", package: "swift-log"),
+            ]),
         // SQLite store: comparisons, discrepancies, latency, flags, audit.
         .target(
             name: "ShadowStore",
@@ -135,7 +139,9 @@ let package = Package(
             name: "TestSupport", dependencies: ["PythonBridge", "ShadowCore", "KafkaIO"], path: "Tests/TestSupport",
             exclude: ["python"]),
         .testTarget(name: "ShadowCoreTests", dependencies: ["ShadowCore"]),
-        .testTarget(name: "KafkaIOTests", dependencies: ["KafkaIO", "TestSupport"]),
+        .testTarget(
+            name: "KafkaIOTests",
+            dependencies: ["KafkaIO", "TestSupport", "ShadowLogging", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "ShadowStoreTests",
             dependencies: ["ShadowStore", "ShadowCore", .product(name: "GRDB", package: "GRDB.swift")]),

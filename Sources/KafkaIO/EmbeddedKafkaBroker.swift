@@ -1,4 +1,5 @@
 import Crdkafka
+import Logging
 
 /// librdkafka's in-process mock cluster: a real Kafka-protocol server on loopback TCP ports,
 /// which any Kafka client (kcat included) can reach through ``bootstrapServers``.
@@ -22,12 +23,14 @@ public final class EmbeddedKafkaBroker: Sendable {
     }
 
     /// Starts a mock cluster of `brokers` brokers.
-    /// - Parameter brokers: How many brokers. Default 1.
+    /// - Parameters:
+    ///   - brokers: How many brokers. Default 1.
+    ///   - logger: Where the cluster's log lines go; nil leaves them on standard error.
     /// - Throws: ``KafkaError`` when librdkafka cannot create it.
-    public static func make(brokers: Int32 = 1) throws(KafkaError) -> EmbeddedKafkaBroker {
+    public static func make(brokers: Int32 = 1, logger: Logger? = nil) throws(KafkaError) -> EmbeddedKafkaBroker {
         // The cluster lives inside a client handle; a producer with no bootstrap of its own.
         let host = try KafkaHandle.make(
-            RD_KAFKA_PRODUCER, configuration: [("log_level", "3"), ("socket.nagle.disable", "true")])
+            RD_KAFKA_PRODUCER, logger: logger, configuration: [("log_level", "3"), ("socket.nagle.disable", "true")])
         guard let cluster = rd_kafka_mock_cluster_new(host.pointer, brokers) else {
             throw KafkaError(code: .creation, message: "rd_kafka_mock_cluster_new failed")
         }

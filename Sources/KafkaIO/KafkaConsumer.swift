@@ -1,4 +1,5 @@
 import Crdkafka
+import Logging
 
 /// One consumed message, copied out of librdkafka.
 public struct KafkaMessage: Sendable, Equatable {
@@ -60,12 +61,14 @@ public final class KafkaConsumer: Sendable {
     ///   - groupID: The consumer group.
     ///   - topics: Topics to subscribe to.
     ///   - configuration: More librdkafka properties.
+    ///   - logger: Where librdkafka's log lines and error reports go; nil leaves them on standard error.
     /// - Throws: ``KafkaError`` naming a refused property or a failed subscription.
     public static func make(
-        bootstrapServers: String, groupID: String, topics: [String], configuration: [(String, String)] = []
+        bootstrapServers: String, groupID: String, topics: [String], configuration: [(String, String)] = [],
+        logger: Logger? = nil
     ) throws(KafkaError) -> KafkaConsumer {
         let handle = try KafkaHandle.make(
-            RD_KAFKA_CONSUMER,
+            RD_KAFKA_CONSUMER, logger: logger,
             configuration: [
                 ("bootstrap.servers", bootstrapServers), ("group.id", groupID), ("enable.auto.commit", "false"),
                 ("enable.auto.offset.store", "false"), ("auto.offset.reset", "earliest"), ("log_level", "3"),

@@ -1,4 +1,6 @@
 import Crdkafka
+import Logging
+import ShadowLogging
 
 /// Owns one `rd_kafka_t` and destroys it in `deinit`; made by ``make(_:configuration:)``.
 ///
@@ -6,18 +8,23 @@ import Crdkafka
 /// (produce, poll, consume, commit, metadata); the pointer itself never changes.
 final class KafkaHandle: @unchecked Sendable {
     let pointer: OpaquePointer
+    /// The logger librdkafka's log and error callbacks write to, retained while the handle lives.
+    private let logSink: Unmanaged<KafkaLogSink>?
 
-    private init(pointer: OpaquePointer) {
+    private init(pointer: OpaquePointer, logSink: Unmanaged<KafkaLogSink>?) {
         self.pointer = pointer
+        self.logSink = logSink
     }
 
     /// Creates a client of `type` with `configuration` (librdkafka property names).
     /// - Parameters:
     ///   - type: Producer or consumer.
     ///   - configuration: Properties, applied in order.
+    ///   - logger: Where librdkafka's log lines and error reports go; nil leaves them to librdkafka
+    ///     (standard error).
     ///   - prepare: A last chance to set callbacks on the raw configuration.
     static func make(
-        _ type: rd_kafka_type_t, configuration: [(String, String)],
+        _ type: rd_kafka_type_t, logger: Logger? = nil, configuration: [(String, String)],
         prepare: (OpaquePointer) -> Void = { _ in }
     ) throws(KafkaError) -> KafkaHandle {
         guard let conf = rd_kafka_conf_new() else {
@@ -36,17 +43,76 @@ final class KafkaHandle: @unchecked Sendable {
             }
         }
         prepare(conf)
+        let sink = logger.map { Unmanaged.passRetained(KafkaLogSink(logger: $0)) }
+        if let sink {
+            rd_kafka_conf_set_opaque(conf, sink.toOpaque())
+            rd_kafka_conf_set_log_cb(conf, logCallback)
+            rd_kafka_conf_set_error_cb(conf, errorCallback)
+        }
         // rd_kafka_new takes ownership of conf on success only.
         guard let handle = rd_kafka_new(type, conf, &errorText, errorText.count) else {
+            sink?.release()
             rd_kafka_conf_destroy(conf)
             throw KafkaError(
                 code: .creation,
                 message: String(decoding: errorText.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self))
         }
-        return KafkaHandle(pointer: handle)
+        return KafkaHandle(pointer: handle, logSink: sink)
     }
 
     deinit {
         rd_kafka_destroy(pointer)
+        // After destroy: no callback can run any more.
+        logSink?.release()
     }
 }
+
+/// The logger a handle's callbacks reach through librdkafka's opaque pointer.
+final class KafkaLogSink: Sendable {
+    let logger: Logger
+
+    init(logger: Logger) {
+        var logger = logger
+        logger[metadataKey: LogKey.component] = "kafka"
+        self.logger = logger
+    }
+}
+
+/// librdkafka's log lines (syslog levels), on librdkafka's own threads.
+private let logCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void =
+    { handle, level, facility, text in
+        guard let handle, let opaque = rd_kafka_opaque(handle) else { return }
+        let sink = Unmanaged<KafkaLogSink>.fromOpaque(opaque).takeUnretainedValue()
+        let swiftLevel: Logger.Level =
+            switch level {
+            case ...2: .critical
+            case 3: .error
+            case 4: .warning
+            case 5: .notice
+            case 6: .info
+            default: .debug
+            }
+        sink.logger.log(
+            level: swiftLevel, "\(text.map { String(cString: $0) } ?? "")",
+            metadata: [
+                LogKey.kafkaFacility: "\(facility.map { String(cString: $0) } ?? "")",
+                LogKey.kafkaClient: "\(String(cString: rd_kafka_name(handle)))",
+            ])
+    }
+
+/// librdkafka's error reports: a broker down, all brokers down, a fatal error. Transient ones are
+/// librdkafka's to retry, so they are warnings; a fatal one is an error.
+private let errorCallback:
+    @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
+        handle, code, reason, opaque in
+        guard let opaque else { return }
+        let sink = Unmanaged<KafkaLogSink>.fromOpaque(opaque).takeUnretainedValue()
+        let error = KafkaError(
+            code: .rdkafka, rdkafkaCode: code, message: reason.map { String(cString: $0) } ?? "unknown error")
+        sink.logger.log(
+            level: error.isFatal ? .error : .warning, "\(error.message)",
+            metadata: [
+                LogKey.kafkaCode: "\(error.rdkafkaName ?? String(code))",
+                LogKey.kafkaClient: "\(handle.map { String(cString: rd_kafka_name($0)) } ?? "")",
+            ])
+    }

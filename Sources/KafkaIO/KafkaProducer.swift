@@ -1,6 +1,7 @@
 import CThreadTuning
 import Crdkafka
 import Foundation
+import Logging
 
 /// Where a message was stored.
 public struct DeliveryReport: Sendable, Equatable {
@@ -37,12 +38,13 @@ public final class KafkaProducer: Sendable {
     /// - Parameters:
     ///   - bootstrapServers: `host:port,...`.
     ///   - configuration: More librdkafka properties, such as `("linger.ms", "5")`.
+    ///   - logger: Where librdkafka's log lines and error reports go; nil leaves them on standard error.
     /// - Throws: ``KafkaError`` naming a refused property.
-    public static func make(bootstrapServers: String, configuration: [(String, String)] = []) throws(KafkaError)
-        -> KafkaProducer
-    {
+    public static func make(
+        bootstrapServers: String, configuration: [(String, String)] = [], logger: Logger? = nil
+    ) throws(KafkaError) -> KafkaProducer {
         let handle = try KafkaHandle.make(
-            RD_KAFKA_PRODUCER,
+            RD_KAFKA_PRODUCER, logger: logger,
             configuration: [
                 ("bootstrap.servers", bootstrapServers), ("enable.idempotence", "true"), ("linger.ms", "0"),
                 // Hostile events reach the dead-letter topic as they came, up to 16 MiB (brokers may

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import ShadowLogging
 import Synchronization
 import Testing
 
@@ -68,5 +70,26 @@ import Testing
         let denied = KafkaError(code: .rdkafka, rdkafkaCode: 29, message: "topic authorization failed")
         #expect(denied.isFatal && !denied.isRetriable)
         #expect(KafkaError(code: .closed, message: "closed").isFatal)
+    }
+}
+
+@Suite struct KafkaLoggingTests {
+    @Test func librdkafkasLogAndErrorReportsReachTheLogger() async throws {
+        // Given a producer whose only broker refuses connections, logging to memory
+        let output = LogOutput.capture()
+        let logger = Logger.shadow(label: "invoice-shadow", format: .json, level: .debug, output: output)
+        let producer = try KafkaProducer.make(bootstrapServers: "127.0.0.1:1", logger: logger)
+        // When it tries to reach it
+        let deadline = ContinuousClock.now + .seconds(10)
+        while output.lines.isEmpty, ContinuousClock.now < deadline {
+            _ = try? producer.prepare(topics: ["t"], timeout: .milliseconds(200))
+        }
+        // Then librdkafka's complaint is a JSON log line of the kafka component, with its client
+        let line = try #require(output.lines.first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let metadata = try #require(object["metadata"] as? [String: String])
+        #expect(metadata[LogKey.component] == "kafka")
+        #expect(metadata[LogKey.kafkaClient]?.hasPrefix("rdkafka#producer") == true)
+        #expect(["warning", "error"].contains(object["level"] as? String))
     }
 }
