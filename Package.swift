@@ -33,8 +33,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // Already in the graph through Hummingbird; named for the HTTPField names it does not re-export.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
-        // Also in the graph through Hummingbird; named for the web tests' quiet server logger.
+        // Logging handed down from the command line (text or JSON lines); also the web tests' quiet server logger.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // serve's parts as services in one group: a signal shuts them down gracefully, in order. Also in the
+        // graph through Hummingbird.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C edges: system libraries found through pkg-config, nothing vendored.
@@ -96,6 +99,8 @@ let package = Package(
             name: "ShadowServe",
             dependencies: [
                 "ShadowCore", "ShadowStore", "DocumentStore", "BatchWriting", "KafkaIO", "CThreadTuning",
+                "ShadowLogging",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
@@ -108,6 +113,7 @@ let package = Package(
                 "ShadowCore", "ShadowStore", "DocumentStore", "ShadowReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]),
         // The benchmarks behind `invoice-shadow bench`: render, bridge, serve phases, bench.json and bench.md.
@@ -115,14 +121,17 @@ let package = Package(
             name: "ShadowBenchmarks",
             dependencies: [
                 "ShadowCore", "InvoiceService", "PythonBridge", "EventGenerator", "InvoiceRenderers", "ShadowServe",
-                "DocumentStore", "KafkaIO", "ShadowStore", "ShadowReports",
+                "DocumentStore", "KafkaIO", "ShadowStore", "ShadowReports", "ShadowLogging",
+                .product(name: "Logging", package: "swift-log"),
             ]),
         // The `invoice-shadow` command.
         .executableTarget(
             name: "InvoiceShadowCLI",
             dependencies: [
                 "ShadowCore", "InvoiceService", "PythonBridge", "EventGenerator", "InvoiceRenderers", "ShadowHarness",
-                "ShadowReports", "ShadowBenchmarks",
+                "ShadowReports", "ShadowBenchmarks", "ShadowLogging", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 "ShadowServe", "DocumentStore", "KafkaIO", "ShadowStore", "ShadowWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -158,8 +167,7 @@ let package = Package(
             name: "ShadowServeTests",
             dependencies: [
                 "ShadowServe", "DocumentStore", "InvoiceRenderers", "KafkaIO", "ShadowStore", "ShadowCore",
-                "EventGenerator",
-                "TestSupport",
+                "EventGenerator", "TestSupport", "ShadowLogging", .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "BatchWritingTests", dependencies: ["BatchWriting"]),

@@ -207,5 +207,6 @@ public final class KafkaConsumer: Sendable {
     /// Leaves the group cleanly (its partitions move to the other members at once).
     public func close() {
         rd_kafka_consumer_close(handle.pointer)
+        handle.closeLog()
     }
 }

@@ -1,6 +1,7 @@
 import Crdkafka
 import Logging
 import ShadowLogging
+import Synchronization
 
 /// Owns one `rd_kafka_t` and destroys it in `deinit`; made by ``make(_:configuration:)``.
 ///
@@ -60,6 +61,12 @@ final class KafkaHandle: @unchecked Sendable {
         return KafkaHandle(pointer: handle, logSink: sink)
     }
 
+    /// Stops passing librdkafka's lines on: the client was closed, and what it says about its
+    /// connections going away from then on is not news to anyone.
+    func closeLog() {
+        logSink?.takeUnretainedValue().closed.withLock { $0 = true }
+    }
+
     deinit {
         rd_kafka_destroy(pointer)
         // After destroy: no callback can run any more.
@@ -70,6 +77,8 @@ final class KafkaHandle: @unchecked Sendable {
 /// The logger a handle's callbacks reach through librdkafka's opaque pointer.
 final class KafkaLogSink: Sendable {
     let logger: Logger
+    /// Set once the client is closed; nothing is logged after.
+    let closed = Mutex(false)
 
     init(logger: Logger) {
         var logger = logger
@@ -83,6 +92,7 @@ private let logCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CC
     { handle, level, facility, text in
         guard let handle, let opaque = rd_kafka_opaque(handle) else { return }
         let sink = Unmanaged<KafkaLogSink>.fromOpaque(opaque).takeUnretainedValue()
+        guard !sink.closed.withLock({ $0 }) else { return }
         let swiftLevel: Logger.Level =
             switch level {
             case ...2: .critical
@@ -107,6 +117,7 @@ private let errorCallback:
         handle, code, reason, opaque in
         guard let opaque else { return }
         let sink = Unmanaged<KafkaLogSink>.fromOpaque(opaque).takeUnretainedValue()
+        guard !sink.closed.withLock({ $0 }) else { return }
         let error = KafkaError(
             code: .rdkafka, rdkafkaCode: code, message: reason.map { String(cString: $0) } ?? "unknown error")
         sink.logger.log(

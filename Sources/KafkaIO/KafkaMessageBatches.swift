@@ -114,23 +114,28 @@ public final class KafkaMessageBatches: AsyncSequence, Sendable {
         waiting?.resume(returning: nil)
     }
 
-    /// The next batch, or nil once the sequence has ended.
+    /// The next batch, or nil once the sequence has ended. A cancelled reader ends the sequence
+    /// (the batches already polled are still handed to the next call).
     func next() async -> Batch? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Batch?, Never>) in
-            let answer = state.withLock { state -> Batch?? in
-                if !state.buffered.isEmpty { return .some(state.buffered.removeFirst()) }
-                if state.ended { return .some(nil) }
-                state.waiting = continuation
-                return nil
-            }
-            if let answer {
-                if answer != nil {
-                    space.lock()
-                    space.signal()
-                    space.unlock()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Batch?, Never>) in
+                let answer = state.withLock { state -> Batch?? in
+                    if !state.buffered.isEmpty { return .some(state.buffered.removeFirst()) }
+                    if state.ended { return .some(nil) }
+                    state.waiting = continuation
+                    return nil
                 }
-                continuation.resume(returning: answer)
+                if let answer {
+                    if answer != nil {
+                        space.lock()
+                        space.signal()
+                        space.unlock()
+                    }
+                    continuation.resume(returning: answer)
+                }
             }
+        } onCancel: {
+            finish()
         }
     }
 

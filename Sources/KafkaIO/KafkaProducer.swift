@@ -206,6 +206,7 @@ public final class KafkaProducer: Sendable {
         running.stop()
         pollerStopped.wait()
         pollerStopped.signal()  // a second close returns at once
+        handle.closeLog()
     }
 
     deinit {

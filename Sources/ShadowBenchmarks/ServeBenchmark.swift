@@ -3,7 +3,9 @@ import EventGenerator
 import Foundation
 import InvoiceRenderers
 import KafkaIO
+import Logging
 import ShadowCore
+import ShadowLogging
 import ShadowServe
 import ShadowStore
 import Synchronization
@@ -200,7 +202,8 @@ package final class ServeBenchmark {
             consumer: consumer, producer: producer, legacy: legacy, swift: SwiftRenderer(),
             comparator: OutcomeComparator(), store: store,
             objects: try PackedObjectStore(directory: phase.appendingPathComponent("objects").path),
-            configuration: configuration)
+            configuration: configuration,
+            logger: Logger.shadow(label: "bench", format: .text, level: .warning))
         let runID = try store.startRun(
             source: "bench \(topic)", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
         var result = Run()

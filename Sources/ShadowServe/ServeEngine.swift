@@ -3,7 +3,9 @@ import CThreadTuning
 import DocumentStore
 import Foundation
 import KafkaIO
+import Logging
 import ShadowCore
+import ShadowLogging
 import ShadowStore
 import Synchronization
 
@@ -29,6 +31,10 @@ public final class ServeEngine: Sendable {
     let recordedIDs: RecordedEventFilter
     /// What `GET /metrics` shows.
     public let metrics: ServeMetrics
+    let logger: Logger
+    /// Failures that repeat (a commit during every rebalance, a store that stays locked) are logged
+    /// once per interval with their count.
+    let failures: RepeatedFailureLog
     let state = Mutex(State())
 
     struct State {
@@ -69,13 +75,17 @@ public final class ServeEngine: Sendable {
         var offset: Int64
     }
 
-    /// Creates an engine; ``run(runID:)`` starts it.
+    /// Creates an engine; ``run(runID:)`` starts it. Its failures are logged through `logger`.
     public init(
         consumer: KafkaConsumer, producer: KafkaProducer, legacy: any InvoiceRenderer, swift: any InvoiceRenderer,
         comparator: OutcomeComparator, store: ShadowStore, objects: any ObjectStore,
         configuration: Configuration = Configuration(), policy: CutoverPolicy = CutoverPolicy(),
-        metrics: ServeMetrics = ServeMetrics()
+        metrics: ServeMetrics = ServeMetrics(), logger: Logger
     ) {
+        var logger = logger
+        logger[metadataKey: LogKey.component] = "engine"
+        self.logger = logger
+        failures = RepeatedFailureLog(logger: logger)
         self.metrics = metrics
         self.consumer = consumer
         self.producer = producer
@@ -87,8 +97,18 @@ public final class ServeEngine: Sendable {
             deadLetterTopic: configuration.deadLetterTopic, metrics: metrics)
         self.configuration = configuration
         self.policy = policy
+        let rows: Int
+        do {
+            rows = try store.comparisonRowsEstimate()
+        } catch {
+            // Only the filter's first size depends on it: it grows itself when it fills.
+            logger.warning(
+                "cannot count the store's rows; the recorded-id filter starts small",
+                metadata: [LogKey.error: "\(error)"])
+            rows = 0
+        }
         // Room for the rows there are and a million more before it rebuilds itself larger.
-        recordedIDs = RecordedEventFilter(expected: ((try? store.comparisonRowsEstimate()) ?? 0) + 1_000_000)
+        recordedIDs = RecordedEventFilter(expected: rows + 1_000_000)
     }
 
     /// A snapshot of the counters (consumed, recorded, published, dead-lettered, skipped shadows).
@@ -114,9 +134,15 @@ public final class ServeEngine: Sendable {
         // The output topics' metadata now, not on the first events (a blocking call: off the pool).
         let outputs = [configuration.outputTopic, configuration.deadLetterTopic]
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread { [producer] in
+            Thread.detachNewThread { [producer, logger] in
                 // A broker that is down now is retried by every send: not a reason to refuse to start.
-                try? producer.prepare(topics: outputs)
+                do {
+                    try producer.prepare(topics: outputs)
+                } catch {
+                    logger.warning(
+                        "the output topics' metadata did not arrive; the first sends will wait for it",
+                        metadata: [LogKey.error: "\(error)"])
+                }
                 continuation.resume()
             }
         }
@@ -219,11 +245,26 @@ public final class ServeEngine: Sendable {
         while !state.withLock({ $0.stopping }) {
             // Ids recorded since the last tick (all of them, the first time), a chunk at a time.
             // (An error leaves the filter answering "maybe": the check asks SQLite.)
-            while (try? recordedIDs.catchUp(from: store, run: runID)) == true, !state.withLock({ $0.stopping }) {
-                await Task.yield()
+            do {
+                while try recordedIDs.catchUp(from: store, run: runID), !state.withLock({ $0.stopping }) {
+                    await Task.yield()
+                }
+                failures.resolved("store.catch_up")
+            } catch {
+                failures.failure(
+                    "store.catch_up", level: .warning,
+                    "cannot read the ids recorded since the last tick; the duplicate check asks the store instead",
+                    metadata: [LogKey.error: "\(error)"])
             }
             try? await Task.sleep(for: configuration.flagRefresh)
-            try? refreshFlags()
+            do {
+                try refreshFlags()
+                failures.resolved("store.flags")
+            } catch {
+                failures.failure(
+                    "store.flags", "cannot re-read the cutover flags; serving with the last ones read",
+                    metadata: [LogKey.error: "\(error)"])
+            }
             updateLag()
         }
     }
@@ -276,10 +317,29 @@ public final class ServeEngine: Sendable {
         let commits = state.withLock { $0.ledger.takeCommits(all: all) }
         if all {
             for commit in commits {
-                try? consumer.commit(topic: commit.topic, partition: commit.partition, through: commit.through)
+                do {
+                    try consumer.commit(topic: commit.topic, partition: commit.partition, through: commit.through)
+                } catch {
+                    // Not lost: the events after the last committed offset are redelivered, and
+                    // recorded again idempotently.
+                    logger.warning(
+                        "the last commit failed; the events after the committed offset will be redelivered",
+                        metadata: [
+                            LogKey.topic: "\(commit.topic)", LogKey.partition: "\(commit.partition)",
+                            LogKey.offset: "\(commit.through)", LogKey.error: "\(error)",
+                        ])
+                }
             }
         } else if !commits.isEmpty {
-            try? consumer.commitAsync(commits.map { ($0.topic, $0.partition, $0.through) })
+            do {
+                try consumer.commitAsync(commits.map { ($0.topic, $0.partition, $0.through) })
+                failures.resolved("kafka.commit")
+            } catch {
+                failures.failure(
+                    "kafka.commit", level: .warning,
+                    "a commit failed; a later one covers these offsets (a crash before it redelivers them)",
+                    metadata: [LogKey.error: "\(error)"])
+            }
         }
     }
 }

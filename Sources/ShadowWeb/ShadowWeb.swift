@@ -2,6 +2,7 @@ import DocumentStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import Prometheus
 import ShadowCore
@@ -126,9 +127,11 @@ public enum ShadowWeb {
     /// - Parameters:
     ///   - address: Where to listen.
     ///   - configuration: The routes' sources; `readsNeedToken` is set from the address.
+    ///   - logger: The server's logger (Hummingbird's own lines go through it).
     ///   - onListening: Called with the bound `HOST:PORT` once the server accepts connections.
     public static func buildApplication(
-        address: String, configuration: Configuration, onListening: @escaping @Sendable (String) -> Void = { _ in }
+        address: String, configuration: Configuration, logger: Logger,
+        onListening: @escaping @Sendable (String) -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         let (host, port) = try parse(address: address)
         var configuration = configuration
@@ -138,7 +141,7 @@ public enum ShadowWeb {
             configuration: .init(address: .hostname(host, port: port), serverName: "invoice-shadow"),
             onServerRunning: { channel in
                 onListening("\(host):\(channel.localAddress?.port ?? port)")
-            })
+            }, logger: logger)
     }
 
     /// Splits `HOST:PORT`.

@@ -2,7 +2,9 @@ import DocumentStore
 import Foundation
 import InvoiceRenderers
 import KafkaIO
+import Logging
 import ShadowCore
+import ShadowLogging
 import ShadowServe
 import ShadowStore
 import TestSupport
@@ -86,7 +88,8 @@ final class ServeFixture: Sendable {
         let engine = ServeEngine(
             consumer: consumer, producer: producer, legacy: legacySide!, swift: SwiftRenderer(),
             comparator: OutcomeComparator(), store: store,
-            objects: try objects ?? PackedObjectStore(directory: objectsDirectory), configuration: configuration)
+            objects: try objects ?? PackedObjectStore(directory: objectsDirectory), configuration: configuration,
+            logger: Logger.shadow(label: "serve-test", format: .text, level: .warning))
         let runID = try store.startRun(source: source, ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
         let task = Task { try await engine.run(runID: runID) }
         return Serving(engine: engine, consumer: consumer, runID: runID, task: task)

@@ -4,11 +4,15 @@ import EventGenerator
 import Foundation
 import InvoiceRenderers
 import KafkaIO
+import Logging
+import ServiceLifecycle
 import ShadowCore
 import ShadowHarness
+import ShadowLogging
 import ShadowServe
 import ShadowStore
 import ShadowWeb
+import Synchronization
 
 /// `invoice-shadow serve`: the harness in production.
 struct ServeCommand: AsyncParsableCommand {
@@ -83,16 +87,19 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var legacy: LegacyOptions
 
+    @OptionGroup var logging: LogOptions
+
     func run() async throws {
+        let logger = logging.logger(label: "serve")
         // Everything the user typed is checked before anything starts.
-        let tokenBook = try loadTokens()
+        let tokenBook = try loadTokens(logger: logger)
         if !noHTTP { _ = try ShadowWeb.parse(address: http) }
         var embedded: EmbeddedKafkaBroker?
         let bootstrap: String
         if let brokers {
             bootstrap = brokers
         } else {
-            let broker = try EmbeddedKafkaBroker.make()
+            let broker = try EmbeddedKafkaBroker.make(logger: logger)
             for topic in ["money.events", "money.events.dlq", "invoices.rendered"] {
                 try broker.createTopic(topic, partitions: 3)
             }
@@ -102,93 +109,115 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let store = try ShadowStore.open(path: db)
         let service = try await legacy.start()
-        let producer = try KafkaProducer.make(bootstrapServers: bootstrap)
-        let consumer = try KafkaConsumer.make(bootstrapServers: bootstrap, groupID: group, topics: ["money.events"])
+        let producer = try KafkaProducer.make(bootstrapServers: bootstrap, logger: logger)
+        let consumer = try KafkaConsumer.make(
+            bootstrapServers: bootstrap, groupID: group, topics: ["money.events"], logger: logger)
         let objectStore = try PackedObjectStore(directory: objects)
         let engine = ServeEngine(
             consumer: consumer, producer: producer,
             legacy: LegacyRenderer(service: service, timeout: .milliseconds(Int(timeout * 1000))),
             swift: SwiftRenderer(), comparator: OutcomeComparator(), store: store,
-            objects: objectStore)
+            objects: objectStore, logger: logger)
         let run = try store.startRun(source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
-        log("serve: store \(db), objects \(objects), group \(group)\(demo ? ", demo at \(demoRate) events/s" : "")")
-        log("serve: \(service.interpreter.placement)")
+        logger.info(
+            "started", metadata: ["store": "\(db)", "objects": "\(objects)", "group": "\(group)", "demo": "\(demo)"])
+        logger.info("\(service.interpreter.placement)")
 
-        let serving = Task { try await engine.run(runID: run) }
-        let web = WebServer(
-            address: noHTTP ? nil : http,
-            configuration: ShadowWeb.Configuration(
-                store: store, objects: objectStore,
-                status: {
-                    let counters = engine.counters
-                    return ServeStatus(
-                        consumed: counters.consumed, completed: counters.completed, published: counters.published,
-                        deadLettered: counters.deadLettered, skippedShadows: counters.skippedShadows)
-                }, metrics: engine.metrics.registry, tokens: tokenBook))
-        let webFailure = try web.start()
-        let feeding = demo ? Task { try await feed(producer) } : nil
-        let reporting = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(2))
-                let counters = engine.counters
-                log(
-                    "serve: consumed \(counters.consumed), recorded \(counters.completed), published \(counters.published), "
-                        + "dead-lettered \(counters.deadLettered), shadows skipped \(counters.skippedShadows)")
-            }
+        let status: @Sendable () -> ServeStatus = {
+            let counters = engine.counters
+            return ServeStatus(
+                consumed: counters.consumed, completed: counters.completed, published: counters.published,
+                deadLettered: counters.deadLettered, skippedShadows: counters.skippedShadows)
         }
-        // Runs until the duration is over, a signal arrives, or the HTTP server fails (port taken).
-        let failure: String? = await withTaskGroup(of: String?.self) { group in
-            group.addTask { [duration] in
-                if let duration {
-                    try? await Task.sleep(for: .milliseconds(Int(duration * 1000)))
-                } else {
-                    await SignalWaiter.waitForTermination()
-                }
-                return nil
+        // The parts, started in this order and shut down in the reverse one: the counters line and
+        // the demo feed first, then the engine (it stops consuming, finishes what is in flight,
+        // writes the rows and commits), then the HTTP server, which answers until the engine is done.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if !noHTTP {
+            var webLogger = logger
+            webLogger[metadataKey: LogKey.component] = "http"
+            let application = try ShadowWeb.buildApplication(
+                address: http,
+                configuration: ShadowWeb.Configuration(
+                    store: store, objects: objectStore, status: status, metrics: engine.metrics.registry,
+                    tokens: tokenBook),
+                logger: webLogger
+            ) { bound in
+                FileHandle.standardOutput.write(Data("http: http://\(bound)/\n".utf8))
             }
-            if let webFailure { group.addTask { await webFailure.value } }
-            let first = await group.next() ?? nil
-            web.stop()  // ends the web child too: it awaits a task that cancelling the group would not reach
-            group.cancelAll()
-            return first
+            services.append(
+                .init(
+                    service: WebService(address: http, application: application),
+                    failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "http"))
         }
-        if let failure { log("serve: \(failure); stopping") }
-        log("serve: stopping after the events in flight")
-        feeding?.cancel()
-        engine.stop()
-        try await serving.value
-        reporting.cancel()
+        services.append(
+            .init(
+                service: EngineService(engine: engine, runID: run),
+                successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "engine"))
+        if demo {
+            let rate = max(1, demoRate)
+            let feeder = DemoFeeder(producer: producer, rate: rate)
+            services.append(
+                .init(
+                    service: PeriodicService(interval: .zero) { try await feeder.feedOneSecond() },
+                    failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "demo"))
+        }
+        services.append(
+            .init(
+                service: PeriodicService(interval: .seconds(2)) {
+                    let counters = status()
+                    logger.info(
+                        """
+                        consumed \(counters.consumed), recorded \(counters.completed), published \(counters.published), \
+                        dead-lettered \(counters.deadLettered), shadows skipped \(counters.skippedShadows)
+                        """)
+                }, serviceName: "counters"))
+        if let duration {
+            services.append(
+                .init(
+                    service: DeadlineService(duration: .milliseconds(Int(duration * 1000))),
+                    successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "duration"))
+        }
+        var groupLogger = logger
+        groupLogger.logLevel = max(logger.logLevel, .notice)  // the group's own start and stop lines are debug detail
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: groupLogger))
+        let signals = ShutdownSignals(logger: logger) { await group.triggerGracefulShutdown() }
+        var failure: (any Error)?
+        do {
+            try await group.run()
+        } catch {
+            failure = error
+            logger.error("\(error); stopped")
+        }
+        signals.cancel()
+        // Clients before the broker they talk to, so that nothing reports it gone.
         consumer.close()
-        try? producer.flush()
+        do {
+            try producer.flush()
+        } catch {
+            logger.warning("some sends were not acknowledged before the stop", metadata: [LogKey.error: "\(error)"])
+        }
+        producer.close()
         try store.finishRun(run, finishedAt: Date())
         await service.interpreter.shutdown()
         let counters = engine.counters
-        log("serve: done: \(counters.completed) events recorded, \(counters.published) invoices published")
+        logger.info("done: \(counters.completed) events recorded, \(counters.published) invoices published")
+        withExtendedLifetime((consumer, producer)) {}
         withExtendedLifetime(embedded) {}
         if failure != nil { throw ExitCode.failure }
     }
 
-    private func loadTokens() throws -> TokenBook {
+    private func loadTokens(logger: Logger) throws -> TokenBook {
         guard let path = tokens ?? ProcessInfo.processInfo.environment["INVOICE_SHADOW_TOKENS"] else { return .none }
         let book = try TokenBook.load(path: path)
-        if book.isEmpty { log("serve: the tokens file \(path) holds no token: flag changes will be refused") }
-        return book
-    }
-
-    private func feed(_ producer: KafkaProducer) async throws {
-        var seed: UInt64 = UInt64(Date().timeIntervalSince1970)
-        while !Task.isCancelled {
-            for event in EventGenerator().events(seed: seed, count: demoRate) {
-                if Task.isCancelled { return }
-                _ = try await producer.send(topic: "money.events", key: nil, value: Array(event.utf8))
-                try await Task.sleep(for: .milliseconds(1000 / max(1, demoRate)))
-            }
-            seed += 1
+        if book.isEmpty {
+            logger.warning(
+                "the tokens file holds no token: flag changes will be refused", metadata: [LogKey.file: "\(path)"])
         }
-    }
-
-    private func log(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        return book
     }
 }
 
@@ -240,5 +269,30 @@ struct RecordCommand: AsyncParsableCommand {
         try sink.close()
         consumer.close()
         FileHandle.standardError.write(Data("recorded \(count) events from \(topic) into \(output)\n".utf8))
+    }
+}
+
+/// serve --demo's events: `rate` generated events a second, a new seed each second.
+final class DemoFeeder: Sendable {
+    private let producer: KafkaProducer
+    private let rate: Int
+    private let seed = Mutex(UInt64(Date().timeIntervalSince1970))
+
+    init(producer: KafkaProducer, rate: Int) {
+        self.producer = producer
+        self.rate = rate
+    }
+
+    /// One second's events, spread over the second.
+    func feedOneSecond() async throws {
+        let seed = self.seed.withLock { seed in
+            defer { seed += 1 }
+            return seed
+        }
+        for event in EventGenerator().events(seed: seed, count: rate) {
+            if Task.isCancelled { return }
+            _ = try await producer.send(topic: "money.events", key: nil, value: Array(event.utf8))
+            try await Task.sleep(for: .milliseconds(1000 / rate))
+        }
     }
 }
