@@ -204,6 +204,14 @@ public final class KafkaConsumer: Sendable {
         return result
     }
 
+    /// Whether librdkafka reported every broker down (`_ALL_BROKERS_DOWN`) since the last
+    /// ``clearBrokersDown()``: librdkafka says when they go, not when they come back, so a caller
+    /// that sees a broker answer again clears it.
+    public var brokersReportedDown: Bool { handle.brokersReportedDown }
+
+    /// Forgets the report of every broker down.
+    public func clearBrokersDown() { handle.clearBrokersDown() }
+
     /// Leaves the group cleanly (its partitions move to the other members at once).
     public func close() {
         rd_kafka_consumer_close(handle.pointer)

@@ -44,7 +44,9 @@ final class KafkaHandle: @unchecked Sendable {
             }
         }
         prepare(conf)
-        let sink = logger.map { Unmanaged.passRetained(KafkaLogSink(logger: $0)) }
+        // Always installed, so that the client knows when librdkafka reports every broker down;
+        // without a logger, librdkafka's lines are not printed.
+        let sink: Unmanaged<KafkaLogSink>? = Unmanaged.passRetained(KafkaLogSink(logger: logger))
         if let sink {
             rd_kafka_conf_set_opaque(conf, sink.toOpaque())
             rd_kafka_conf_set_log_cb(conf, logCallback)
@@ -67,6 +69,16 @@ final class KafkaHandle: @unchecked Sendable {
         logSink?.takeUnretainedValue().closed.withLock { $0 = true }
     }
 
+    /// Whether librdkafka reported all brokers down since the last ``clearBrokersDown()``.
+    var brokersReportedDown: Bool {
+        logSink?.takeUnretainedValue().allBrokersDown.withLock { $0 } ?? false
+    }
+
+    /// Forgets a report of all brokers down (the caller saw one answer).
+    func clearBrokersDown() {
+        logSink?.takeUnretainedValue().allBrokersDown.withLock { $0 = false }
+    }
+
     deinit {
         rd_kafka_destroy(pointer)
         // After destroy: no callback can run any more.
@@ -76,13 +88,15 @@ final class KafkaHandle: @unchecked Sendable {
 
 /// The logger a handle's callbacks reach through librdkafka's opaque pointer.
 final class KafkaLogSink: Sendable {
-    let logger: Logger
+    let logger: Logger?
     /// Set once the client is closed; nothing is logged after.
     let closed = Mutex(false)
+    /// Set when librdkafka reports every broker down (`_ALL_BROKERS_DOWN`); it reports no recovery.
+    let allBrokersDown = Mutex(false)
 
-    init(logger: Logger) {
+    init(logger: Logger?) {
         var logger = logger
-        logger[metadataKey: LogKey.component] = "kafka"
+        logger?[metadataKey: LogKey.component] = "kafka"
         self.logger = logger
     }
 }
@@ -92,7 +106,7 @@ private let logCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CC
     { handle, level, facility, text in
         guard let handle, let opaque = rd_kafka_opaque(handle) else { return }
         let sink = Unmanaged<KafkaLogSink>.fromOpaque(opaque).takeUnretainedValue()
-        guard !sink.closed.withLock({ $0 }) else { return }
+        guard let logger = sink.logger, !sink.closed.withLock({ $0 }) else { return }
         let swiftLevel: Logger.Level =
             switch level {
             case ...2: .critical
@@ -102,7 +116,7 @@ private let logCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CC
             case 6: .info
             default: .debug
             }
-        sink.logger.log(
+        logger.log(
             level: swiftLevel, "\(text.map { String(cString: $0) } ?? "")",
             metadata: [
                 LogKey.kafkaFacility: "\(facility.map { String(cString: $0) } ?? "")",
@@ -117,10 +131,11 @@ private let errorCallback:
         handle, code, reason, opaque in
         guard let opaque else { return }
         let sink = Unmanaged<KafkaLogSink>.fromOpaque(opaque).takeUnretainedValue()
-        guard !sink.closed.withLock({ $0 }) else { return }
+        if code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue { sink.allBrokersDown.withLock { $0 = true } }
+        guard let logger = sink.logger, !sink.closed.withLock({ $0 }) else { return }
         let error = KafkaError(
             code: .rdkafka, rdkafkaCode: code, message: reason.map { String(cString: $0) } ?? "unknown error")
-        sink.logger.log(
+        logger.log(
             level: error.isFatal ? .error : .warning, "\(error.message)",
             metadata: [
                 LogKey.kafkaCode: "\(error.rdkafkaName ?? String(code))",

@@ -197,6 +197,14 @@ public final class KafkaProducer: Sendable {
         if result != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdkafka(result, "flushing") }
     }
 
+    /// Whether librdkafka reported every broker down (`_ALL_BROKERS_DOWN`) since the last
+    /// ``clearBrokersDown()``: librdkafka says when they go, not when they come back, so a caller
+    /// that sees a broker answer again clears it.
+    public var brokersReportedDown: Bool { handle.brokersReportedDown }
+
+    /// Forgets the report of every broker down.
+    public func clearBrokersDown() { handle.clearBrokersDown() }
+
     /// Delivers what is queued (waiting up to `timeout`), then stops the polling thread and waits
     /// for it: once the last reference goes, the producer's connections close at once (without
     /// `close`, within 100 ms, when the thread next wakes). A send after it fails at once; call it

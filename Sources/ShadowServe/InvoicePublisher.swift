@@ -19,12 +19,14 @@ final class InvoicePublisher: Sendable {
     private let outputTopic: String
     private let deadLetterTopic: String
     private let metrics: ServeMetrics
+    private let health: ServeHealth
     private let counts = Mutex((published: 0, deadLettered: 0))
 
     init(
         producer: KafkaProducer, objects: any ObjectStore, outputTopic: String, deadLetterTopic: String,
-        metrics: ServeMetrics
+        metrics: ServeMetrics, health: ServeHealth
     ) {
+        self.health = health
         self.producer = producer
         self.objects = objects
         self.outputTopic = outputTopic
@@ -55,7 +57,9 @@ final class InvoicePublisher: Sendable {
             return (.zero, ContinuousClock.now - started)
         }
         let invoice = Self.invoice(rendered, facts: facts)
-        let key = try await objects.storeRendered(number: invoice.number, json: invoice.json, html: invoice.html)
+        let key = try await stored {
+            try await objects.storeRendered(number: invoice.number, json: invoice.json, html: invoice.html)
+        }
         let stored = ContinuousClock.now
         let message = self.message(invoice, htmlKey: key, implementation: implementation)
         _ = try await producer.send(
@@ -69,8 +73,10 @@ final class InvoicePublisher: Sendable {
     func publish(_ invoices: [Invoice], implementation: Implementation) async throws
         -> (stored: ContinuousClock.Instant, sent: ContinuousClock.Instant)
     {
-        let keys = try await objects.storeRendered(
-            invoices.map { RenderedDocument(number: $0.number, json: $0.json, html: $0.html) })
+        let keys = try await stored {
+            try await objects.storeRendered(
+                invoices.map { RenderedDocument(number: $0.number, json: $0.json, html: $0.html) })
+        }
         let stored = ContinuousClock.now
         let messages = zip(invoices, keys).map { message($0, htmlKey: $1, implementation: implementation) }
         for report in await producer.sendAll(messages) { _ = try report.get() }
@@ -113,6 +119,18 @@ final class InvoicePublisher: Sendable {
         }
         counts.withLock { $0.deadLettered += 1 }
         metrics.deadLettered.increment()
+    }
+
+    /// An object-store write, its outcome reported to ``ServeHealth``.
+    private func stored<T>(_ write: () async throws -> T) async throws -> T {
+        do {
+            let result = try await write()
+            health.pass(.objectStore)
+            return result
+        } catch {
+            health.fail(.objectStore, "cannot write documents: \(error)")
+            throw error
+        }
     }
 
     private func count(invoices: Int) {

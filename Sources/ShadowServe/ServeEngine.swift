@@ -31,6 +31,8 @@ public final class ServeEngine: Sendable {
     let recordedIDs: RecordedEventFilter
     /// What `GET /metrics` shows.
     public let metrics: ServeMetrics
+    /// What `GET /health` shows.
+    public let health: ServeHealth
     let logger: Logger
     /// Failures that repeat (a commit during every rebalance, a store that stays locked) are logged
     /// once per interval with their count.
@@ -87,6 +89,8 @@ public final class ServeEngine: Sendable {
         self.logger = logger
         failures = RepeatedFailureLog(logger: logger)
         self.metrics = metrics
+        let health = ServeHealth(registry: metrics.registry, logger: logger)
+        self.health = health
         self.consumer = consumer
         self.producer = producer
         renderers = [.legacy: legacy, .swift: swift]
@@ -94,7 +98,7 @@ public final class ServeEngine: Sendable {
         self.store = store
         publisher = InvoicePublisher(
             producer: producer, objects: objects, outputTopic: configuration.outputTopic,
-            deadLetterTopic: configuration.deadLetterTopic, metrics: metrics)
+            deadLetterTopic: configuration.deadLetterTopic, metrics: metrics, health: health)
         self.configuration = configuration
         self.policy = policy
         let rows: Int
@@ -118,6 +122,9 @@ public final class ServeEngine: Sendable {
         (counters.published, counters.deadLettered) = (published.invoices, published.deadLetters)
         return counters
     }
+
+    /// Whether the engine consumes: ``run(runID:)`` started and ``stop()`` was not called.
+    public var isConsuming: Bool { state.withLock { $0.batches != nil && !$0.stopping } }
 
     /// Asks ``run(runID:)`` to stop after the events in flight are done.
     public func stop() {
@@ -266,6 +273,31 @@ public final class ServeEngine: Sendable {
                     metadata: [LogKey.error: "\(error)"])
             }
             updateLag()
+            await checkBrokers()
+        }
+    }
+
+    /// librdkafka reports every broker down but not their return: while it has, ask for the output
+    /// topics' metadata (on a thread of its own, it blocks) until a broker answers.
+    private func checkBrokers() async {
+        guard producer.brokersReportedDown || consumer.brokersReportedDown else { return }
+        let topics = [configuration.outputTopic]
+        let answer: (any Error)? = await withCheckedContinuation { continuation in
+            Thread.detachNewThread { [producer] in
+                do {
+                    try producer.prepare(topics: topics, timeout: .milliseconds(500))
+                    continuation.resume(returning: nil)
+                } catch {
+                    continuation.resume(returning: error)
+                }
+            }
+        }
+        if let answer {
+            health.fail(.broker, "no broker answers: \(answer)")
+        } else {
+            producer.clearBrokersDown()
+            consumer.clearBrokersDown()
+            health.pass(.broker)
         }
     }
 
@@ -296,7 +328,13 @@ public final class ServeEngine: Sendable {
         // Elements are read in place, field by field, after this one copy: a copy of a Done or a
         // Record retains every reference it holds (a lazy map's iterator copies each element).
         let records = batch.map(\.record)
-        try store.record(records, runID: runID)
+        do {
+            try store.record(records, runID: runID)
+            health.pass(.store)
+        } catch {
+            health.fail(.store, "cannot write \(records.count) rows: \(error)")
+            throw error
+        }
         // Before the claims go: from then on only the filter and the store know these ids.
         recordedIDs.insert(records.map { $0.comparison.facts.eventID })
         state.withLock { state in

@@ -10,8 +10,28 @@ struct Routes: Sendable {
 
     private var store: ShadowStore { configuration.store }
 
+    /// 200 while every check passes, 503 naming those that fail.
     func health() throws -> Response {
-        try ShadowWeb.json(HealthBody(status: "ok", serve: configuration.status()))
+        let report = configuration.health()
+        let body = HealthBody(
+            status: report.failing.isEmpty ? "ok" : "failing", checks: report.checks,
+            failing: report.failing.map {
+                HealthBody.Failing(
+                    check: $0.check, reason: $0.reason, sinceMs: Int64($0.since.timeIntervalSince1970 * 1000))
+            }, serve: configuration.status())
+        var response = try ShadowWeb.json(body)
+        if !report.failing.isEmpty { response.status = .serviceUnavailable }
+        return response
+    }
+
+    /// 200 while serve consumes and every check passes: send it traffic; else 503.
+    func ready() throws -> Response {
+        let report = configuration.health()
+        let ready = report.consuming && report.failing.isEmpty
+        var response = try ShadowWeb.json(
+            ReadyBody(ready: ready, consuming: report.consuming, failing: report.failing.map(\.check)))
+        if !ready { response.status = .serviceUnavailable }
+        return response
     }
 
     func metrics() -> Response {
@@ -237,8 +257,27 @@ struct Routes: Sendable {
     // MARK: - Bodies
 
     private struct HealthBody: Codable {
+        struct Failing: Codable {
+            var check: String
+            var reason: String
+            var sinceMs: Int64
+
+            enum CodingKeys: String, CodingKey {
+                case check, reason
+                case sinceMs = "since_ms"
+            }
+        }
+
         var status: String
+        var checks: [String]
+        var failing: [Failing]
         var serve: ServeStatus
+    }
+
+    private struct ReadyBody: Codable {
+        var ready: Bool
+        var consuming: Bool
+        var failing: [String]
     }
 
     private struct OverviewBody: Codable {

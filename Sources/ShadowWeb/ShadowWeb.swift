@@ -51,7 +51,8 @@ public struct ServeStatus: Codable, Sendable, Equatable {
 /// | `GET /api/overview`, `/api/signatures`, `/api/signatures/{id}`, `/api/flags`, `/api/flags/{country}` | JSON |
 /// | `PUT /api/flags/{country}` | `{"state", "reason", "force"}` with `Authorization: Bearer TOKEN` |
 /// | `GET /metrics` | Prometheus text format |
-/// | `GET /health` | `{"status": "ok", "serve": {...}}` |
+/// | `GET /health` | 200 `{"status": "ok", ...}`, or 503 `{"status": "failing", "failing": [...]}` naming the checks that fail |
+/// | `GET /ready` | 200 while serve consumes and every check passes, else 503: for load balancers and orchestrators |
 ///
 /// Reads are open when the server listens on loopback, and need a token otherwise. Every write
 /// needs a token from the operator's tokens file; without one, writes are refused.
@@ -70,6 +71,8 @@ public enum ShadowWeb {
         public var objects: (any ObjectStore)?
         /// The running engine's counters.
         public var status: @Sendable () -> ServeStatus
+        /// The running engine's health checks and whether it consumes.
+        public var health: @Sendable () -> HealthReport
         /// The registry `GET /metrics` renders, if an engine runs.
         public var metrics: PrometheusCollectorRegistry?
         /// Who may write.
@@ -84,13 +87,15 @@ public enum ShadowWeb {
             store: ShadowStore, objects: (any ObjectStore)? = nil,
             status: @escaping @Sendable () -> ServeStatus = {
                 .idle
-            }, metrics: PrometheusCollectorRegistry? = nil, tokens: TokenBook = .none,
+            }, health: @escaping @Sendable () -> HealthReport = { .noEngine },
+            metrics: PrometheusCollectorRegistry? = nil, tokens: TokenBook = .none,
             policy: CutoverPolicy = CutoverPolicy(),
             readsNeedToken: Bool = false
         ) {
             self.store = store
             self.objects = objects
             self.status = status
+            self.health = health
             self.metrics = metrics
             self.tokens = tokens
             self.policy = policy
@@ -104,6 +109,7 @@ public enum ShadowWeb {
         router.add(middleware: ReadAccess(configuration: configuration))
         let routes = Routes(configuration: configuration)
         router.get("health") { _, _ in try routes.health() }
+        router.get("ready") { _, _ in try routes.ready() }
         router.get("metrics") { _, _ in routes.metrics() }
         router.get("/") { _, _ in try routes.overviewPage() }
         router.get("signatures/:id") { _, context in try routes.signaturePage(context.parameters.get("id") ?? "") }
@@ -194,7 +200,7 @@ public struct WebError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
-/// Reads beyond loopback need a token (health excepted, for load balancers).
+/// Reads beyond loopback need a token (health and readiness excepted, for load balancers).
 struct ReadAccess: RouterMiddleware {
     typealias Context = BasicRequestContext
     let configuration: ShadowWeb.Configuration
@@ -202,7 +208,9 @@ struct ReadAccess: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        if configuration.readsNeedToken && request.method == .get && request.uri.path != "/health" {
+        if configuration.readsNeedToken && request.method == .get && request.uri.path != "/health"
+            && request.uri.path != "/ready"
+        {
             if case .refused(let response) = Authorization.check(request, tokens: configuration.tokens) {
                 return response
             }

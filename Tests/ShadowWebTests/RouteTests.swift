@@ -6,6 +6,7 @@ import ShadowCore
 import ShadowServe
 import ShadowStore
 import ShadowWeb
+import Synchronization
 import TestSupport
 import Testing
 
@@ -288,6 +289,52 @@ extension TestResponse {
                 #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
                 #expect(response.text.contains("# TYPE invoice_shadow_events_total counter"))
                 #expect(response.text.contains("invoice_shadow_render_seconds_bucket{side=\"legacy\""))
+            }
+        }
+    }
+
+    @Test func healthNamesFailingChecksWith503AndReadinessNeedsConsumingAndHealthy() async throws {
+        let fixture = try await Fixture()
+        let report = Mutex(HealthReport(checks: ["store", "broker"], failing: [], consuming: true))
+        var configuration = fixture.configuration()
+        configuration.health = { report.withLock { $0 } }
+        configuration.readsNeedToken = true  // health and readiness stay open to load balancers
+        try await withTestServer(ShadowWeb.buildRouter(configuration)) { client in
+            // Given a consuming serve with every check passing: both answer 200
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try response.json() as? [String: Any]
+                #expect(body?["status"] as? String == "ok")
+                #expect(body?["checks"] as? [String] == ["store", "broker"])
+            }
+            try await client.execute(uri: "/ready", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            // When the broker check fails: 503, naming it and why
+            report.withLock {
+                $0.failing = [HealthReport.Failure(check: "broker", reason: "no broker answers", since: Date())]
+            }
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let body = try response.json() as? [String: Any]
+                #expect(body?["status"] as? String == "failing")
+                let failing = body?["failing"] as? [[String: Any]]
+                #expect(failing?.first?["check"] as? String == "broker")
+                #expect(failing?.first?["reason"] as? String == "no broker answers")
+            }
+            try await client.execute(uri: "/ready", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+            }
+            // And a healthy serve that is not consuming (starting, or stopping) is not ready either
+            report.withLock {
+                $0.failing = []
+                $0.consuming = false
+            }
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/ready", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
             }
         }
     }

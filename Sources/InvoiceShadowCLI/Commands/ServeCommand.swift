@@ -139,8 +139,14 @@ struct ServeCommand: AsyncParsableCommand {
             let application = try ShadowWeb.buildApplication(
                 address: http,
                 configuration: ShadowWeb.Configuration(
-                    store: store, objects: objectStore, status: status, metrics: engine.metrics.registry,
-                    tokens: tokenBook),
+                    store: store, objects: objectStore, status: status,
+                    health: {
+                        HealthReport(
+                            checks: ServeHealth.Check.allCases.map(\.rawValue),
+                            failing: engine.health.failing.map {
+                                HealthReport.Failure(check: $0.check.rawValue, reason: $0.reason, since: $0.since)
+                            }, consuming: engine.isConsuming)
+                    }, metrics: engine.metrics.registry, tokens: tokenBook),
                 logger: webLogger
             ) { bound in
                 FileHandle.standardOutput.write(Data("http: http://\(bound)/\n".utf8))
