@@ -15,9 +15,24 @@ struct CommitLedger: Sendable {
         var through: Int64
     }
 
+    /// Offsets of a partition that were never consumed: the consumer jumped past them (the broker
+    /// dropped them from the log first, by retention or a size cap).
+    struct Gap: Sendable, Equatable {
+        var partition: Partition
+        var first: Int64
+        var last: Int64
+        /// How many offsets are missing.
+        var count: Int64 { last - first + 1 }
+    }
+
     private struct Progress: Sendable {
         /// The lowest offset not done yet.
         var next: Int64
+        /// The highest offset consumed.
+        var highest: Int64
+        /// Gaps, by their first offset: nothing in them will finish, so the walk steps over them
+        /// (kept after, for a redelivery from before one after a rebalance; losses are rare).
+        var gaps: [Int64: Int64] = [:]
         /// Offsets at or above `next` that are done.
         var done: Set<Int64> = []
         /// The last offset safe to commit, once one is.
@@ -28,13 +43,25 @@ struct CommitLedger: Sendable {
 
     private var partitions: [Partition: Progress] = [:]
 
-    /// Notes a consumed offset (the lowest one seen of a partition is where consumption started).
-    mutating func consumed(_ partition: Partition, offset: Int64) {
-        if let progress = partitions[partition] {
-            if offset < progress.next { partitions[partition]!.next = offset }
-        } else {
-            partitions[partition] = Progress(next: offset)
+    /// Notes a consumed offset (the lowest one seen of a partition is where consumption started);
+    /// returns the offsets skipped, if this one jumped past the next after the highest consumed.
+    /// (Offsets of a topic that is neither compacted nor written in transactions are contiguous.)
+    mutating func consumed(_ partition: Partition, offset: Int64) -> Gap? {
+        guard var progress = partitions[partition] else {
+            partitions[partition] = Progress(next: offset, highest: offset)
+            return nil
         }
+        partitions[partition] = nil  // edited out of the dictionary: no copy of its collections
+        defer { partitions[partition] = progress }
+        if offset < progress.next { progress.next = offset }
+        guard offset > progress.highest + 1 else {
+            progress.highest = max(progress.highest, offset)
+            return nil
+        }
+        let gap = Gap(partition: partition, first: progress.highest + 1, last: offset - 1)
+        progress.gaps[gap.first] = gap.last
+        progress.highest = offset
+        return gap
     }
 
     /// The lowest offset of `partition` not done yet, if it was consumed from.
@@ -46,7 +73,15 @@ struct CommitLedger: Sendable {
         partitions[partition] = nil  // edited out of the dictionary: no copy of its set
         progress.done.insert(offset)
         let before = progress.next
-        while progress.done.remove(progress.next) != nil { progress.next += 1 }
+        while true {
+            if progress.done.remove(progress.next) != nil {
+                progress.next += 1
+            } else if let last = progress.gaps[progress.next] {
+                progress.next = last + 1
+            } else {
+                break
+            }
+        }
         if progress.next > before {
             progress.committable = progress.next - 1
             progress.handedOut = false

@@ -48,6 +48,8 @@ public final class ServeEngine: Sendable {
         var stopping = false
         /// The consumer's batches, while ``run(runID:)`` reads them (``stop()`` finishes them).
         var batches: KafkaMessageBatches?
+        /// When events were last found lost before consumption.
+        var lastLoss: ContinuousClock.Instant?
     }
 
     /// A message and when it was consumed.
@@ -214,14 +216,16 @@ public final class ServeEngine: Sendable {
     /// Counts a consumed batch, reads each event's facts and flag, claims ids in consumption order,
     /// and splits the batch by primary.
     private func admit(_ batch: KafkaMessageBatches.Batch) -> (legacy: [Admitted], port: [Admitted]) {
+        var gaps: [CommitLedger.Gap] = []
         let flags = state.withLock { state in
             state.counters.consumed += batch.messages.count
             for message in batch.messages {
-                state.ledger.consumed(
-                    CommitLedger.Partition(topic: message.topic, partition: message.partition), offset: message.offset)
+                let partition = CommitLedger.Partition(topic: message.topic, partition: message.partition)
+                if let gap = state.ledger.consumed(partition, offset: message.offset) { gaps.append(gap) }
             }
             return state.flags
         }
+        if !gaps.isEmpty { reportLosses(gaps) }
         metrics.events.increment(by: Int64(batch.messages.count))
         metrics.inFlight.increment(by: Double(batch.messages.count))
         var admitted = batch.messages.map { message in
@@ -244,6 +248,36 @@ public final class ServeEngine: Sendable {
         if portCount == 0 { return (admitted, []) }
         if portCount == admitted.count { return ([], admitted) }
         return (admitted.filter { !byPort($0) }, admitted.filter(byPort))
+    }
+
+    /// Events the broker dropped before they were consumed: logged, counted, recorded in the store
+    /// (reports and the dashboard show them) and failing the `events_lost` health check. Silent
+    /// loss is the one failure a harness may never have.
+    private func reportLosses(_ gaps: [CommitLedger.Gap]) {
+        state.withLock { $0.lastLoss = ContinuousClock.now }
+        for gap in gaps {
+            logger.error(
+                "\(gap.count) events lost before they were consumed: the broker dropped offsets \(gap.first)...\(gap.last)",
+                metadata: [
+                    LogKey.topic: "\(gap.partition.topic)", LogKey.partition: "\(gap.partition.partition)",
+                    LogKey.offset: "\(gap.first)",
+                ])
+            metrics.eventsLost.increment(by: gap.count)
+            health.fail(
+                .eventsLost,
+                "\(gap.count) events of \(gap.partition.topic)[\(gap.partition.partition)] dropped by the broker before they were consumed"
+            )
+            do {
+                try store.recordLoss(
+                    ShadowStore.EventLoss(
+                        topic: gap.partition.topic, partition: gap.partition.partition, firstOffset: gap.first,
+                        lastOffset: gap.last, detected: Date()))
+            } catch {
+                logger.error(
+                    "cannot record the loss in the store (it is in this log and in /metrics)",
+                    metadata: [LogKey.error: "\(error)"])
+            }
+        }
     }
 
     /// Until ``stop()``: keeps the recorded-id filter caught up with the store (ids another process
@@ -274,6 +308,10 @@ public final class ServeEngine: Sendable {
             }
             updateLag()
             await checkBrokers()
+            // A loss stays on /health for 10 minutes: long enough to be seen, not forever.
+            if let last = state.withLock({ $0.lastLoss }), ContinuousClock.now - last > .seconds(600) {
+                health.pass(.eventsLost)
+            }
         }
     }
 

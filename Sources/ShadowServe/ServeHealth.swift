@@ -17,6 +17,9 @@ public final class ServeHealth: Sendable {
         case objectStore = "object_store"
         /// The Kafka brokers answer.
         case broker
+        /// No event was lost before it was consumed in the last 10 minutes (the broker dropped
+        /// offsets serve never read; the store keeps every loss in `lost_events`).
+        case eventsLost = "events_lost"
     }
 
     /// A failing check: why, and since when.

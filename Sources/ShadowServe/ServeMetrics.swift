@@ -6,7 +6,9 @@ import ShadowStore
 /// swift-prometheus's collector registry, used directly: nothing is bootstrapped globally).
 ///
 /// Series (all prefixed `invoice_shadow_`):
-/// - `events_total`, `published_total`, `dead_lettered_total`, `skipped_shadows_total`: counters.
+/// - `events_total`, `published_total`, `dead_lettered_total`, `skipped_shadows_total`,
+///   `events_lost_total` (offsets the broker dropped before they were consumed): counters.
+/// - `health{check}`: 1 while a health check passes, 0 while it fails (``ServeHealth``).
 /// - `comparisons_total{country, kind}`: one per recorded event; a country outside the contract is
 ///   `country="other"`, so hostile input cannot grow the number of series.
 /// - `render_seconds{side}`: each implementation's own render time, as a histogram.
@@ -22,6 +24,7 @@ public final class ServeMetrics: Sendable {
     let published: Counter
     let deadLettered: Counter
     let skippedShadows: Counter
+    let eventsLost: Counter
     let inFlight: Gauge
     let shadowsInFlight: Gauge
     let consumerLag: Gauge
@@ -54,6 +57,7 @@ public final class ServeMetrics: Sendable {
         published = counter("published", "Rendered invoices published.")
         deadLettered = counter("dead_lettered", "Events sent to the dead-letter topic.")
         skippedShadows = counter("skipped_shadows", "Shadow renders skipped because the shadow queue was full.")
+        eventsLost = counter("events_lost", "Input events the broker dropped before serve consumed them.")
         inFlight = gauge("events_in_flight", "Events consumed and not yet recorded and committed.")
         shadowsInFlight = gauge("shadows_in_flight", "Shadow renders running or queued.")
         consumerLag = gauge("consumer_lag", "Messages in the assigned partitions not processed yet.")

@@ -37,6 +37,10 @@ import GRDB
 /// `*_html` and `*_error` (JSON: `{"origin", "type", "message", "detail"}` or
 /// `{"invalid_field", "reason"}`, or `{"timeout": true}`).
 ///
+/// `lost_events`: offsets of the input topic that were never consumed (the broker dropped them
+/// from the log before serve read them: retention, or the embedded broker's size cap). `topic`,
+/// `partition`, `first_offset`, `last_offset` (inclusive), `detected_ms`.
+///
 /// `flag`: the cutover flag per country (`legacy`, `shadow`, `live`, `swift`); a country without a
 /// row is `shadow`. `country`, `state`, `changed_ms`.
 ///
@@ -144,6 +148,19 @@ enum Schema {
                         WHERE event_id LIKE 'sha:%' AND length(event_id) = 20
                         """)
             }
+        }
+        migrator.registerMigration("v6: events lost before they were consumed") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE lost_events (
+                        id INTEGER PRIMARY KEY,
+                        topic TEXT NOT NULL,
+                        partition INTEGER NOT NULL,
+                        first_offset INTEGER NOT NULL,
+                        last_offset INTEGER NOT NULL,
+                        detected_ms INTEGER NOT NULL
+                    );
+                    """)
         }
         return migrator
     }

@@ -64,7 +64,8 @@ enum Pages {
     // MARK: - Overview
 
     static func overview(
-        _ snapshot: DashboardSnapshot, signatures: [DashboardSnapshot.SignatureCount], status: ServeStatus
+        _ snapshot: DashboardSnapshot, signatures: [DashboardSnapshot.SignatureCount], status: ServeStatus,
+        losses: [ShadowStore.EventLoss] = []
     )
         -> HTML
     {
@@ -72,6 +73,24 @@ enum Pages {
         body +=
             "<p>Read \(time(snapshot.generatedMs)). serve: \(status.consumed) consumed, \(status.completed) recorded, "
             + "\(status.published) published, \(status.deadLettered) dead-lettered, \(status.skippedShadows) shadows skipped.</p>"
+        if !losses.isEmpty {
+            let total = losses.reduce(Int64(0)) { $0 + $1.count }
+            body += """
+                <div class="message error" id="lost-events" role="alert">\(total) events were lost before serve \
+                consumed them: the broker dropped them from its log (retention, or the embedded broker's size cap). \
+                They were never compared or recorded.</div>
+                <table id="losses"><thead><tr><th>Topic</th><th>Partition</th><th>Offsets</th><th>Events</th>\
+                <th>Noticed</th></tr></thead><tbody>
+                """
+            for loss in losses {
+                body += """
+                    <tr><td>\(loss.topic)</td><td class="num">\(loss.partition)</td>\
+                    <td class="num">\(loss.firstOffset)–\(loss.lastOffset)</td><td class="num">\(loss.count)</td>\
+                    <td>\(time(loss.detectedMs))</td></tr>
+                    """
+            }
+            body += "</tbody></table>"
+        }
         body += """
             <table id="countries">
             <thead><tr><th>Country</th><th>Flag</th><th>Comparisons</th><th>Parity</th>\

@@ -47,7 +47,7 @@ struct Routes: Sendable {
         ShadowWeb.html(
             Pages.overview(
                 try store.dashboard(policy: configuration.policy), signatures: try store.signatureCounts(limit: 20),
-                status: configuration.status()))
+                status: configuration.status(), losses: try store.losses(limit: 20)))
     }
 
     func overviewJSON() throws -> Response {

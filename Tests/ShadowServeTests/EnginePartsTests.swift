@@ -41,7 +41,7 @@ import Testing
     @Test func aCommitNeverSkipsAnOffsetThatIsNotDone() {
         var ledger = CommitLedger()
         // Given offsets 10...14 consumed from one partition
-        for offset in Int64(10)...14 { ledger.consumed(partition, offset: offset) }
+        for offset in Int64(10)...14 { _ = ledger.consumed(partition, offset: offset) }
         // When 11 and 12 finish before 10
         ledger.finished(partition, offset: 11)
         ledger.finished(partition, offset: 12)
@@ -63,15 +63,45 @@ import Testing
 
     @Test func partitionsAndTopicsAreKeptApart() {
         var ledger = CommitLedger()
-        ledger.consumed(partition, offset: 0)
-        ledger.consumed(other, offset: 100)
+        _ = ledger.consumed(partition, offset: 0)
+        _ = ledger.consumed(other, offset: 100)
         let dlq = CommitLedger.Partition(topic: "other.topic", partition: 0)
-        ledger.consumed(dlq, offset: 5)
+        _ = ledger.consumed(dlq, offset: 5)
         ledger.finished(other, offset: 100)
         ledger.finished(dlq, offset: 5)
         let commits = ledger.takeCommits().sorted { $0.through < $1.through }
         #expect(commits.map(\.through) == [5, 100])
         #expect(commits.map(\.topic) == ["other.topic", "money.events"])
         #expect(ledger.nextUndone(partition) == 0)
+    }
+}
+
+extension CommitLedgerTests {
+    @Test func offsetsTheConsumerJumpedPastAreAGapThatCommitsStepOver() {
+        var ledger = CommitLedger()
+        // Given offsets 0...4 consumed and done
+        for offset in Int64(0)...4 {
+            let gap = ledger.consumed(partition, offset: offset)
+            #expect(gap == nil)
+            ledger.finished(partition, offset: offset)
+        }
+        // When the next one consumed is 10: the broker dropped 5...9 before they were read
+        let gap = ledger.consumed(partition, offset: 10)
+        // Then that is a gap of five
+        #expect(gap == CommitLedger.Gap(partition: partition, first: 5, last: 9))
+        #expect(gap?.count == 5)
+        // And once 10 is done, the commit steps over the gap instead of waiting for it forever
+        _ = ledger.takeCommits()
+        ledger.finished(partition, offset: 10)
+        let commits = ledger.takeCommits()
+        #expect(commits == [.init(topic: "money.events", partition: 0, through: 10)])
+        // And after a rebalance that redelivers from before the gap, the walk steps over it again
+        let redelivered = ledger.consumed(partition, offset: 4)
+        #expect(redelivered == nil)
+        ledger.finished(partition, offset: 4)
+        let stepped = ledger.consumed(partition, offset: 10)
+        #expect(stepped == nil)
+        ledger.finished(partition, offset: 10)
+        #expect(ledger.nextUndone(partition) == 11)
     }
 }

@@ -339,6 +339,23 @@ extension TestResponse {
         }
     }
 
+    @Test func eventsLostBeforeConsumptionAreShownOnTheOverview() async throws {
+        // Given a store that recorded a loss of offsets 100...149 of partition 2
+        let fixture = try await Fixture()
+        try fixture.store.recordLoss(
+            ShadowStore.EventLoss(
+                topic: "money.events", partition: 2, firstOffset: 100, lastOffset: 149, detected: Date()))
+        #expect(try fixture.store.lostEventCount() == 50)
+        #expect(try fixture.store.losses().first?.count == 50)
+        // Then the overview says so, above everything else
+        try await withTestServer(ShadowWeb.buildRouter(fixture.configuration())) { client in
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.text.contains(#"<div class="message error" id="lost-events" role="alert">50 events"#))
+                #expect(response.text.contains("<td class=\"num\">100–149</td>"))
+            }
+        }
+    }
+
     @Test func readsBeyondLoopbackNeedAToken() async throws {
         let fixture = try await Fixture()
         var configuration = fixture.configuration()
