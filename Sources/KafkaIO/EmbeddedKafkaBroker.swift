@@ -22,6 +22,16 @@ public final class EmbeddedKafkaBroker: Sendable {
         bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
     }
 
+    /// Partitions of the topics serve and `invoice-shadow broker` create by default: with about
+    /// ``approximateBytesPerPartition`` kept per partition, 32 hold some 140 MB of backlog, more
+    /// than 100,000 preloaded events of about 1 KB.
+    public static let defaultPartitions: Int32 = 32
+
+    /// About how many bytes of messages librdkafka 2.0.2's mock cluster keeps per partition before
+    /// it drops the oldest, silently (measured; fixed in its partition setup). A real cluster's
+    /// retention is its own.
+    public static let approximateBytesPerPartition = 4_500_000
+
     /// Starts a mock cluster of `brokers` brokers.
     /// - Parameters:
     ///   - brokers: How many brokers. Default 1.

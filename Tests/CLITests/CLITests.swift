@@ -104,7 +104,7 @@ import Testing
         #expect(text.hasPrefix("bootstrap: 127.0.0.1:"))
         let bootstrap = text.dropFirst("bootstrap: ".count).prefix { $0 != "\n" }
 
-        // kcat, another client, sees the three topics
+        // kcat, another client, sees the three topics, with the default partitions
         let kcat = Process()
         kcat.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
         kcat.arguments = ["-b", String(bootstrap), "-L"]
@@ -114,7 +114,7 @@ import Testing
         let metadata = String(decoding: listing.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         kcat.waitUntilExit()
         for topic in ["money.events", "money.events.dlq", "invoices.rendered"] {
-            #expect(metadata.contains("topic \"\(topic)\" with 3 partitions"))
+            #expect(metadata.contains("topic \"\(topic)\" with 32 partitions"))
         }
 
         process.terminate()

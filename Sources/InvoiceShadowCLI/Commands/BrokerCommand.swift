@@ -14,13 +14,19 @@ struct BrokerCommand: AsyncParsableCommand {
             SIGTERM). Any Kafka client can use it, for example:
               invoice-shadow broker &
               kcat -b HOST:PORT -t money.events -P < events.jsonl
+
+            Capacity: this is librdkafka's mock cluster. It keeps about 4.5 MB of messages per
+            partition and drops the oldest beyond that, without telling anyone (serve notices the
+            gap when it consumes past it, logs it and records it in lost_events). The default 32
+            partitions hold about 140 MB: 100,000 generated events of about 1 KB each. Feed more
+            than that faster than serve consumes, and give the topic more partitions.
             """)
 
     @Option(help: "Brokers in the cluster.")
     var brokers: Int32 = 1
 
-    @Option(help: "Partitions of each topic.")
-    var partitions: Int32 = 3
+    @Option(help: "Partitions of each topic (each keeps about 4.5 MB; see above).")
+    var partitions: Int32 = EmbeddedKafkaBroker.defaultPartitions
 
     @Option(
         help: ArgumentHelp(

@@ -101,7 +101,7 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             let broker = try EmbeddedKafkaBroker.make(logger: logger)
             for topic in ["money.events", "money.events.dlq", "invoices.rendered"] {
-                try broker.createTopic(topic, partitions: 3)
+                try broker.createTopic(topic, partitions: EmbeddedKafkaBroker.defaultPartitions)
             }
             embedded = broker
             bootstrap = broker.bootstrapServers
@@ -163,7 +163,7 @@ struct ServeCommand: AsyncParsableCommand {
                 failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "engine"))
         if demo {
             let rate = max(1, demoRate)
-            let feeder = DemoFeeder(producer: producer, rate: rate)
+            let feeder = DemoFeeder(producer: producer, rate: rate) { engine.counters.consumed }
             services.append(
                 .init(
                     service: PeriodicService(interval: .zero) { try await feeder.feedOneSecond() },
@@ -278,19 +278,30 @@ struct RecordCommand: AsyncParsableCommand {
     }
 }
 
-/// serve --demo's events: `rate` generated events a second, a new seed each second.
+/// serve --demo's events: `rate` generated events a second, a new seed each second, and never
+/// more than ``maximumBacklog`` ahead of what serve consumed (a demo at a rate serve cannot keep
+/// up with would otherwise fill the embedded broker until it drops events).
 final class DemoFeeder: Sendable {
+    /// The most events fed and not consumed yet.
+    static let maximumBacklog = 2_000
+
     private let producer: KafkaProducer
     private let rate: Int
+    private let consumed: @Sendable () -> Int
     private let seed = Mutex(UInt64(Date().timeIntervalSince1970))
+    private let fed = Mutex(0)
 
-    init(producer: KafkaProducer, rate: Int) {
+    init(producer: KafkaProducer, rate: Int, consumed: @escaping @Sendable () -> Int) {
         self.producer = producer
         self.rate = rate
+        self.consumed = consumed
     }
 
-    /// One second's events, spread over the second.
+    /// One second's events, spread over the second; waits while serve is behind.
     func feedOneSecond() async throws {
+        while fed.withLock({ $0 }) - consumed() > Self.maximumBacklog {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         let seed = self.seed.withLock { seed in
             defer { seed += 1 }
             return seed
@@ -298,6 +309,7 @@ final class DemoFeeder: Sendable {
         for event in EventGenerator().events(seed: seed, count: rate) {
             if Task.isCancelled { return }
             _ = try await producer.send(topic: "money.events", key: nil, value: Array(event.utf8))
+            fed.withLock { $0 += 1 }
             try await Task.sleep(for: .milliseconds(1000 / rate))
         }
     }
