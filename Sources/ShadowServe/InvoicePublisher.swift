@@ -1,6 +1,7 @@
 import DocumentStore
 import KafkaIO
 import ShadowCore
+import ShadowLogging
 import Synchronization
 
 /// Publishes what a primary produced: a rendered invoice to the object store and the output topic,
@@ -20,13 +21,17 @@ final class InvoicePublisher: Sendable {
     private let deadLetterTopic: String
     private let metrics: ServeMetrics
     private let health: ServeHealth
+    private let failures: RepeatedFailureLog
+    private let backoff: Backoff
     private let counts = Mutex((published: 0, deadLettered: 0))
 
     init(
         producer: KafkaProducer, objects: any ObjectStore, outputTopic: String, deadLetterTopic: String,
-        metrics: ServeMetrics, health: ServeHealth
+        metrics: ServeMetrics, health: ServeHealth, failures: RepeatedFailureLog, backoff: Backoff
     ) {
         self.health = health
+        self.failures = failures
+        self.backoff = backoff
         self.producer = producer
         self.objects = objects
         self.outputTopic = outputTopic
@@ -121,15 +126,27 @@ final class InvoicePublisher: Sendable {
         metrics.deadLettered.increment()
     }
 
-    /// An object-store write, its outcome reported to ``ServeHealth``.
+    /// An object-store write, retried with backoff until it succeeds (a full disk holds this
+    /// event's primary path, and through the windows the consumer, until space returns), its
+    /// outcome reported to ``ServeHealth``.
     private func stored<T>(_ write: () async throws -> T) async throws -> T {
-        do {
-            let result = try await write()
-            health.pass(.objectStore)
-            return result
-        } catch {
-            health.fail(.objectStore, "cannot write documents: \(error)")
-            throw error
+        var attempt = 0
+        while true {
+            do {
+                let result = try await write()
+                if attempt > 0 { failures.resolved("objects.write") }
+                health.pass(.objectStore)
+                return result
+            } catch {
+                attempt += 1
+                let delay = backoff.delay(attempt: attempt)
+                health.fail(.objectStore, "cannot write documents: \(error)")
+                failures.failure(
+                    "objects.write", "cannot write documents; retrying, consuming paused until they are written",
+                    metadata: [LogKey.error: "\(error)", LogKey.attempt: "\(attempt)"])
+                metrics.retries(.objectStore)
+                try await Task.sleep(for: delay)
+            }
         }
     }
 

@@ -47,6 +47,9 @@ extension ServeEngine {
         public var shadowCapacity = 32
         /// How often flags are re-read (and live countries checked for regression). Default 1 s.
         public var flagRefresh = Duration.seconds(1)
+        /// Delays between retries toward the store and the object store after a failure: 50 ms
+        /// doubling up to 5 s. Writes are retried until they succeed; nothing is dropped.
+        var retryBackoff = Backoff()
 
         /// Called with each event's primary-path timing, for benchmarks; its ``PrimaryTiming/added``
         /// feeds `invoice_shadow_added_seconds`.

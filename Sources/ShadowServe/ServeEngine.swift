@@ -100,7 +100,8 @@ public final class ServeEngine: Sendable {
         self.store = store
         publisher = InvoicePublisher(
             producer: producer, objects: objects, outputTopic: configuration.outputTopic,
-            deadLetterTopic: configuration.deadLetterTopic, metrics: metrics, health: health)
+            deadLetterTopic: configuration.deadLetterTopic, metrics: metrics, health: health, failures: failures,
+            backoff: configuration.retryBackoff)
         self.configuration = configuration
         self.policy = policy
         let rows: Int
@@ -366,12 +367,35 @@ public final class ServeEngine: Sendable {
         // Elements are read in place, field by field, after this one copy: a copy of a Done or a
         // Record retains every reference it holds (a lazy map's iterator copies each element).
         let records = batch.map(\.record)
-        do {
-            try store.record(records, runID: runID)
-            health.pass(.store)
-        } catch {
-            health.fail(.store, "cannot write \(records.count) rows: \(error)")
-            throw error
+        // A store that cannot take the rows (a full disk, a lock held too long) is retried with
+        // backoff, never given up on: the row writer waits, so the windows fill, the dispatch loop
+        // stops taking batches and the consumer stops polling, until the store takes them.
+        var attempt = 0
+        while true {
+            do {
+                try store.record(records, runID: runID)
+                if attempt > 0 {
+                    failures.resolved("store.write")
+                    logger.notice("the store takes rows again", metadata: [LogKey.attempt: "\(attempt + 1)"])
+                }
+                health.pass(.store)
+                break
+            } catch {
+                attempt += 1
+                let delay = configuration.retryBackoff.delay(attempt: attempt)
+                health.fail(.store, "cannot write rows to \(store.path): \(error)")
+                failures.failure(
+                    "store.write",
+                    "cannot write \(records.count) rows; retrying, consuming paused until they are written",
+                    metadata: [
+                        LogKey.file: "\(store.path)", LogKey.error: "\(error)", LogKey.attempt: "\(attempt)",
+                        LogKey.backoffSeconds:
+                            "\(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)",
+                    ])
+                metrics.retries(.store)
+                Thread.sleep(
+                    forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+            }
         }
         // Before the claims go: from then on only the filter and the store know these ids.
         recordedIDs.insert(records.map { $0.comparison.facts.eventID })

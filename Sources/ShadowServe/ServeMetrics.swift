@@ -8,6 +8,7 @@ import ShadowStore
 /// Series (all prefixed `invoice_shadow_`):
 /// - `events_total`, `published_total`, `dead_lettered_total`, `skipped_shadows_total`,
 ///   `events_lost_total` (offsets the broker dropped before they were consumed): counters.
+/// - `retries_total{target}`: writes to the store or the object store retried after a failure.
 /// - `health{check}`: 1 while a health check passes, 0 while it fails (``ServeHealth``).
 /// - `comparisons_total{country, kind}`: one per recorded event; a country outside the contract is
 ///   `country="other"`, so hostile input cannot grow the number of series.
@@ -104,6 +105,22 @@ public final class ServeMetrics: Sendable {
                 labels: [("country", key.country), ("kind", key.kind.rawValue)]
             ).increment(by: count)
         }
+    }
+
+    /// What a retry was toward (`invoice_shadow_retries_total{target}`).
+    enum RetryTarget: String {
+        case store
+        case objectStore = "object_store"
+    }
+
+    /// One retry toward `target` after a failure.
+    func retries(_ target: RetryTarget) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "invoice_shadow", metricName: "retries", unitName: "total",
+                helpText: "Writes retried after a failure, by what they were toward."),
+            labels: [("target", target.rawValue)]
+        ).increment()
     }
 
     /// The text exposition.

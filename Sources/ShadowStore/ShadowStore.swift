@@ -6,9 +6,12 @@ import ShadowCore
 /// file, a private in-memory database for tests. See ``Schema`` for the tables.
 public final class ShadowStore: Sendable {
     private let writer: any DatabaseWriter
+    /// The database file (`:memory:` for an in-memory store), for messages that name it.
+    public let path: String
 
-    private init(writer: any DatabaseWriter) throws {
+    private init(writer: any DatabaseWriter, path: String) throws {
         self.writer = writer
+        self.path = path
         try Schema.migrator.migrate(writer)
     }
 
@@ -34,7 +37,7 @@ public final class ShadowStore: Sendable {
                 // the growth from there.
                 if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -16384") }
             }
-            return try ShadowStore(writer: DatabasePool(path: path, configuration: configuration))
+            return try ShadowStore(writer: DatabasePool(path: path, configuration: configuration), path: path)
         } catch {
             throw ShadowStoreError(.cannotOpen, "cannot open the store at \(path): \(error)")
         }
@@ -42,7 +45,7 @@ public final class ShadowStore: Sendable {
 
     /// A private in-memory database, migrated.
     public static func inMemory() throws -> ShadowStore {
-        try ShadowStore(writer: DatabaseQueue())
+        try ShadowStore(writer: DatabaseQueue(), path: ":memory:")
     }
 
     // MARK: - Runs
@@ -343,6 +346,14 @@ public final class ShadowStore: Sendable {
                     ?? 0
             }
             return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM comparison") ?? 0
+        }
+    }
+
+    /// Caps the database at `pages` pages (SQLite's `max_page_count`; 0 or less lifts the cap): a
+    /// full disk, for fault tests.
+    package func limitPages(_ pages: Int) throws {
+        try writer.write { db in
+            try db.execute(sql: "PRAGMA max_page_count = \(pages > 0 ? pages : 4_294_967_294)")
         }
     }
 

@@ -77,9 +77,11 @@ final class ServeFixture: Sendable {
     ///   - objects: The object store; a ``PackedObjectStore`` in the fixture's directory by default.
     ///   - configuration: The engine's.
     ///   - source: The run's source.
+    ///   - logger: The engine's (default: warnings and worse, on standard error).
     func start(
         legacy: (any InvoiceRenderer)? = nil, objects: (any ObjectStore)? = nil,
-        configuration: ServeEngine.Configuration = ServeEngine.Configuration(), source: String = "serve"
+        configuration: ServeEngine.Configuration = ServeEngine.Configuration(), source: String = "serve",
+        logger: Logger = Logger.shadow(label: "serve-test", format: .text, level: .warning)
     ) async throws -> Serving {
         let consumer = try KafkaConsumer.make(
             bootstrapServers: broker.bootstrapServers, groupID: "invoice-shadow", topics: ["money.events"])
@@ -89,7 +91,7 @@ final class ServeFixture: Sendable {
             consumer: consumer, producer: producer, legacy: legacySide!, swift: SwiftRenderer(),
             comparator: OutcomeComparator(), store: store,
             objects: try objects ?? PackedObjectStore(directory: objectsDirectory), configuration: configuration,
-            logger: Logger.shadow(label: "serve-test", format: .text, level: .warning))
+            logger: logger)
         let runID = try store.startRun(source: source, ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
         let task = Task { try await engine.run(runID: runID) }
         return Serving(engine: engine, consumer: consumer, runID: runID, task: task)
