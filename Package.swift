@@ -189,6 +189,9 @@ let package = Package(
             ]),
         // Runs the built binary as a user would; depends on the executable so that it is built.
         .testTarget(
-            name: "CLITests", dependencies: ["InvoiceShadowCLI", "InvoiceFuzz", "ShadowHarness", "TestSupport"]),
+            name: "CLITests",
+            dependencies: [
+                "InvoiceShadowCLI", "InvoiceFuzz", "ShadowHarness", "TestSupport", "KafkaIO", "EventGenerator",
+            ]),
     ]
 )
