@@ -28,6 +28,10 @@ final class Coordinator: @unchecked Sendable {
         condition.withLock {
             var snapshot = counters
             snapshot.queueDepth = queue.count - head
+            if let running {
+                let overdue = ContinuousClock.now - running.deadline
+                if overdue > .zero { snapshot.runningOverdue = overdue }
+            }
             return snapshot
         }
     }

@@ -36,6 +36,9 @@ public final class PythonInterpreter: Sendable {
         public var interrupted: Int = 0
         /// Calls waiting for the Python thread now.
         public var queueDepth: Int = 0
+        /// How long the call running now has run past its deadline (nil when none has): after the
+        /// interrupt, a call still running is stuck in C code that cannot be interrupted.
+        public var runningOverdue: Duration? = nil
     }
 
     private let coordinator: Coordinator

@@ -17,6 +17,8 @@ public final class ServeHealth: Sendable {
         case objectStore = "object_store"
         /// The Kafka brokers answer.
         case broker
+        /// The legacy's Python thread answers: no call has run past its deadline and the interrupt.
+        case python
         /// No event was lost before it was consumed in the last 10 minutes (the broker dropped
         /// offsets serve never read; the store keeps every loss in `lost_events`).
         case eventsLost = "events_lost"
@@ -59,7 +61,7 @@ public final class ServeHealth: Sendable {
     }
 
     /// Reports `check` failing for `reason` (logged and shown the first time, until it passes again).
-    func fail(_ check: Check, _ reason: String) {
+    public func fail(_ check: Check, _ reason: String) {
         let isNew = failures.withLock { failures in
             guard failures[check] == nil else { return false }
             failures[check] = Failure(check: check, reason: reason, since: Date())
@@ -71,7 +73,7 @@ public final class ServeHealth: Sendable {
     }
 
     /// Reports `check` passing (logged if it was failing).
-    func pass(_ check: Check) {
+    public func pass(_ check: Check) {
         let was = failures.withLock { $0.removeValue(forKey: check) }
         guard let was else { return }
         gauges[check]?.set(Double(1))

@@ -85,6 +85,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds each legacy render may take.")
     var timeout: Double = 10
 
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a legacy call may stay stuck past its deadline (in C code no interrupt reaches) before serve exits with status 75 for a supervisor to restart it.",
+            valueName: "SECONDS"))
+    var pythonStuckExit: Double = 60
+
     @OptionGroup var legacy: LegacyOptions
 
     @OptionGroup var logging: LogOptions
@@ -169,6 +175,12 @@ struct ServeCommand: AsyncParsableCommand {
                     service: PeriodicService(interval: .zero) { try await feeder.feedOneSecond() },
                     failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "demo"))
         }
+        services.append(
+            .init(
+                service: PythonWatch(
+                    interpreter: service.interpreter, health: engine.health,
+                    stuckExit: .milliseconds(Int(pythonStuckExit * 1000)), logger: logger),
+                serviceName: "python-watch"))
         services.append(
             .init(
                 service: PeriodicService(interval: .seconds(2)) {
