@@ -211,10 +211,15 @@ extension ServeCommandTests {
 /// Reads the demo's store with the sqlite3 shell, as an operator would.
 enum ShadowStoreProbe {
     static func count(_ db: String, where condition: String = "1") throws -> Int {
+        try scalar(db, "SELECT COUNT(*) FROM comparison WHERE \(condition)")
+    }
+
+    /// The integer `sql` selects, through the sqlite3 shell (0 when it answers nothing).
+    static func scalar(_ db: String, _ sql: String) throws -> Int {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         // A busy timeout: without one the shell answers "database is locked" at once (read as 0 rows).
-        process.arguments = ["-cmd", ".timeout 5000", db, "SELECT COUNT(*) FROM comparison WHERE \(condition)"]
+        process.arguments = ["-cmd", ".timeout 5000", db, sql]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
