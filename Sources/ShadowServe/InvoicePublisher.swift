@@ -67,8 +67,7 @@ final class InvoicePublisher: Sendable {
         }
         let stored = ContinuousClock.now
         let message = self.message(invoice, htmlKey: key, implementation: implementation)
-        _ = try await producer.send(
-            topic: message.topic, key: message.key, value: message.value, headers: message.headers)
+        try await send(message)
         count(invoices: 1)
         return (stored - started, ContinuousClock.now - stored)
     }
@@ -84,7 +83,13 @@ final class InvoicePublisher: Sendable {
         }
         let stored = ContinuousClock.now
         let messages = zip(invoices, keys).map { message($0, htmlKey: $1, implementation: implementation) }
-        for report in await producer.sendAll(messages) { _ = try report.get() }
+        // One burst; what the broker could not take for a reason worth retrying is sent again alone.
+        for (report, message) in zip(await producer.sendAll(messages), messages) {
+            if case .failure(let error) = report {
+                guard error.isRetriable else { throw error }
+                try await send(message, after: error)
+            }
+        }
         count(invoices: invoices.count)
         return (stored, ContinuousClock.now)
     }
@@ -108,22 +113,49 @@ final class InvoicePublisher: Sendable {
         let all = headers + [("reason", Array(reason.utf8))]
         var refused: KafkaError?
         do {
-            _ = try await producer.send(topic: deadLetterTopic, key: nil, value: event, headers: all)
+            try await send(OutgoingMessage(topic: deadLetterTopic, key: nil, value: event, headers: all))
         } catch {
             refused = error
         }
         if let refused, refused.isMessageTooLarge {
-            _ = try await producer.send(
-                topic: deadLetterTopic, key: nil, value: Array(event.prefix(65_536)),
-                headers: all + [
-                    ("truncated-from", Array(String(event.count).utf8)),
-                    ("fnv1a-64", Array(StableHash.fnv1aHex(event).utf8)),
-                ])
+            try await send(
+                OutgoingMessage(
+                    topic: deadLetterTopic, key: nil, value: Array(event.prefix(65_536)),
+                    headers: all + [
+                        ("truncated-from", Array(String(event.count).utf8)),
+                        ("fnv1a-64", Array(StableHash.fnv1aHex(event).utf8)),
+                    ]))
         } else if let refused {
             throw refused
         }
         counts.withLock { $0.deadLettered += 1 }
         metrics.deadLettered.increment()
+    }
+
+    /// Sends `message`; a failure worth retrying (the broker unreachable past librdkafka's own
+    /// retries and message timeout, a full queue) is retried with backoff until the broker takes
+    /// it, counted in `invoice_shadow_retries_total{target="broker"}`. Others are thrown.
+    private func send(_ message: OutgoingMessage, after failure: KafkaError? = nil) async throws(KafkaError) {
+        var attempt = failure == nil ? 0 : 1
+        var last = failure
+        while true {
+            if let last {
+                failures.failure(
+                    "kafka.send", "the broker did not take a message; retrying",
+                    metadata: [LogKey.topic: "\(message.topic)", LogKey.error: "\(last)", LogKey.attempt: "\(attempt)"])
+                metrics.retries(.broker)
+                try? await Task.sleep(for: backoff.delay(attempt: attempt))
+            }
+            do {
+                _ = try await producer.send(
+                    topic: message.topic, key: message.key, value: message.value, headers: message.headers)
+                if attempt > 0 { failures.resolved("kafka.send") }
+                return
+            } catch  where error.isRetriable {
+                attempt += 1
+                last = error
+            }
+        }
     }
 
     /// An object-store write, retried with backoff until it succeeds (a full disk holds this

@@ -8,7 +8,8 @@ import ShadowStore
 /// Series (all prefixed `invoice_shadow_`):
 /// - `events_total`, `published_total`, `dead_lettered_total`, `skipped_shadows_total`,
 ///   `events_lost_total` (offsets the broker dropped before they were consumed): counters.
-/// - `retries_total{target}`: writes to the store or the object store retried after a failure.
+/// - `retries_total{target}`: writes to the store, the object store or the broker retried after a
+///   failure.
 /// - `health{check}`: 1 while a health check passes, 0 while it fails (``ServeHealth``).
 /// - `comparisons_total{country, kind}`: one per recorded event; a country outside the contract is
 ///   `country="other"`, so hostile input cannot grow the number of series.
@@ -111,6 +112,7 @@ public final class ServeMetrics: Sendable {
     enum RetryTarget: String {
         case store
         case objectStore = "object_store"
+        case broker
     }
 
     /// One retry toward `target` after a failure.

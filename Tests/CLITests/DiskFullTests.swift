@@ -87,6 +87,8 @@ import Testing
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(failing.contains(#""check":"store""#) || failing.contains(#""check":"object_store""#), "\(failing)")
+        let metrics = await Self.get(address + "metrics")
+        #expect(metrics?.body.contains("invoice_shadow_retries_total{target=") == true)
         let rowsWhenFull = try ShadowStoreProbe.count("\(directory)/shadow.db")
         #expect(rowsWhenFull < 2_000)
 
