@@ -1,20 +1,10 @@
 import EventGenerator
 import Foundation
 import KafkaIO
-import Synchronization
 import TestSupport
 import Testing
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 @Suite struct BrokerDownTests {
-    static func get(_ url: String) async -> (status: Int, body: String)? {
-        guard let (data, response) = try? await URLSession.shared.data(from: URL(string: url)!) else { return nil }
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
-    }
-
     @Test func aBrokerDownForThirtySecondsIsLoggedFailsHealthAndServeResumes() async throws {
         // Given a real serve consuming from the embedded broker, with 300 events recorded
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("broker-down-\(UUID())")
@@ -32,28 +22,11 @@ import Testing
             for report in await producer.sendAll(messages) { _ = try report.get() }
         }
         try await send(events.prefix(300))
-        let process = Process()
-        process.executableURL = TestSupport.executable
-        process.arguments = [
-            "serve", "--brokers", broker.bootstrapServers, "--db", db, "--objects",
+        let serve = try ServeProcess([
+            "--brokers", broker.bootstrapServers, "--db", db, "--objects",
             directory.appendingPathComponent("objects").path, "--http", "127.0.0.1:0", "--group", "down",
-        ]
-        process.currentDirectoryURL = TestSupport.repositoryRoot
-        let (stdout, stderr) = (Pipe(), Pipe())
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let errorText = Mutex(Data())
-        let reader = Thread { errorText.withLock { $0 = stderr.fileHandleForReading.readDataToEndOfFile() } }
-        try process.run()
-        reader.start()
-        defer { if process.isRunning { process.terminate() } }
-        var address = ""
-        for _ in 0..<200 where address.isEmpty {
-            let chunk = String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self)
-            if let line = chunk.split(separator: "\n").first(where: { $0.hasPrefix("http: ") }) {
-                address = String(line.dropFirst("http: ".count))
-            }
-        }
+        ])
+        defer { serve.terminateIfRunning() }
         let recorded = ContinuousClock.now + .seconds(60)
         while try ShadowStoreProbe.count(db) < 300, ContinuousClock.now < recorded {
             try await Task.sleep(for: .milliseconds(200))
@@ -65,14 +38,14 @@ import Testing
         let downAt = ContinuousClock.now
         var failing: (status: Int, body: String)?
         while ContinuousClock.now - downAt < .seconds(30) {
-            if failing == nil, let health = await Self.get(address + "health"), health.status == 503 {
+            if failing == nil, let health = await serve.get("health"), health.status == 503 {
                 failing = health
             }
             try await Task.sleep(for: .milliseconds(500))
         }
         // Then health said so, naming the broker, and the gauge too
         #expect(failing?.body.contains(#""check":"broker""#) == true, "\(failing?.body ?? "never 503")")
-        let metrics = await Self.get(address + "metrics")
+        let metrics = await serve.get("metrics")
         #expect(metrics?.body.contains(#"invoice_shadow_health{check="broker"} 0"#) == true)
 
         // When it is back and more events arrive, serve resumes: all recorded, health 200
@@ -85,16 +58,13 @@ import Testing
         #expect(try ShadowStoreProbe.count(db) == 600)
         var healthy = false
         for _ in 0..<60 where !healthy {
-            healthy = await Self.get(address + "health")?.status == 200
+            healthy = await serve.get("health")?.status == 200
             if !healthy { try await Task.sleep(for: .milliseconds(250)) }
         }
         #expect(healthy)
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        while !reader.isFinished { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(process.terminationStatus == 0)
+        #expect(try await serve.waitForExitAfter(SIGTERM) == 0)
         // And the log has librdkafka's report and the check's failure and recovery
-        let log = String(decoding: errorText.withLock { $0 }, as: UTF8.self)
+        let log = serve.log
         #expect(log.contains("component=kafka"), "\(log.suffix(2_000))")
         #expect(log.contains("health: broker failing"))
         #expect(log.contains("health: broker passes again"))

@@ -1,20 +1,10 @@
 import EventGenerator
 import Foundation
 import KafkaIO
-import Synchronization
 import TestSupport
 import Testing
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 @Suite struct EventsLostTests {
-    static func get(_ url: String) async -> (status: Int, body: String)? {
-        guard let (data, response) = try? await URLSession.shared.data(from: URL(string: url)!) else { return nil }
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
-    }
-
     @Test func eventsTheBrokerDropsBeforeServeReadsThemAreLoggedCountedRecordedAndShown() async throws {
         // Given a real serve consuming a one-partition topic of the embedded broker (which keeps
         // about 4.5 MB per partition and drops the oldest beyond that)
@@ -31,28 +21,11 @@ import Testing
             for report in await producer.sendAll(messages) { _ = try report.get() }
         }
         try await send(events.prefix(200))
-        let process = Process()
-        process.executableURL = TestSupport.executable
-        process.arguments = [
-            "serve", "--brokers", broker.bootstrapServers, "--db", db, "--objects",
+        let serve = try ServeProcess([
+            "--brokers", broker.bootstrapServers, "--db", db, "--objects",
             directory.appendingPathComponent("objects").path, "--http", "127.0.0.1:0", "--group", "lost",
-        ]
-        process.currentDirectoryURL = TestSupport.repositoryRoot
-        let (stdout, stderr) = (Pipe(), Pipe())
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let errorText = Mutex(Data())
-        let reader = Thread { errorText.withLock { $0 = stderr.fileHandleForReading.readDataToEndOfFile() } }
-        try process.run()
-        reader.start()
-        defer { if process.isRunning { process.terminate() } }
-        var address = ""
-        for _ in 0..<200 where address.isEmpty {
-            let chunk = String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self)
-            if let line = chunk.split(separator: "\n").first(where: { $0.hasPrefix("http: ") }) {
-                address = String(line.dropFirst("http: ".count))
-            }
-        }
+        ])
+        defer { serve.terminateIfRunning() }
         let recorded = ContinuousClock.now + .seconds(60)
         while try ShadowStoreProbe.count(db) < 200, ContinuousClock.now < recorded {
             try await Task.sleep(for: .milliseconds(200))
@@ -61,9 +34,9 @@ import Testing
 
         // When serve is stopped (SIGSTOP) while 12 MB more arrive, so that the broker drops most
         // of them before serve can read them, and then continues (SIGCONT)
-        kill(process.processIdentifier, SIGSTOP)
+        serve.signal(SIGSTOP)
         try await send(events.suffix(12_000))
-        kill(process.processIdentifier, SIGCONT)
+        serve.signal(SIGCONT)
 
         // Then every event is either recorded or counted lost, and the loss is not silent
         func lost() throws -> Int {
@@ -76,18 +49,15 @@ import Testing
         let (rows, missing) = (try ShadowStoreProbe.count(db), try lost())
         #expect(rows + missing == 12_200)
         #expect(missing > 1_000)
-        let health = await Self.get(address + "health")
+        let health = await serve.get("health")
         #expect(health?.status == 503)
         #expect(health?.body.contains(#""check":"events_lost""#) == true, "\(health?.body ?? "")")
-        let metrics = await Self.get(address + "metrics")
+        let metrics = await serve.get("metrics")
         #expect(metrics?.body.contains("invoice_shadow_events_lost_total \(missing)") == true)
-        let overview = await Self.get(address)
+        let overview = await serve.get("")
         #expect(overview?.body.contains(#"id="lost-events""#) == true)
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        while !reader.isFinished { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(process.terminationStatus == 0)
-        let log = String(decoding: errorText.withLock { $0 }, as: UTF8.self)
+        #expect(try await serve.waitForExitAfter(SIGTERM) == 0)
+        let log = serve.log
         #expect(log.contains("events lost before they were consumed"), "\(log.suffix(2_000))")
         #expect(log.contains("kafka.partition=0"))
     }

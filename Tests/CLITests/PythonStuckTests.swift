@@ -1,12 +1,7 @@
 import Foundation
 import KafkaIO
-import Synchronization
 import TestSupport
 import Testing
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 @Suite struct PythonStuckTests {
     @Test func aPythonThreadStuckInCFailsHealthThenServeExitsWithItsOwnStatus() async throws {
@@ -38,47 +33,25 @@ import Testing
         _ = try await producer.send(topic: "money.events", key: nil, value: try TestSupport.sampleEvent())
 
         // When serve renders it, with a 1 s deadline and 4 s allowed stuck
-        let process = Process()
-        process.executableURL = TestSupport.executable
-        process.arguments = [
-            "serve", "--brokers", broker.bootstrapServers, "--legacy", directory.appendingPathComponent("legacy").path,
+        let serve = try ServeProcess([
+            "--brokers", broker.bootstrapServers, "--legacy", directory.appendingPathComponent("legacy").path,
             "--db", directory.appendingPathComponent("shadow.db").path, "--objects",
             directory.appendingPathComponent("objects").path, "--http", "127.0.0.1:0", "--timeout", "1",
             "--python-stuck-exit", "4", "--group", "stuck",
-        ]
-        let (stdout, stderr) = (Pipe(), Pipe())
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let errorText = Mutex(Data())
-        let reader = Thread { errorText.withLock { $0 = stderr.fileHandleForReading.readDataToEndOfFile() } }
-        try process.run()
-        reader.start()
-        defer { if process.isRunning { process.terminate() } }
-        var address = ""
-        for _ in 0..<200 where address.isEmpty {
-            let chunk = String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self)
-            if let line = chunk.split(separator: "\n").first(where: { $0.hasPrefix("http: ") }) {
-                address = String(line.dropFirst("http: ".count))
-            }
-        }
+        ])
+        defer { serve.terminateIfRunning() }
 
         // Then /health names the python check while it is stuck
         var failing = ""
         let deadline = ContinuousClock.now + .seconds(30)
-        while failing.isEmpty, process.isRunning, ContinuousClock.now < deadline {
-            if let (data, response) = try? await URLSession.shared.data(from: URL(string: address + "health")!),
-                (response as? HTTPURLResponse)?.statusCode == 503
-            {
-                failing = String(decoding: data, as: UTF8.self)
-            }
+        while failing.isEmpty, serve.process.isRunning, ContinuousClock.now < deadline {
+            if let health = await serve.get("health"), health.status == 503 { failing = health.body }
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(failing.contains(#""check":"python""#), "\(failing)")
         // And after the grace period the process exits with status 75, saying why
-        process.waitUntilExit()
-        while !reader.isFinished { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(process.terminationStatus == 75)
-        let log = String(decoding: errorText.withLock { $0 }, as: UTF8.self)
+        #expect(try await serve.waitForExit() == 75)
+        let log = serve.log
         #expect(log.contains("exiting with status 75"), "\(log.suffix(2_000))")
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import TestSupport
 import Testing
 
@@ -16,35 +15,24 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let db = directory.appendingPathComponent("shadow.db").path
-        let process = Process()
-        process.executableURL = TestSupport.executable
-        process.arguments = [
-            "serve", "--demo", "--log-format", "json", "--db", db, "--objects",
-            directory.appendingPathComponent("objects").path, "--http", "127.0.0.1:0",
-        ]
-        process.currentDirectoryURL = TestSupport.repositoryRoot
-        let (stdout, stderr) = (Pipe(), Pipe())
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let errorText = Mutex(Data())
-        let reader = Thread { errorText.withLock { $0 = stderr.fileHandleForReading.readDataToEndOfFile() } }
-        try process.run()
-        reader.start()
+        let serve = try ServeProcess([
+            "--demo", "--log-format", "json", "--db", db, "--objects", directory.appendingPathComponent("objects").path,
+            "--http", "127.0.0.1:0",
+        ])
+        defer { serve.terminateIfRunning() }
         // When events have been recorded for a while, it gets SIGINT, as from Ctrl-C
         let deadline = ContinuousClock.now + .seconds(60)
         while try ShadowStoreProbe.count(db) < 50, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(250))
         }
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        while !reader.isFinished { try await Task.sleep(for: .milliseconds(10)) }
+        let status = try await serve.waitForExitAfter(SIGINT)
 
         // Then it exits 0, having recorded what it consumed
-        #expect(process.terminationStatus == 0)
+        #expect(status == 0)
         #expect(try ShadowStoreProbe.count(db) >= 50)
         // And every line it logged is one JSON object with time, level, label, message and
         // metadata, none of them an error
-        let lines = String(decoding: errorText.withLock { $0 }, as: UTF8.self).split(separator: "\n")
+        let lines = serve.log.split(separator: "\n")
             .map(String.init).filter { !Self.isLoaderNote($0) }
         #expect(lines.count >= 4)
         var messages: [String] = []

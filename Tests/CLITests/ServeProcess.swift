@@ -1,0 +1,84 @@
+import Foundation
+import Synchronization
+import TestSupport
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// A real `invoice-shadow serve` process for a test: started with `arguments`, its standard error
+/// collected, its dashboard's address read from standard output (`http: http://HOST:PORT/`), and
+/// signalled like an operator would.
+final class ServeProcess: Sendable {
+    /// Standard error as read so far, and whether it reached its end.
+    private final class Collected: Sendable {
+        let data = Mutex(Data())
+        let finished = Mutex(false)
+    }
+
+    let process: Process
+    private let collected = Collected()
+    /// `http://HOST:PORT/`, once serve listens ("" if it never said).
+    let address: String
+
+    /// Starts serve with `arguments` (after `serve`; add `--http 127.0.0.1:0` for ``get(_:)``).
+    init(_ arguments: [String]) throws {
+        process = Process()
+        process.executableURL = TestSupport.executable
+        process.arguments = ["serve"] + arguments
+        process.currentDirectoryURL = TestSupport.repositoryRoot
+        let (stdout, stderr) = (Pipe(), Pipe())
+        process.standardOutput = stdout
+        process.standardError = stderr
+        let collected = self.collected
+        let reader = Thread {
+            let data = stderr.fileHandleForReading.readDataToEndOfFile()
+            collected.data.withLock { $0 = data }
+            collected.finished.withLock { $0 = true }
+        }
+        try process.run()
+        reader.start()
+        var address = ""
+        for _ in 0..<200 where address.isEmpty && arguments.contains("--http") {
+            let chunk = String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self)
+            if let line = chunk.split(separator: "\n").first(where: { $0.hasPrefix("http: ") }) {
+                address = String(line.dropFirst("http: ".count))
+            }
+        }
+        self.address = address
+    }
+
+    /// GET `path` on serve's dashboard: the status and the body (nil when nothing answers).
+    func get(_ path: String) async -> (status: Int, body: String)? {
+        guard let url = URL(string: address + path),
+            let (data, response) = try? await URLSession.shared.data(from: url)
+        else { return nil }
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Sends `signal` to serve.
+    func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for serve to exit; returns its status.
+    func waitForExit() async throws -> Int32 {
+        process.waitUntilExit()
+        while !collected.finished.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        return process.terminationStatus
+    }
+
+    /// Sends `signal` and waits for serve to exit; returns its status.
+    func waitForExitAfter(_ signal: Int32) async throws -> Int32 {
+        self.signal(signal)
+        return try await waitForExit()
+    }
+
+    /// What serve wrote on standard error (complete once it exited).
+    var log: String { String(decoding: collected.data.withLock { $0 }, as: UTF8.self) }
+
+    /// Ends serve if a test left it running.
+    func terminateIfRunning() {
+        if process.isRunning { process.terminate() }
+    }
+}
