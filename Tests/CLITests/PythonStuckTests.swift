@@ -49,8 +49,14 @@ import Testing
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(failing.contains(#""check":"python""#), "\(failing)")
+        let metrics = await serve.get("metrics")
+        #expect(metrics?.body.contains(#"invoice_shadow_health{check="python"} 0"#) == true)
         // And after the grace period the process exits with status 75, saying why
         #expect(try await serve.waitForExit() == 75)
+        // And the event has its row: the render was answered `timeout` at its deadline
+        #expect(
+            try ShadowStoreProbe.count(directory.appendingPathComponent("shadow.db").path, where: "kind = 'timeout'")
+                == 1)
         let log = serve.log
         #expect(log.contains("exiting with status 75"), "\(log.suffix(2_000))")
     }
