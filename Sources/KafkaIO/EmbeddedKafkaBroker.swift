@@ -23,8 +23,8 @@ public final class EmbeddedKafkaBroker: Sendable {
     }
 
     /// Partitions of the topics serve and `invoice-shadow broker` create by default: with about
-    /// ``approximateBytesPerPartition`` kept per partition, 32 hold some 140 MB of backlog, more
-    /// than 100,000 preloaded events of about 1 KB.
+    /// ``approximateBytesPerPartition`` kept per partition, 32 hold 100,000 preloaded events of
+    /// about 1 KB, keyed (a keyed producer spreads them evenly).
     public static let defaultPartitions: Int32 = 32
 
     /// About how many bytes of messages librdkafka 2.0.2's mock cluster keeps per partition before
