@@ -32,12 +32,12 @@ import Testing
         let producer = try KafkaProducer.make(bootstrapServers: broker.bootstrapServers)
         _ = try await producer.send(topic: "money.events", key: nil, value: try TestSupport.sampleEvent())
 
-        // When serve renders it, with a 1 s deadline and 4 s allowed stuck
+        // When serve renders it, with a 1 s deadline and 12 s allowed stuck (room, on a loaded machine, to see the health check fail first)
         let serve = try ServeProcess([
             "--brokers", broker.bootstrapServers, "--legacy", directory.appendingPathComponent("legacy").path,
             "--db", directory.appendingPathComponent("shadow.db").path, "--objects",
             directory.appendingPathComponent("objects").path, "--http", "127.0.0.1:0", "--timeout", "1",
-            "--python-stuck-exit", "4", "--group", "stuck",
+            "--python-stuck-exit", "12", "--group", "stuck",
         ])
         defer { serve.terminateIfRunning() }
 

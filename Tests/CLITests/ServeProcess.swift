@@ -50,9 +50,11 @@ final class ServeProcess: Sendable {
 
     /// GET `path` on serve's dashboard: the status and the body (nil when nothing answers).
     func get(_ path: String) async -> (status: Int, body: String)? {
-        guard let url = URL(string: address + path),
-            let (data, response) = try? await URLSession.shared.data(from: url)
-        else { return nil }
+        guard let url = URL(string: address + path) else { return nil }
+        // A short timeout: a request to a serve that is exiting must not hold the test for a minute.
+        var request = URLRequest(url: url)
+        request.timeoutInterval = 5
+        guard let (data, response) = try? await URLSession.shared.data(for: request) else { return nil }
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
     }
 
