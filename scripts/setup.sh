@@ -13,6 +13,7 @@ PACKAGES=(
     chromium                                                     # the dashboard's headless-browser check
     libcurl4                                                     # FoundationNetworking (the web tests' HTTP client)
     tzdata
+    mount                                                        # DiskFullTests mounts a tmpfs (Priority: required; named so it is never assumed)
 )
 
 missing=()

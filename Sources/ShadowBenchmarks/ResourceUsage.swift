@@ -61,10 +61,3 @@ extension ResourceUsage {
         return totals
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as a Double, for printing.
-    package var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

@@ -12,9 +12,11 @@ public enum AtomicFile {
                 throw AtomicFileError(description: "cannot write \(path): \(String(cString: strerror(errno)))")
             }
         } catch let error as AtomicFileError {
+            // Best effort: the write's own failure is what the caller reports.
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
         } catch {
+            // Best effort, as above.
             try? FileManager.default.removeItem(atPath: temporary)
             throw AtomicFileError(description: "cannot write \(path): \(error.localizedDescription)")
         }

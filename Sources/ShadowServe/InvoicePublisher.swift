@@ -144,7 +144,9 @@ final class InvoicePublisher: Sendable {
                     "kafka.send", "the broker did not take a message; retrying",
                     metadata: [LogKey.topic: "\(message.topic)", LogKey.error: "\(last)", LogKey.attempt: "\(attempt)"])
                 metrics.retries(.broker)
-                try? await Task.sleep(for: backoff.delay(attempt: attempt))
+                // A cancelled task (the engine failed elsewhere) stops retrying with the last error,
+                // rather than retrying with no delay at all.
+                do { try await Task.sleep(for: backoff.delay(attempt: attempt)) } catch { throw last }
             }
             do {
                 _ = try await producer.send(

@@ -298,6 +298,7 @@ public final class ServeEngine: Sendable {
                     "cannot read the ids recorded since the last tick; the duplicate check asks the store instead",
                     metadata: [LogKey.error: "\(error)"])
             }
+            // Cancelled only when the run ends; the loop's condition sees `stopping` next.
             try? await Task.sleep(for: configuration.flagRefresh)
             do {
                 try refreshFlags()
@@ -389,12 +390,11 @@ public final class ServeEngine: Sendable {
                     "cannot write \(records.count) rows; retrying, consuming paused until they are written",
                     metadata: [
                         LogKey.file: "\(store.path)", LogKey.error: "\(error)", LogKey.attempt: "\(attempt)",
-                        LogKey.backoffSeconds:
-                            "\(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)",
+                        LogKey.backoffSeconds: "\(delay.seconds)",
                     ])
                 metrics.retries(.store)
-                Thread.sleep(
-                    forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+                // On the row writer's own thread: nothing else waits on it but the rows.
+                Thread.sleep(forTimeInterval: delay.seconds)
             }
         }
         // Before the claims go: from then on only the filter and the store know these ids.

@@ -175,12 +175,11 @@ struct ServeCommand: AsyncParsableCommand {
                     service: PeriodicService(interval: .zero) { try await feeder.feedOneSecond() },
                     failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "demo"))
         }
+        let pythonWatch = PythonWatch(
+            interpreter: service.interpreter, health: engine.health,
+            stuckExit: .milliseconds(Int(pythonStuckExit * 1000)), logger: logger)
         services.append(
-            .init(
-                service: PythonWatch(
-                    interpreter: service.interpreter, health: engine.health,
-                    stuckExit: .milliseconds(Int(pythonStuckExit * 1000)), logger: logger),
-                serviceName: "python-watch"))
+            .init(service: PeriodicService(interval: .seconds(1)) { pythonWatch.check() }, serviceName: "python-watch"))
         services.append(
             .init(
                 service: PeriodicService(interval: .seconds(2)) {

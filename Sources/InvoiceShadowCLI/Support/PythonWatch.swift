@@ -1,15 +1,14 @@
 import Foundation
 import Logging
 import PythonBridge
-import ServiceLifecycle
 import ShadowServe
 
-/// Watches the legacy's Python thread each second. A call running past its deadline has been
-/// interrupted; one still running after that is stuck in C code that no interrupt reaches (a
+/// Watches the legacy's Python thread (serve looks each second, through a PeriodicService). A
+/// call running past its deadline has been interrupted; one still running after that is stuck in C code that no interrupt reaches (a
 /// deadlock in an extension, a blocking call that ignores signals): the `python` health check
 /// fails at once, and after `stuckExit` the process exits with ``exitStatus`` so that a supervisor
 /// restarts it. Nothing is lost: the events not yet committed are redelivered.
-struct PythonWatch: Service {
+struct PythonWatch: Sendable {
     /// The exit status of a process whose Python thread is stuck (EX_TEMPFAIL: try again).
     static let exitStatus: Int32 = 75
 
@@ -18,20 +17,8 @@ struct PythonWatch: Service {
     let stuckExit: Duration
     let logger: Logger
 
-    func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    check()
-                    try await Task.sleep(for: .seconds(1))
-                }
-            }
-        } catch is CancellationError {
-            // Shut down: the way this service is meant to end.
-        }
-    }
-
-    private func check() {
+    /// One look at the Python thread (serve runs it every second).
+    func check() {
         // An interrupted call returns within milliseconds; one still running a second later is stuck.
         guard let overdue = interpreter.statistics.runningOverdue, overdue > .seconds(1) else {
             health.pass(.python)

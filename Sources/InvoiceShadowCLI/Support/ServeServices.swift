@@ -68,6 +68,8 @@ struct DeadlineService: Service {
     let duration: Duration
 
     func run() async throws {
+        // Either way it ends the group: the deadline passed, or a shutdown came first (the sleep's
+        // CancellationError is that, not a failure).
         try? await cancelWhenGracefulShutdown {
             try await Task.sleep(for: duration)
         }
