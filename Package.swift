@@ -192,6 +192,7 @@ let package = Package(
             name: "CLITests",
             dependencies: [
                 "InvoiceShadowCLI", "InvoiceFuzz", "ShadowHarness", "TestSupport", "KafkaIO", "EventGenerator",
+                "ShadowCore",
             ]),
     ]
 )

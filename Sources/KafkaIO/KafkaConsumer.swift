@@ -1,4 +1,5 @@
 import Crdkafka
+import Foundation
 import Logging
 
 /// One consumed message, copied out of librdkafka.
@@ -98,6 +99,91 @@ public final class KafkaConsumer: Sendable {
         return KafkaConsumer(handle: handle)
     }
 
+    /// Reads every partition of `topic` outside any group, each from the offset given (from the
+    /// beginning for a partition without one), and commits nothing: a reader that keeps its own
+    /// place, such as a store that writes each message's offset in the transaction that applies it.
+    /// - Parameters:
+    ///   - bootstrapServers: `host:port,...`.
+    ///   - topic: The topic; waited for up to `timeout` when it does not exist yet.
+    ///   - offsets: The next offset to read, per partition.
+    ///   - timeout: How long to wait for the topic's metadata.
+    ///   - logger: Where librdkafka's log lines and error reports go.
+    /// - Throws: ``KafkaError`` when the topic's partitions are not known within `timeout`.
+    public static func reading(
+        bootstrapServers: String, topic: String, from offsets: [Int32: Int64], timeout: Duration = .seconds(30),
+        logger: Logger? = nil
+    ) throws(KafkaError) -> KafkaConsumer {
+        let handle = try KafkaHandle.make(
+            RD_KAFKA_CONSUMER, logger: logger,
+            configuration: [
+                // librdkafka wants a group for a consumer; this one never joins it (assign, not
+                // subscribe) and never commits.
+                ("bootstrap.servers", bootstrapServers), ("group.id", "invoice-shadow-reader"),
+                ("enable.auto.commit", "false"), ("enable.auto.offset.store", "false"),
+                ("auto.offset.reset", "earliest"), ("log_level", "3"), ("fetch.wait.max.ms", "5"),
+                ("fetch.message.max.bytes", "16777216"), ("receive.message.max.bytes", "100000000"),
+                ("socket.nagle.disable", "true"),
+            ])
+        rd_kafka_poll_set_consumer(handle.pointer)
+        let partitions = try partitionCount(handle, topic: topic, timeout: timeout)
+        let list = rd_kafka_topic_partition_list_new(partitions)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for partition in 0..<partitions {
+            rd_kafka_topic_partition_list_add(list, topic, partition).pointee.offset =
+                offsets[partition] ?? Int64(RD_KAFKA_OFFSET_BEGINNING)
+        }
+        let result = rd_kafka_assign(handle.pointer, list)
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdkafka(result, "assigning \(topic)") }
+        return KafkaConsumer(handle: handle)
+    }
+
+    /// The number of partitions of `topic`, asking until the broker knows the topic or `timeout` passes.
+    static func partitionCount(_ handle: KafkaHandle, topic: String, timeout: Duration) throws(KafkaError) -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        var lastError = RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC
+        repeat {
+            if let topicHandle = rd_kafka_topic_new(handle.pointer, topic, nil) {
+                defer { rd_kafka_topic_destroy(topicHandle) }
+                var metadata: UnsafePointer<rd_kafka_metadata>?
+                lastError = rd_kafka_metadata(handle.pointer, 0, topicHandle, &metadata, 2000)
+                if let metadata {
+                    defer { rd_kafka_metadata_destroy(metadata) }
+                    if lastError == RD_KAFKA_RESP_ERR_NO_ERROR, metadata.pointee.topic_cnt > 0 {
+                        let described = metadata.pointee.topics[0]
+                        if described.err == RD_KAFKA_RESP_ERR_NO_ERROR && described.partition_cnt > 0 {
+                            return described.partition_cnt
+                        }
+                        lastError = described.err
+                    }
+                }
+            }
+            usleep(200_000)
+        } while ContinuousClock.now < deadline
+        throw KafkaError.rdkafka(lastError, "reading the partitions of \(topic)")
+    }
+
+    /// Each partition's first offset still in the log and the next offset it will give (its low and
+    /// high watermarks), asked of the broker: a reader that reaches `high` has read everything
+    /// written before the call.
+    /// - Throws: ``KafkaError`` when the broker does not answer within `timeout`.
+    public func endOffsets(topic: String, timeout: Duration = .seconds(10)) throws(KafkaError) -> [Int32: (
+        low: Int64, high: Int64
+    )] {
+        let milliseconds = Int32(timeout.components.seconds * 1000)
+        let partitions = try Self.partitionCount(handle, topic: topic, timeout: timeout)
+        var result: [Int32: (low: Int64, high: Int64)] = [:]
+        for partition in 0..<partitions {
+            var low: Int64 = -1
+            var high: Int64 = -1
+            let error = rd_kafka_query_watermark_offsets(handle.pointer, topic, partition, &low, &high, milliseconds)
+            if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError.rdkafka(error, "reading the end of \(topic)[\(partition)]")
+            }
+            result[partition] = (max(0, low), high)
+        }
+        return result
+    }
+
     /// The next message, or nil when none arrives within `timeout`. Transient broker errors are
     /// librdkafka's to retry and are not thrown.
     /// - Parameter timeout: How long to wait.
@@ -152,13 +238,20 @@ public final class KafkaConsumer: Sendable {
     /// waiting for the broker: a commit that fails is covered by the next one, and a crash before
     /// it only means the messages after the last good commit are delivered again.
     public func commitAsync(_ offsets: [(topic: String, partition: Int32, through: Int64)]) throws(KafkaError) {
+        try commit(offsets, wait: false)
+    }
+
+    /// Commits, for each partition listed, every message up to and including its offset, in one
+    /// request: waiting for the broker's answer when `wait` (a partition at a time, a member that
+    /// is leaving during a rebalance waits out the broker's timeout once per partition).
+    public func commit(_ offsets: [(topic: String, partition: Int32, through: Int64)], wait: Bool) throws(KafkaError) {
         guard !offsets.isEmpty else { return }
         let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for entry in offsets {
             rd_kafka_topic_partition_list_add(list, entry.topic, entry.partition).pointee.offset = entry.through + 1
         }
-        let result = rd_kafka_commit(handle.pointer, list, 1)
+        let result = rd_kafka_commit(handle.pointer, list, wait ? 0 : 1)
         if result != RD_KAFKA_RESP_ERR_NO_ERROR && result != RD_KAFKA_RESP_ERR__NO_OFFSET {
             throw KafkaError.rdkafka(result, "committing \(offsets.count) partitions")
         }

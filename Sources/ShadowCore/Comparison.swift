@@ -97,6 +97,22 @@ public struct Comparison: Sendable, Equatable {
     public var noisePaths: [String]
     /// The HTML line diff (`-` legacy, `+` Swift); empty when the documents are equal or ignored.
     public var htmlDiff: [String]
+
+    /// A comparison as the comparator made it, or as a store reads one back.
+    public init(
+        facts: EventFacts, kind: DiscrepancyKind, signature: Signature, legacy: SideResult, swift: SideResult?,
+        differences: [JSONDifference], ignored: [JSONDifference], noisePaths: [String], htmlDiff: [String]
+    ) {
+        self.facts = facts
+        self.kind = kind
+        self.signature = signature
+        self.legacy = legacy
+        self.swift = swift
+        self.differences = differences
+        self.ignored = ignored
+        self.noisePaths = noisePaths
+        self.htmlDiff = htmlDiff
+    }
 }
 
 /// A 64-bit FNV-1a hash: stable across runs and platforms (unlike `Hasher`), for keys and ids.

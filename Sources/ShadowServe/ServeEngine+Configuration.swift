@@ -47,6 +47,16 @@ extension ServeEngine {
         public var shadowCapacity = 32
         /// How often flags are re-read (and live countries checked for regression). Default 1 s.
         public var flagRefresh = Duration.seconds(1)
+        /// This instance's name, when several instances with stores of their own act as one
+        /// harness: written in each comparison and flag change it makes. Default nil.
+        public var instance: String?
+        /// Where each event's record goes before its offset is committed: nil, the store (one
+        /// process, or processes sharing one store file); a topic (`shadow.comparisons`), where the
+        /// broker has it durably and every instance's store materializes it. Default nil.
+        public var evidenceTopic: String?
+        /// Whether the engine reverts a regressed `live` country in the store itself. Instances that
+        /// share their flags turn it off: their reverts are proposed on the flags topic. Default true.
+        public var automaticRevert = true
         /// Delays between retries toward the store and the object store after a failure: 50 ms
         /// doubling up to 5 s. Writes are retried until they succeed; nothing is dropped.
         var retryBackoff = Backoff()

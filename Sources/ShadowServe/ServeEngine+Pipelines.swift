@@ -152,7 +152,7 @@ extension ServeEngine {
         return Done(
             record: ShadowStore.Record(
                 comparison: comparison, event: message.value, primary: event.flag.primary, recordedAt: Date(),
-                eventHash: event.hash
+                eventHash: event.hash, instance: configuration.instance
             ).withoutUnwrittenBytes(),
             claimed: claimed ? event.facts.eventID : nil,
             partition: CommitLedger.Partition(topic: message.topic, partition: message.partition),

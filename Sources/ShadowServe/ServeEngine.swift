@@ -341,8 +341,15 @@ public final class ServeEngine: Sendable {
         }
     }
 
+    /// Re-reads the flags now (a flag change arrived through the flags topic).
+    public func reloadFlags() throws {
+        let flags = try store.flags()
+        state.withLock { $0.flags = flags }
+    }
+
     private func refreshFlags() throws {
-        for country in ContractCountry.codes where state.withLock({ $0.flags[country] }) == .live {
+        for country in ContractCountry.codes
+        where configuration.automaticRevert && state.withLock({ $0.flags[country] }) == .live {
             _ = try store.revertIfRegressed(country: country, policy: policy)
         }
         let flags = try store.flags()
@@ -371,6 +378,27 @@ public final class ServeEngine: Sendable {
         // A store that cannot take the rows (a full disk, a lock held too long) is retried with
         // backoff, never given up on: the row writer waits, so the windows fill, the dispatch loop
         // stops taking batches and the consumer stops polling, until the store takes them.
+        if let topic = configuration.evidenceTopic {
+            publishEvidence(records, to: topic)
+        } else {
+            writeRows(records, runID: runID)
+        }
+        // Before the claims go: from then on only the filter and the store know these ids.
+        recordedIDs.insert(records.map { $0.comparison.facts.eventID })
+        state.withLock { state in
+            for index in batch.indices {
+                if let id = batch[index].claimed { state.claims.release(id) }
+                state.counters.completed += 1
+                state.ledger.finished(batch[index].partition, offset: batch[index].offset)
+            }
+        }
+        metrics.recorded(records)
+        metrics.inFlight.decrement(by: Double(batch.count))
+        commit(all: false)
+    }
+
+    /// Writes rows to the store, retrying until it takes them.
+    private func writeRows(_ records: [ShadowStore.Record], runID: Int64) {
         var attempt = 0
         while true {
             do {
@@ -397,18 +425,60 @@ public final class ServeEngine: Sendable {
                 Thread.sleep(forTimeInterval: delay.seconds)
             }
         }
-        // Before the claims go: from then on only the filter and the store know these ids.
-        recordedIDs.insert(records.map { $0.comparison.facts.eventID })
-        state.withLock { state in
-            for index in batch.indices {
-                if let id = batch[index].claimed { state.claims.release(id) }
-                state.counters.completed += 1
-                state.ledger.finished(batch[index].partition, offset: batch[index].offset)
+    }
+
+    /// Publishes records to the comparisons topic (keyed by event id: an event's records stay in
+    /// one partition, in order) and waits until the broker has every one; a message the broker did
+    /// not take is sent again with backoff, as rows are written again. Its offset is committed only
+    /// after, so an event is in the topic before it is done.
+    private func publishEvidence(_ records: [ShadowStore.Record], to topic: String) {
+        var pending: [OutgoingMessage] = []
+        pending.reserveCapacity(records.count)
+        for index in records.indices {
+            do {
+                pending.append(
+                    OutgoingMessage(
+                        topic: topic, key: Array(records[index].comparison.facts.eventID.utf8),
+                        value: try ComparisonMessage.encode(records[index])))
+            } catch {
+                // JSONEncoder fails only on values JSON cannot hold (a NaN); none is in a record.
+                logger.critical(
+                    "a comparison cannot be encoded; it is not published",
+                    metadata: [LogKey.eventID: "\(records[index].comparison.facts.eventID)", LogKey.error: "\(error)"])
             }
         }
-        metrics.recorded(records)
-        metrics.inFlight.decrement(by: Double(batch.count))
-        commit(all: false)
+        var attempt = 0
+        while !pending.isEmpty {
+            let results = runBlocking { [producer, pending] in await producer.sendAll(pending) }
+            var failed: [OutgoingMessage] = []
+            var lastError: KafkaError?
+            for (message, result) in zip(pending, results) {
+                if case .failure(let error) = result {
+                    failed.append(message)
+                    lastError = error
+                }
+            }
+            pending = failed
+            guard let lastError else {
+                if attempt > 0 {
+                    failures.resolved("evidence.publish")
+                    health.pass(.broker)
+                }
+                break
+            }
+            attempt += 1
+            let delay = configuration.retryBackoff.delay(attempt: attempt)
+            health.fail(.broker, "cannot publish comparisons to \(topic): \(lastError)")
+            failures.failure(
+                "evidence.publish",
+                "cannot publish \(failed.count) comparisons to \(topic); retrying, consuming paused until they are published",
+                metadata: [
+                    LogKey.topic: "\(topic)", LogKey.error: "\(lastError)", LogKey.attempt: "\(attempt)",
+                    LogKey.backoffSeconds: "\(delay.seconds)",
+                ])
+            metrics.retries(.broker)
+            Thread.sleep(forTimeInterval: delay.seconds)
+        }
     }
 
     /// Commits what the ledger says may be: without waiting for the broker, or (`all`, at the end of
@@ -416,19 +486,14 @@ public final class ServeEngine: Sendable {
     private func commit(all: Bool) {
         let commits = state.withLock { $0.ledger.takeCommits(all: all) }
         if all {
-            for commit in commits {
-                do {
-                    try consumer.commit(topic: commit.topic, partition: commit.partition, through: commit.through)
-                } catch {
-                    // Not lost: the events after the last committed offset are redelivered, and
-                    // recorded again idempotently.
-                    logger.warning(
-                        "the last commit failed; the events after the committed offset will be redelivered",
-                        metadata: [
-                            LogKey.topic: "\(commit.topic)", LogKey.partition: "\(commit.partition)",
-                            LogKey.offset: "\(commit.through)", LogKey.error: "\(error)",
-                        ])
-                }
+            do {
+                try consumer.commit(commits.map { ($0.topic, $0.partition, $0.through) }, wait: true)
+            } catch {
+                // Not lost: the events after the last committed offset are redelivered, and
+                // recorded again idempotently.
+                logger.warning(
+                    "the last commit failed; the events after the committed offsets will be redelivered",
+                    metadata: [LogKey.error: "\(error)"])
             }
         } else if !commits.isEmpty {
             do {
@@ -442,4 +507,18 @@ public final class ServeEngine: Sendable {
             }
         }
     }
+}
+
+/// Runs `body` on the cooperative pool and waits for its result on the calling thread: for a thread
+/// of its own (the row writer) that needs an async call. Never call it from the pool itself.
+private func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+    let result = Mutex<T?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        let value = await body()
+        result.withLock { $0 = value }
+        done.signal()
+    }
+    done.wait()
+    return result.withLock { $0! }
 }

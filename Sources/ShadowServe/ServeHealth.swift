@@ -22,6 +22,9 @@ public final class ServeHealth: Sendable {
         /// No event was lost before it was consumed in the last 10 minutes (the broker dropped
         /// offsets serve never read; the store keeps every loss in `lost_events`).
         case eventsLost = "events_lost"
+        /// With `--instance`: the shared comparisons and flags topics reach this store, and none of
+        /// their messages was dropped before the store read it.
+        case sharedTopics = "shared_topics"
     }
 
     /// A failing check: why, and since when.

@@ -29,6 +29,10 @@ struct RawStatement {
         }
     }
 
+    func bind(_ index: Int32, _ text: String?) {
+        if let text { bind(index, text) } else { _ = sqlite3_bind_null(handle, index) }
+    }
+
     func bind(_ index: Int32, _ value: Int64?) {
         if let value { _ = sqlite3_bind_int64(handle, index, value) } else { _ = sqlite3_bind_null(handle, index) }
     }

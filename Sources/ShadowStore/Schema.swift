@@ -26,6 +26,7 @@ import GRDB
 /// | `noise_paths` | JSON array of paths that differed between two legacy runs; `[]` otherwise |
 /// | `recorded_ms` | Unix milliseconds |
 /// | `event_hash` | FNV-1a of the event's bytes (16 hex digits): a later event reusing the id with other bytes is a duplicate |
+/// | `instance` | the `serve --instance` that compared it (NULL for replay, and for serve without one) |
 ///
 /// `signature`: what groups one bug's rows. `id` (16 hex digits), `country`, `business_line`,
 /// `kind`, `paths` (JSON array, generalized: `/lines/*/tax`).
@@ -47,7 +48,13 @@ import GRDB
 /// `flag_audit`: every change, manual or automatic. `id`, `country`, `from_state`, `to_state`,
 /// `actor` (who: a user, a token's owner, or `invoice-shadow` for an automatic revert), `reason`,
 /// `forced` (1 when the evidence gate was overridden), `evidence` (JSON snapshot the gate used:
-/// `comparisons`, `parity`, `legacy_p99_ms`, `swift_p99_ms`, `window_hours`), `changed_ms`.
+/// `comparisons`, `parity`, `legacy_p99_ms`, `swift_p99_ms`, `window_hours`), `changed_ms`,
+/// `instance` (the instance that made the change, when flags travel through Kafka) and
+/// `request_id` (the change's id on the flags topic).
+///
+/// `topic_offset`: how far this store has applied a Kafka topic it materializes (the comparisons and
+/// flags topics of several instances): `topic`, `partition`, `next_offset`, written in the same
+/// transaction as the rows a message made, so that each message is applied exactly once.
 enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -160,6 +167,20 @@ enum Schema {
                         last_offset INTEGER NOT NULL,
                         detected_ms INTEGER NOT NULL
                     );
+                    """)
+        }
+        migrator.registerMigration("v7: evidence and flags shared by instances through Kafka") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE comparison ADD COLUMN instance TEXT;
+                    ALTER TABLE flag_audit ADD COLUMN instance TEXT;
+                    ALTER TABLE flag_audit ADD COLUMN request_id TEXT;
+                    CREATE TABLE topic_offset (
+                        topic TEXT NOT NULL,
+                        partition INTEGER NOT NULL,
+                        next_offset INTEGER NOT NULL,
+                        PRIMARY KEY (topic, partition)
+                    ) WITHOUT ROWID;
                     """)
         }
         return migrator

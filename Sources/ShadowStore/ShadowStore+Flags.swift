@@ -29,9 +29,11 @@ extension ShadowStore {
         public var evidence: CutoverEvidence
         /// When, Unix milliseconds.
         public var changedMs: Int64
+        /// The instance that made it, when flags travel through the flags topic.
+        public var instance: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, country, from, to, actor, reason, forced, evidence
+            case id, country, from, to, actor, reason, forced, evidence, instance
             case changedMs = "changed_ms"
         }
     }
@@ -96,6 +98,33 @@ extension ShadowStore {
         country: String, to: CutoverFlag, actor: String, reason: String, force: Bool = false,
         policy: CutoverPolicy = CutoverPolicy(), now: Date = Date()
     ) throws -> FlagChange {
+        try writeTransaction { db in
+            let request = try Self.decide(
+                db, country: country, to: to, actor: actor, reason: reason, force: force, policy: policy, now: now,
+                instance: nil)
+            return try Self.recordChange(db, request)
+        }
+    }
+
+    /// A flag change the gate allows (or `force` overrides) on this store's evidence, not written:
+    /// for a change that travels through the flags topic and is applied from there by every store.
+    /// Parameters as ``setFlag(country:to:actor:reason:force:policy:now:)``, and the instance asking.
+    /// - Throws: ``ShadowStoreError`` naming why the change was refused.
+    public func proposeFlagChange(
+        country: String, to: CutoverFlag, actor: String, reason: String, force: Bool = false,
+        policy: CutoverPolicy = CutoverPolicy(), now: Date = Date(), instance: String?
+    ) throws -> FlagRequest {
+        try read { db in
+            try Self.decide(
+                db, country: country, to: to, actor: actor, reason: reason, force: force, policy: policy, now: now,
+                instance: instance)
+        }
+    }
+
+    private static func decide(
+        _ db: Database, country: String, to: CutoverFlag, actor: String, reason: String, force: Bool,
+        policy: CutoverPolicy, now: Date, instance: String?
+    ) throws -> FlagRequest {
         guard ContractCountry.codes.contains(country) else {
             throw ShadowStoreError(
                 .unknownCountry, "unknown country \(country) (one of \(ContractCountry.codes.joined(separator: ", ")))")
@@ -107,22 +136,23 @@ extension ShadowStore {
         }
         let nowMs = milliseconds(now)
         let since = nowMs - Int64(policy.windowHours * 3_600_000)
-        return try writeTransaction { db in
-            let current =
-                try String.fetchOne(db, sql: "SELECT state FROM flag WHERE country = ?", arguments: [country])
-                .flatMap(CutoverFlag.init(rawValue:)) ?? Self.defaultFlag
-            let evidence = try Self.evidence(db, country: country, since: since, windowHours: policy.windowHours)
-            let decision = policy.decide(from: current, to: to, evidence: evidence)
-            if !decision.allowed && !force {
-                throw ShadowStoreError(
-                    .gateRefused,
-                    "\(country) stays \(current.rawValue): " + decision.reasons.joined(separator: "; ")
-                        + " (use --force with a reason to override)")
-            }
-            return try Self.recordChange(
-                db, country: country, from: current, to: to, actor: actor, reason: trimmedReason,
-                forced: force && !decision.allowed, evidence: evidence, nowMs: nowMs)
+        let current = try currentFlag(db, country: country)
+        let evidence = try Self.evidence(db, country: country, since: since, windowHours: policy.windowHours)
+        let decision = policy.decide(from: current, to: to, evidence: evidence)
+        if !decision.allowed && !force {
+            throw ShadowStoreError(
+                .gateRefused,
+                "\(country) stays \(current.rawValue): " + decision.reasons.joined(separator: "; ")
+                    + " (use --force with a reason to override)")
         }
+        return FlagRequest(
+            country: country, from: current, to: to, actor: actor, reason: trimmedReason,
+            forced: force && !decision.allowed, evidence: evidence, changedMs: nowMs, instance: instance)
+    }
+
+    static func currentFlag(_ db: Database, country: String) throws -> CutoverFlag {
+        try String.fetchOne(db, sql: "SELECT state FROM flag WHERE country = ?", arguments: [country])
+            .flatMap(CutoverFlag.init(rawValue:)) ?? Self.defaultFlag
     }
 
     /// Reverts a `live` country to `shadow` when its last comparisons regressed; the audit names
@@ -130,56 +160,73 @@ extension ShadowStore {
     public func revertIfRegressed(country: String, policy: CutoverPolicy = CutoverPolicy(), now: Date = Date()) throws
         -> FlagChange?
     {
-        let nowMs = milliseconds(now)
-        return try writeTransaction { db in
-            let current =
-                try String.fetchOne(db, sql: "SELECT state FROM flag WHERE country = ?", arguments: [country])
-                .flatMap(CutoverFlag.init(rawValue:)) ?? Self.defaultFlag
-            guard current == .live else { return nil }
-            let parityKinds = Self.parityKindsSQL
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT COUNT(*) AS n, SUM(kind IN (\(parityKinds))) AS ok FROM (
-                        SELECT kind FROM comparison WHERE country = ? AND kind != 'skipped'
-                        ORDER BY recorded_ms DESC LIMIT ?)
-                    """, arguments: [country, policy.revertWindow])
-            let count: Int = row?["n"] ?? 0
-            let atParity: Int = row?["ok"] ?? 0
-            let parity = count == 0 ? 100 : Double(atParity) * 100 / Double(count)
-            guard policy.mustRevert(flag: current, recentComparisons: count, recentParity: parity) else { return nil }
-            let evidence = CutoverEvidence(
-                comparisons: count, parity: parity, legacyP99Ms: 0, swiftP99Ms: 0, windowHours: 0)
-            return try Self.recordChange(
-                db, country: country, from: .live, to: .shadow, actor: "invoice-shadow",
-                reason:
-                    "automatic revert: parity \(String(format: "%.2f", parity))% over the last \(count) comparisons",
-                forced: false, evidence: evidence, nowMs: nowMs)
+        try writeTransaction { db in
+            guard let request = try Self.revertDecision(db, country: country, policy: policy, now: now, instance: nil)
+            else { return nil }
+            return try Self.recordChange(db, request)
         }
     }
 
-    private static func recordChange(
-        _ db: Database, country: String, from: CutoverFlag, to: CutoverFlag, actor: String, reason: String,
-        forced: Bool, evidence: CutoverEvidence, nowMs: Int64
-    ) throws -> FlagChange {
+    /// The automatic revert ``revertIfRegressed(country:policy:now:)`` would make, not written: for
+    /// instances that share their flags through the flags topic. Nil when nothing has to change.
+    public func proposeRevert(
+        country: String, policy: CutoverPolicy = CutoverPolicy(), now: Date = Date(), instance: String?
+    ) throws -> FlagRequest? {
+        try read { db in try Self.revertDecision(db, country: country, policy: policy, now: now, instance: instance) }
+    }
+
+    private static func revertDecision(
+        _ db: Database, country: String, policy: CutoverPolicy, now: Date, instance: String?
+    ) throws -> FlagRequest? {
+        let current = try currentFlag(db, country: country)
+        guard current == .live else { return nil }
+        let parityKinds = Self.parityKindsSQL
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT COUNT(*) AS n, SUM(kind IN (\(parityKinds))) AS ok FROM (
+                    SELECT kind FROM comparison WHERE country = ? AND kind != 'skipped'
+                    ORDER BY recorded_ms DESC LIMIT ?)
+                """, arguments: [country, policy.revertWindow])
+        let count: Int = row?["n"] ?? 0
+        let atParity: Int = row?["ok"] ?? 0
+        let parity = count == 0 ? 100 : Double(atParity) * 100 / Double(count)
+        guard policy.mustRevert(flag: current, recentComparisons: count, recentParity: parity) else { return nil }
+        let evidence = CutoverEvidence(
+            comparisons: count, parity: parity, legacyP99Ms: 0, swiftP99Ms: 0, windowHours: 0)
+        return FlagRequest(
+            country: country, from: .live, to: .shadow, actor: Self.automaticActor,
+            reason: "automatic revert: parity \(String(format: "%.2f", parity))% over the last \(count) comparisons",
+            forced: false, evidence: evidence, changedMs: milliseconds(now), instance: instance)
+    }
+
+    /// The actor an automatic change names.
+    public static let automaticActor = "invoice-shadow"
+
+    /// Writes the flag and its audit row.
+    static func recordChange(_ db: Database, _ request: FlagRequest) throws -> FlagChange {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let evidenceJSON = String(decoding: try encoder.encode(evidence), as: UTF8.self)
+        let evidenceJSON = String(decoding: try encoder.encode(request.evidence), as: UTF8.self)
         try db.execute(
             sql: """
                 INSERT INTO flag (country, state, changed_ms) VALUES (?, ?, ?)
                 ON CONFLICT(country) DO UPDATE SET state = excluded.state, changed_ms = excluded.changed_ms
-                """, arguments: [country, to.rawValue, nowMs])
+                """, arguments: [request.country, request.to.rawValue, request.changedMs])
         try db.execute(
             sql: """
-                INSERT INTO flag_audit (country, from_state, to_state, actor, reason, forced, evidence, changed_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO flag_audit (country, from_state, to_state, actor, reason, forced, evidence, changed_ms,
+                    instance, request_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [country, from.rawValue, to.rawValue, actor, reason, forced ? 1 : 0, evidenceJSON, nowMs])
+            arguments: [
+                request.country, request.from.rawValue, request.to.rawValue, request.actor, request.reason,
+                request.forced ? 1 : 0, evidenceJSON, request.changedMs, request.instance, request.requestID,
+            ])
         return FlagChange(
-            id: db.lastInsertedRowID, country: country, from: from, to: to, actor: actor, reason: reason,
-            forced: forced,
-            evidence: evidence, changedMs: nowMs)
+            id: db.lastInsertedRowID, country: request.country, from: request.from, to: request.to,
+            actor: request.actor, reason: request.reason, forced: request.forced, evidence: request.evidence,
+            changedMs: request.changedMs, instance: request.instance)
     }
 
     /// Audit rows, newest first; for one country or all.

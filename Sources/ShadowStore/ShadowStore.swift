@@ -93,6 +93,8 @@ public final class ShadowStore: Sendable {
         public var recordedAt: Date
         /// ``StableHash/fnv1aHex(_:)`` of ``event``, when the caller has it already.
         public var eventHash: String?
+        /// The `serve --instance` that compared it, if one was named.
+        public var instance: String?
 
         /// Creates a record.
         /// - Parameters:
@@ -102,14 +104,17 @@ public final class ShadowStore: Sendable {
         ///   - recordedAt: When it was recorded.
         ///   - eventHash: `StableHash.fnv1aHex(event)` if already computed (serve computes it for its
         ///     duplicate check); computed when recorded otherwise.
+        ///   - instance: The instance that compared it.
         public init(
-            comparison: Comparison, event: [UInt8], primary: Implementation, recordedAt: Date, eventHash: String? = nil
+            comparison: Comparison, event: [UInt8], primary: Implementation, recordedAt: Date, eventHash: String? = nil,
+            instance: String? = nil
         ) {
             self.comparison = comparison
             self.event = event
             self.primary = primary
             self.recordedAt = recordedAt
             self.eventHash = eventHash
+            self.instance = instance
         }
 
         /// Whether ``ShadowStore/record(_:runID:)`` writes a `discrepancy` row for it (the event,
@@ -149,12 +154,17 @@ public final class ShadowStore: Sendable {
     ///   - runID: The run recording them.
     public func record(_ records: [Record], runID: Int64) throws {
         guard !records.isEmpty else { return }
+        try writer.write { db in try Self.write(records, runID: runID, db) }
+    }
+
+    /// Writes `records` in the caller's transaction.
+    static func write(_ records: [Record], runID: Int64, _ db: Database) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         func json<T: Encodable>(_ value: T) throws -> String {
             String(decoding: try encoder.encode(value), as: UTF8.self)
         }
-        try writer.write { db in
+        do {
             // Cached: at a thousand small batches a second (shadow mode), preparing four statements
             // per batch was most of the row writer's CPU (sqlite3Parser at the top of its profile).
             let upsertSignature = try db.cachedStatement(
@@ -166,14 +176,14 @@ public final class ShadowStore: Sendable {
                 db.cachedStatement(
                     sql: """
                         INSERT INTO comparison (event_id, run_id, country, business_line, event_type, kind, signature_id,
-                            primary_side, legacy_us, swift_us, noise_paths, recorded_ms, event_hash)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            primary_side, legacy_us, swift_us, noise_paths, recorded_ms, event_hash, instance)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT(event_id) DO UPDATE SET run_id = excluded.run_id, country = excluded.country,
                             business_line = excluded.business_line, event_type = excluded.event_type, kind = excluded.kind,
                             signature_id = excluded.signature_id, primary_side = excluded.primary_side,
                             legacy_us = excluded.legacy_us, swift_us = excluded.swift_us,
                             noise_paths = excluded.noise_paths, recorded_ms = excluded.recorded_ms,
-                            event_hash = excluded.event_hash
+                            event_hash = excluded.event_hash, instance = excluded.instance
                         """), in: db)
             let replaceDiscrepancy = try db.cachedStatement(
                 sql: """
@@ -211,6 +221,7 @@ public final class ShadowStore: Sendable {
                 upsertComparison.bind(11, Self.jsonArray(record.comparison.noisePaths))
                 upsertComparison.bind(12, milliseconds(record.recordedAt))
                 upsertComparison.bind(13, record.eventHash ?? StableHash.fnv1aHex(record.event))
+                upsertComparison.bind(14, record.instance)
                 try upsertComparison.execute()
                 // (An old discrepancy of the event went with the upsert: Schema's v4 trigger.)
                 if record.keepsDiscrepancy {

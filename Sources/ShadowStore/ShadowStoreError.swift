@@ -19,6 +19,10 @@ public struct ShadowStoreError: Error, CustomStringConvertible, Sendable {
         public static let noSuchRun = Code(description: "no_such_run")
         /// A stored value could not be read back (the file was changed outside the harness).
         public static let unreadableRow = Code(description: "unreadable_row")
+        /// A flag change proposed on the flags topic found the country changed by another first.
+        public static let superseded = Code(description: "superseded")
+        /// A flag change is on the flags topic but the store has not applied it in time.
+        public static let notApplied = Code(description: "not_applied")
     }
 
     /// What went wrong.

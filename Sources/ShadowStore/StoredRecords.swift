@@ -16,7 +16,7 @@ struct FlagAuditRecord: FetchableRecord, TableRecord, Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, country, actor, reason, forced, evidence
+        case id, country, actor, reason, forced, evidence, instance
         case fromState = "from_state"
         case toState = "to_state"
         case changedMs = "changed_ms"
@@ -31,6 +31,7 @@ struct FlagAuditRecord: FetchableRecord, TableRecord, Decodable {
     var forced: Bool
     var evidence: String
     var changedMs: Int64
+    var instance: String?
 
     /// The change as the API shows it.
     /// - Throws: ``ShadowStoreError`` with `.unreadableRow` when a state or the evidence does not decode.
@@ -42,7 +43,7 @@ struct FlagAuditRecord: FetchableRecord, TableRecord, Decodable {
         return ShadowStore.FlagChange(
             id: id, country: country, from: from, to: to, actor: actor, reason: reason, forced: forced,
             evidence: try storedJSON(CutoverEvidence.self, evidence, column: "flag_audit.evidence"),
-            changedMs: changedMs)
+            changedMs: changedMs, instance: instance)
     }
 }
 

@@ -142,7 +142,7 @@ struct Routes: Sendable {
             return ShadowWeb.problem(
                 .badRequest, #"the body must be JSON: {"state": "live", "reason": "why", "force": false}"#)
         }
-        switch try apply(
+        switch try await apply(
             country: country, state: change.state, reason: change.reason, force: change.force ?? false, owner: owner)
         {
         case .success(let flagChange): return try ShadowWeb.json(flagChange)
@@ -171,7 +171,7 @@ struct Routes: Sendable {
         case .owner(let name): owner = name
         }
         let country = form["country"] ?? ""
-        let result = try apply(
+        let result = try await apply(
             country: country, state: form["state"], reason: form["reason"], force: form["force"] == "on", owner: owner)
         switch result {
         case .success(let change):
@@ -190,9 +190,11 @@ struct Routes: Sendable {
         var message: String
     }
 
-    private func apply(country: String, state: String?, reason: String?, force: Bool, owner: String) throws -> Result<
-        ShadowStore.FlagChange, Failure
-    > {
+    private func apply(country: String, state: String?, reason: String?, force: Bool, owner: String) async throws
+        -> Result<
+            ShadowStore.FlagChange, Failure
+        >
+    {
         guard let state, let flag = CutoverFlag(rawValue: state) else {
             return .failure(
                 Failure(
@@ -200,6 +202,9 @@ struct Routes: Sendable {
                     message: "state must be one of \(CutoverFlag.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
         do {
+            if let changeFlag = configuration.changeFlag {
+                return .success(try await changeFlag(country, flag, owner, reason ?? "", force))
+            }
             return .success(
                 try store.setFlag(
                     country: country, to: flag, actor: owner, reason: reason ?? "", force: force,
@@ -214,7 +219,8 @@ struct Routes: Sendable {
         switch error.code {
         case .unknownCountry: .notFound
         case .invalidReason: .badRequest
-        case .gateRefused: .conflict
+        case .gateRefused, .superseded: .conflict
+        case .notApplied: .serviceUnavailable
         default: .internalServerError
         }
     }

@@ -81,6 +81,10 @@ public enum ShadowWeb {
         public var policy: CutoverPolicy
         /// Whether reads need a token too (the server listens beyond loopback).
         public var readsNeedToken: Bool
+        /// How a flag change is made: country, flag, actor, reason, force. Nil: in ``store``
+        /// directly; instances that share their flags propose it on the flags topic instead.
+        public var changeFlag:
+            (@Sendable (String, CutoverFlag, String, String, Bool) async throws -> ShadowStore.FlagChange)?
 
         /// Creates a configuration.
         public init(
@@ -90,8 +94,13 @@ public enum ShadowWeb {
             }, health: @escaping @Sendable () -> HealthReport = { .noEngine },
             metrics: PrometheusCollectorRegistry? = nil, tokens: TokenBook = .none,
             policy: CutoverPolicy = CutoverPolicy(),
-            readsNeedToken: Bool = false
+            readsNeedToken: Bool = false,
+            changeFlag: (
+                @Sendable (String, CutoverFlag, String, String, Bool) async throws -> ShadowStore.FlagChange
+            )? =
+                nil
         ) {
+            self.changeFlag = changeFlag
             self.store = store
             self.objects = objects
             self.status = status

@@ -216,6 +216,11 @@ enum ShadowStoreProbe {
 
     /// The integer `sql` selects, through the sqlite3 shell (0 when it answers nothing).
     static func scalar(_ db: String, _ sql: String) throws -> Int {
+        Int(try lines(db, sql).first ?? "") ?? 0
+    }
+
+    /// The lines the sqlite3 shell prints for `sql`.
+    static func lines(_ db: String, _ sql: String) throws -> [String] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         // A busy timeout: without one the shell answers "database is locked" at once (read as 0 rows).
@@ -225,7 +230,7 @@ enum ShadowStoreProbe {
         try process.run()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
     }
 }
 

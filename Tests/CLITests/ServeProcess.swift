@@ -22,10 +22,10 @@ final class ServeProcess: Sendable {
     let address: String
 
     /// Starts serve with `arguments` (after `serve`; add `--http 127.0.0.1:0` for ``get(_:)``).
-    init(_ arguments: [String]) throws {
+    init(_ arguments: [String], command: String = "serve") throws {
         process = Process()
         process.executableURL = TestSupport.executable
-        process.arguments = ["serve"] + arguments
+        process.arguments = [command] + arguments
         process.currentDirectoryURL = TestSupport.repositoryRoot
         let (stdout, stderr) = (Pipe(), Pipe())
         process.standardOutput = stdout
@@ -58,6 +58,19 @@ final class ServeProcess: Sendable {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
     }
 
+    /// PUT `body` (JSON) to `path` with a bearer token: the status and the body (nil when nothing answers).
+    func put(_ path: String, json body: String, token: String) async -> (status: Int, body: String)? {
+        guard let url = URL(string: address + path) else { return nil }
+        var request = URLRequest(url: url)
+        request.httpMethod = "PUT"
+        request.timeoutInterval = 15
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(body.utf8)
+        guard let (data, response) = try? await URLSession.shared.data(for: request) else { return nil }
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
     /// Sends `signal` to serve.
     func signal(_ signal: Int32) {
         kill(process.processIdentifier, signal)
@@ -82,5 +95,40 @@ final class ServeProcess: Sendable {
     /// Ends serve if a test left it running.
     func terminateIfRunning() {
         if process.isRunning { process.terminate() }
+    }
+}
+
+/// A standalone `invoice-shadow broker` for a test: it exits when the test's end of its standard
+/// input closes, so it never outlives the test, even one that crashes.
+final class BrokerProcess: Sendable {
+    let process: Process
+    private let input: Pipe
+    /// `HOST:PORT`.
+    let bootstrap: String
+
+    init(partitions: Int = 32) throws {
+        process = Process()
+        process.executableURL = TestSupport.executable
+        process.arguments = ["broker", "--exit-at-end-of-input", "--partitions", "\(partitions)"]
+        let (input, output) = (Pipe(), Pipe())
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.input = input
+        var first = Data()
+        while !first.contains(0x0A) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            first.append(chunk)
+        }
+        bootstrap = String(
+            String(decoding: first, as: UTF8.self).dropFirst("bootstrap: ".count).prefix { $0 != "\n" })
+    }
+
+    /// Stops the broker.
+    func stop() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
     }
 }

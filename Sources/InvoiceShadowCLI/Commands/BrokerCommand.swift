@@ -8,8 +8,8 @@ struct BrokerCommand: AsyncParsableCommand {
         commandName: "broker",
         abstract: "Run librdkafka's embedded Kafka cluster on its own and print its bootstrap address.",
         discussion: """
-            Creates the topics (--topics; by default money.events, money.events.dlq and
-            invoices.rendered) and prints
+            Creates the topics (--topics; by default money.events, money.events.dlq,
+            invoices.rendered, and shadow.comparisons and shadow.flags for serve --instance) and prints
             "bootstrap: HOST:PORT" on a line of its own, then serves until interrupted (Ctrl-C or
             SIGTERM). Any Kafka client can use it, for example:
               invoice-shadow broker &
@@ -34,7 +34,7 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(
         help: ArgumentHelp(
             "Topics to create, comma-separated.", valueName: "LIST"))
-    var topics = "money.events,money.events.dlq,invoices.rendered"
+    var topics = "money.events,money.events.dlq,invoices.rendered,shadow.comparisons,shadow.flags"
 
     @Flag(
         help: """

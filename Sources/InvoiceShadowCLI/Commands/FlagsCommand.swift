@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
+import KafkaIO
+import Logging
 import ShadowCore
+import ShadowLogging
+import ShadowServe
 import ShadowStore
 
 /// `invoice-shadow flags`: the per-country cutover flags.
@@ -46,10 +50,17 @@ struct FlagsList: ParsableCommand {
     }
 }
 
-struct FlagsSet: ParsableCommand {
+struct FlagsSet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set", abstract: "Change a country's flag (gated by evidence, audited).",
-        discussion: "Example: invoice-shadow flags set DE live --reason \"parity proven in CW47\"")
+        discussion: """
+            Example: invoice-shadow flags set DE live --reason "parity proven in CW47"
+
+            Instances that share their flags (serve --instance) take changes from the flags topic
+            only: pass --brokers, and the change is gate-checked on this store (which holds every
+            instance's comparisons), proposed on the topic, and applied by every instance in the
+            topic's order. It is refused if another change to the country came first.
+            """)
 
     @Argument(help: "The country (ISO code, e.g. DE).")
     var country: String
@@ -66,6 +77,15 @@ struct FlagsSet: ParsableCommand {
     @Flag(help: "Override the evidence gate (the audit records it).")
     var force = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Propose the change on the flags topic of this Kafka cluster (instances that share flags).",
+            valueName: "LIST"))
+    var brokers: String?
+
+    @Option(help: ArgumentHelp("The flags topic, with --brokers.", valueName: "TOPIC"))
+    var flagsTopic = SharedTopics().flags
+
     @OptionGroup var store: StoreOption
 
     func validate() throws {
@@ -74,10 +94,33 @@ struct FlagsSet: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let change = try store.open().setFlag(
-            country: country.uppercased(), to: CutoverFlag(rawValue: flag)!,
-            actor: actor ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown", reason: reason, force: force)
+    func run() async throws {
+        let store = try store.open()
+        let actor = actor ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        let to = CutoverFlag(rawValue: flag)!
+        let change: ShadowStore.FlagChange
+        if let brokers {
+            let logger = Logger.shadow(label: "flags", format: .text, level: .warning)
+            let reader = TopicMaterializer(
+                bootstrapServers: brokers, topic: flagsTopic, content: .flags, store: store, logger: logger)
+            // The gate sees the flags as every instance has them.
+            try reader.catchUp()
+            let request = try store.proposeFlagChange(
+                country: country.uppercased(), to: to, actor: actor, reason: reason, force: force, instance: nil)
+            let producer = try KafkaProducer.make(bootstrapServers: brokers, logger: logger)
+            defer { producer.close() }
+            change = try await FlagPublisher(producer: producer, topic: flagsTopic, store: store).publish(request) {
+                try reader.catchUp()
+            }
+        } else {
+            guard try store.topicOffsets(topic: flagsTopic).isEmpty else {
+                throw ValidationError(
+                    "\(self.store.db) takes its flags from the \(flagsTopic) topic (serve --instance): pass --brokers so that every instance gets the change"
+                )
+            }
+            change = try store.setFlag(
+                country: country.uppercased(), to: to, actor: actor, reason: reason, force: force)
+        }
         print("\(change.country): \(change.from.rawValue) → \(change.to.rawValue)\(change.forced ? " (forced)" : "")")
     }
 }

@@ -35,6 +35,12 @@ struct ServeCommand: AsyncParsableCommand {
             "reason" header. Offsets are committed only after all of that is durable. Ctrl-C stops
             cleanly.
 
+            Several machines: give each serve its own --db and --objects, the same --brokers and
+            --group, and a name with --instance. Each then publishes its comparisons to
+            shadow.comparisons and reads everyone's into its store, and flag changes travel through
+            shadow.flags, so every dashboard, report and gate sees all of the evidence and every
+            instance serves with the same flags (README: "Several instances, one harness").
+
             Try it:
               invoice-shadow serve --demo          # embedded broker + 50 generated events/s
               kcat -b HOST:PORT -t invoices.rendered -C -o beginning -e
@@ -91,6 +97,8 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "SECONDS"))
     var pythonStuckExit: Double = 60
 
+    @OptionGroup var shared: SharedOptions
+
     @OptionGroup var legacy: LegacyOptions
 
     @OptionGroup var logging: LogOptions
@@ -106,7 +114,7 @@ struct ServeCommand: AsyncParsableCommand {
             bootstrap = brokers
         } else {
             let broker = try EmbeddedKafkaBroker.make(logger: logger)
-            for topic in ["money.events", "money.events.dlq", "invoices.rendered"] {
+            for topic in ["money.events", "money.events.dlq", "invoices.rendered"] + shared.topicNames {
                 try broker.createTopic(topic, partitions: EmbeddedKafkaBroker.defaultPartitions)
             }
             embedded = broker
@@ -119,12 +127,18 @@ struct ServeCommand: AsyncParsableCommand {
         let consumer = try KafkaConsumer.make(
             bootstrapServers: bootstrap, groupID: group, topics: ["money.events"], logger: logger)
         let objectStore = try PackedObjectStore(directory: objects)
+        var configuration = ServeEngine.Configuration()
+        shared.configure(&configuration)
         let engine = ServeEngine(
             consumer: consumer, producer: producer,
             legacy: LegacyRenderer(service: service, timeout: .milliseconds(Int(timeout * 1000))),
             swift: SwiftRenderer(), comparator: OutcomeComparator(), store: store,
-            objects: objectStore, logger: logger)
+            objects: objectStore, configuration: configuration, logger: logger)
         let run = try store.startRun(source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
+        // Instances that share their evidence and flags: the flags first, so that nothing is served
+        // on a flag the others changed while this one was down.
+        let sharing = try shared.start(
+            bootstrap: bootstrap, store: store, producer: producer, engine: engine, runID: run, logger: logger)
         logger.info(
             "started", metadata: ["store": "\(db)", "objects": "\(objects)", "group": "\(group)", "demo": "\(demo)"])
         logger.info("\(service.interpreter.placement)")
@@ -152,7 +166,7 @@ struct ServeCommand: AsyncParsableCommand {
                             failing: engine.health.failing.map {
                                 HealthReport.Failure(check: $0.check.rawValue, reason: $0.reason, since: $0.since)
                             }, consuming: engine.isConsuming)
-                    }, metrics: engine.metrics.registry, tokens: tokenBook),
+                    }, metrics: engine.metrics.registry, tokens: tokenBook, changeFlag: sharing?.changeFlag),
                 logger: webLogger
             ) { bound in
                 FileHandle.standardOutput.write(Data("http: http://\(bound)/\n".utf8))
@@ -162,6 +176,8 @@ struct ServeCommand: AsyncParsableCommand {
                     service: WebService(address: http, application: application),
                     failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "http"))
         }
+        // Before the engine, so that they stop after it: what it published last is read in.
+        services += sharing?.services ?? []
         services.append(
             .init(
                 service: EngineService(engine: engine, runID: run),
