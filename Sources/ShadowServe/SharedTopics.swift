@@ -223,6 +223,7 @@ public final class TopicMaterializer: Sendable {
 
 /// A topic not read to its end in the time given.
 public struct CatchUpTimeout: Error, CustomStringConvertible {
+    /// Which topic, and how far from its end.
     public var description: String
 }
 

@@ -14,11 +14,15 @@ public struct FlagRequest: Codable, Sendable, Equatable {
     public var v = 1
     /// The change's id, for its proposer to find out what became of it.
     public var requestID: String
+    /// The country whose flag changes.
     public var country: String
     /// The flag the proposer saw; the change applies only from it.
     public var from: CutoverFlag
+    /// The flag it changes to.
     public var to: CutoverFlag
+    /// Who asked: a token's owner, a user at the CLI, or `invoice-shadow` for an automatic revert.
     public var actor: String
+    /// Why, as given.
     public var reason: String
     /// Whether the evidence gate was overridden.
     public var forced: Bool
@@ -56,10 +60,14 @@ public struct FlagRequest: Codable, Sendable, Equatable {
 /// One message of a topic a store materializes, with its place; `value` is nil for a message that
 /// did not decode (its offset is still applied, so that it is not read again forever).
 public struct TopicMessage<Value: Sendable>: Sendable {
+    /// The partition it was read from.
     public var partition: Int32
+    /// Its offset there.
     public var offset: Int64
+    /// What it carries, decoded; nil when it did not decode.
     public var value: Value?
 
+    /// A message read at `offset` of `partition`.
     public init(partition: Int32, offset: Int64, value: Value?) {
         self.partition = partition
         self.offset = offset
@@ -70,8 +78,11 @@ public struct TopicMessage<Value: Sendable>: Sendable {
 extension ShadowStore {
     /// Offsets of a topic no store read before it was dropped from the log.
     public struct TopicGap: Sendable, Equatable {
+        /// The partition.
         public var partition: Int32
+        /// The first offset missing.
         public var first: Int64
+        /// The last offset missing.
         public var last: Int64
     }
 
