@@ -39,6 +39,8 @@ public struct CutoverPolicy: Sendable, Equatable {
     public var minimumParity = 99.9
     /// While `live`, the last this many comparisons are watched for a regression. Default 200.
     public var revertWindow = 200
+    /// Whether Swift's p99 latency must be no worse than legacy's. Default true.
+    public var judgesLatency = true
 
     /// The default policy.
     public init() {}
@@ -70,7 +72,7 @@ public struct CutoverPolicy: Sendable, Equatable {
         if evidence.parity < minimumParity {
             reasons.append("parity \(Self.percent(evidence.parity)) is below \(Self.percent(minimumParity))")
         }
-        if evidence.comparisons > 0 && evidence.swiftP99Ms > evidence.legacyP99Ms {
+        if judgesLatency && evidence.comparisons > 0 && evidence.swiftP99Ms > evidence.legacyP99Ms {
             reasons.append(
                 "Swift p99 \(Self.milliseconds(evidence.swiftP99Ms)) is worse than legacy p99 \(Self.milliseconds(evidence.legacyP99Ms))"
             )

@@ -88,6 +88,8 @@ struct FlagsSet: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOption
 
+    @OptionGroup(title: "Cutover gate") var gate: GateOptions
+
     func validate() throws {
         guard CutoverFlag(rawValue: flag) != nil else {
             throw ValidationError("unknown flag \(flag): use legacy, shadow, live or swift")
@@ -106,7 +108,8 @@ struct FlagsSet: AsyncParsableCommand {
             // The gate sees the flags as every instance has them.
             try reader.catchUp()
             let request = try store.proposeFlagChange(
-                country: country.uppercased(), to: to, actor: actor, reason: reason, force: force, instance: nil)
+                country: country.uppercased(), to: to, actor: actor, reason: reason, force: force,
+                policy: gate.policy, instance: nil)
             let producer = try KafkaProducer.make(bootstrapServers: brokers, logger: logger)
             defer { producer.close() }
             change = try await FlagPublisher(producer: producer, topic: flagsTopic, store: store).publish(request) {

@@ -99,6 +99,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var shared: SharedOptions
 
+    @OptionGroup(title: "Cutover gate") var gate: GateOptions
+
     @OptionGroup var legacy: LegacyOptions
 
     @OptionGroup var logging: LogOptions
@@ -133,12 +135,13 @@ struct ServeCommand: AsyncParsableCommand {
             consumer: consumer, producer: producer,
             legacy: LegacyRenderer(service: service, timeout: .milliseconds(Int(timeout * 1000))),
             swift: SwiftRenderer(), comparator: OutcomeComparator(), store: store,
-            objects: objectStore, configuration: configuration, logger: logger)
+            objects: objectStore, configuration: configuration, policy: gate.policy, logger: logger)
         let run = try store.startRun(source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
         // Instances that share their evidence and flags: the flags first, so that nothing is served
         // on a flag the others changed while this one was down.
         let sharing = try shared.start(
-            bootstrap: bootstrap, store: store, producer: producer, engine: engine, runID: run, logger: logger)
+            bootstrap: bootstrap, store: store, producer: producer, engine: engine, runID: run, policy: gate.policy,
+            logger: logger)
         logger.info(
             "started", metadata: ["store": "\(db)", "objects": "\(objects)", "group": "\(group)", "demo": "\(demo)"])
         logger.info("\(service.interpreter.placement)")
@@ -166,7 +169,8 @@ struct ServeCommand: AsyncParsableCommand {
                             failing: engine.health.failing.map {
                                 HealthReport.Failure(check: $0.check.rawValue, reason: $0.reason, since: $0.since)
                             }, consuming: engine.isConsuming)
-                    }, metrics: engine.metrics.registry, tokens: tokenBook, changeFlag: sharing?.changeFlag),
+                    }, metrics: engine.metrics.registry, tokens: tokenBook, policy: gate.policy,
+                    changeFlag: sharing?.changeFlag),
                 logger: webLogger
             ) { bound in
                 FileHandle.standardOutput.write(Data("http: http://\(bound)/\n".utf8))

@@ -43,7 +43,7 @@ struct SharedOptions: ParsableArguments {
     /// the flags topic. Reads the flags topic to its end first. Nil without `--instance`.
     func start(
         bootstrap: String, store: ShadowStore, producer: KafkaProducer, engine: ServeEngine, runID: Int64,
-        logger: Logger
+        policy: CutoverPolicy, logger: Logger
     ) throws -> Sharing? {
         guard let instance else { return nil }
         var logger = logger
@@ -62,7 +62,6 @@ struct SharedOptions: ParsableArguments {
             bootstrapServers: bootstrap, topic: comparisonsTopic, content: .comparisons(runID: runID), store: store,
             health: engine.health, logger: logger)
         let publisher = FlagPublisher(producer: producer, topic: flagsTopic, store: store)
-        let policy = CutoverPolicy()
         return Sharing(
             services: [
                 .init(service: MaterializerService(reader: flags), serviceName: "flags-topic"),
