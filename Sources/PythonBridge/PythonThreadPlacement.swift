@@ -14,11 +14,15 @@ public struct PythonThreadPlacement: Sendable, Equatable {
     /// CAP_SYS_NICE (root has it); without, the thread keeps the process's value and
     /// ``PythonInterpreter/placement`` says so.
     public var nice: Int32?
+    /// With ``dedicatedCPU``, which CPU counting back from the last one the process may use (0: the
+    /// last), modulo their number: `serve --workers` gives each worker's Python thread its own.
+    public var cpuFromLast: Int
 
     /// Creates a placement.
-    public init(dedicatedCPU: Bool, nice: Int32?) {
+    public init(dedicatedCPU: Bool, nice: Int32?, cpuFromLast: Int = 0) {
         self.dedicatedCPU = dedicatedCPU
         self.nice = nice
+        self.cpuFromLast = cpuFromLast
     }
 
     /// A CPU of its own, nice -10: the default.
@@ -50,7 +54,7 @@ public struct PythonThreadPlacement: Sendable, Equatable {
             var cpus = [Int32](repeating: 0, count: 1024)
             let count = thread_tuning_allowed_cpus(&cpus, Int32(cpus.count))
             if count >= 2 {
-                let last = cpus[Int(count) - 1]
+                let last = cpus[Int(count) - 1 - max(0, cpuFromLast) % Int(count)]
                 if thread_tuning_pin_to_cpu(last) == 0 {
                     applied.cpu = last
                 } else {

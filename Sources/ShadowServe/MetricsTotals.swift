@@ -76,6 +76,48 @@ public enum MetricsTotals {
         return String(name)
     }
 
+    /// Only the families of `text` that count up (counters, histograms, summaries): what a process
+    /// that exited leaves to the totals, which would otherwise fall back when it is started again.
+    public static func counting(_ text: String) -> String {
+        var counting: Set<String> = []
+        for line in text.split(separator: "\n") where line.hasPrefix("# TYPE ") {
+            let words = line.split(separator: " ")
+            if words.count == 4, ["counter", "histogram", "summary"].contains(words[3]) {
+                counting.insert(String(words[2]))
+            }
+        }
+        return text.split(separator: "\n").filter { line in
+            let words = line.split(separator: " ")
+            if line.hasPrefix("#") { return words.count > 2 && counting.contains(String(words[2])) }
+            let name = line.prefix { $0 != "{" && $0 != " " }
+            return counting.contains(String(name))
+                || ["_bucket", "_sum", "_count"].contains {
+                    name.hasSuffix($0) && counting.contains(String(name.dropLast($0.count)))
+                }
+        }.joined(separator: "\n")
+    }
+
+    /// The sum of every series of metric `name` in `text` (0 when there is none).
+    public static func value(of name: String, in text: String) -> Double {
+        var total = 0.0
+        for line in text.split(separator: "\n") where line.hasPrefix(name) && !line.hasPrefix("#") {
+            let rest = line.dropFirst(name.count)
+            guard rest.first == " " || rest.first == "{", let space = line.lastIndex(of: " "),
+                let value = Double(line[line.index(after: space)...])
+            else { continue }
+            total += value
+        }
+        return total
+    }
+
+    /// The checks some process reports failing (`invoice_shadow_health{check="…"} 0`).
+    public static func failingChecks(in text: String) -> [String] {
+        text.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix("invoice_shadow_health{check=\""), line.hasSuffix(" 0") else { return nil }
+            return String(line.dropFirst("invoice_shadow_health{check=\"".count).prefix { $0 != "\"" })
+        }
+    }
+
     private static func format(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"

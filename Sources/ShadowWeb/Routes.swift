@@ -35,7 +35,7 @@ struct Routes: Sendable {
     }
 
     func metrics() -> Response {
-        let bytes = configuration.metrics?.emitToBuffer() ?? []
+        let bytes = configuration.metricsText.map { Array($0().utf8) } ?? configuration.metrics?.emitToBuffer() ?? []
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -81,6 +81,8 @@ public enum ShadowWeb {
         public var policy: CutoverPolicy
         /// Whether reads need a token too (the server listens beyond loopback).
         public var readsNeedToken: Bool
+        /// The text `GET /metrics` shows instead of ``metrics``' (the totals of `serve --workers`).
+        public var metricsText: (@Sendable () -> String)?
         /// How a flag change is made: country, flag, actor, reason, force. Nil: in ``store``
         /// directly; instances that share their flags propose it on the flags topic instead.
         public var changeFlag:
@@ -101,6 +103,7 @@ public enum ShadowWeb {
                 nil
         ) {
             self.changeFlag = changeFlag
+            metricsText = nil
             self.store = store
             self.objects = objects
             self.status = status

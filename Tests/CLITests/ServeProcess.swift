@@ -20,6 +20,8 @@ final class ServeProcess: Sendable {
     private let collected = Collected()
     /// `http://HOST:PORT/`, once serve listens ("" if it never said).
     let address: String
+    /// The embedded broker's `HOST:PORT`, when serve started one (without --brokers).
+    let bootstrap: String?
 
     /// Starts serve with `arguments` (after `serve`; add `--http 127.0.0.1:0` for ``get(_:)``).
     init(_ arguments: [String], command: String = "serve") throws {
@@ -39,13 +41,16 @@ final class ServeProcess: Sendable {
         try process.run()
         reader.start()
         var address = ""
+        var bootstrap: String?
         for _ in 0..<200 where address.isEmpty && arguments.contains("--http") {
             let chunk = String(decoding: stdout.fileHandleForReading.availableData, as: UTF8.self)
-            if let line = chunk.split(separator: "\n").first(where: { $0.hasPrefix("http: ") }) {
-                address = String(line.dropFirst("http: ".count))
+            for line in chunk.split(separator: "\n") {
+                if line.hasPrefix("http: ") { address = String(line.dropFirst("http: ".count)) }
+                if line.hasPrefix("bootstrap: ") { bootstrap = String(line.dropFirst("bootstrap: ".count)) }
             }
         }
         self.address = address
+        self.bootstrap = bootstrap
     }
 
     /// GET `path` on serve's dashboard: the status and the body (nil when nothing answers).

@@ -97,6 +97,15 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "SECONDS"))
     var pythonStuckExit: Double = 60
 
+    @Option(
+        help: ArgumentHelp(
+            "Run N worker processes, each with its own Python interpreter, in one consumer group, under this one: it restarts a worker that dies, serves one dashboard and the totals of /metrics, and drains them all on SIGTERM.",
+            valueName: "N"))
+    var workers: Int?
+
+    /// Set by `--workers` on each worker it starts (1-based in logs, 0-based here).
+    @Option(help: .hidden) var workerIndex: Int?
+
     @OptionGroup var shared: SharedOptions
 
     @OptionGroup(title: "Cutover gate") var gate: GateOptions
@@ -105,24 +114,24 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: LogOptions
 
+    func validate() throws {
+        if let workers, !(1...64).contains(workers) { throw ValidationError("--workers takes 1 to 64") }
+    }
+
     func run() async throws {
-        let logger = logging.logger(label: "serve")
+        if let workers {
+            try await runWorkers(workers)
+            return
+        }
+        let logger = {
+            var logger = logging.logger(label: "serve")
+            if let workerIndex { logger[metadataKey: LogKey.worker] = "\(workerIndex + 1)" }
+            return logger
+        }()
         // Everything the user typed is checked before anything starts.
         let tokenBook = try loadTokens(logger: logger)
         if !noHTTP { _ = try ShadowWeb.parse(address: http) }
-        var embedded: EmbeddedKafkaBroker?
-        let bootstrap: String
-        if let brokers {
-            bootstrap = brokers
-        } else {
-            let broker = try EmbeddedKafkaBroker.make(logger: logger)
-            for topic in ["money.events", "money.events.dlq", "invoices.rendered"] + shared.topicNames {
-                try broker.createTopic(topic, partitions: EmbeddedKafkaBroker.defaultPartitions)
-            }
-            embedded = broker
-            bootstrap = broker.bootstrapServers
-            FileHandle.standardOutput.write(Data("bootstrap: \(bootstrap)\n".utf8))
-        }
+        let (embedded, bootstrap) = try startBroker(logger: logger)
         let store = try ShadowStore.open(path: db)
         let service = try await legacy.start()
         let producer = try KafkaProducer.make(bootstrapServers: bootstrap, logger: logger)
@@ -139,9 +148,13 @@ struct ServeCommand: AsyncParsableCommand {
         let run = try store.startRun(source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
         // Instances that share their evidence and flags: the flags first, so that nothing is served
         // on a flag the others changed while this one was down.
-        let sharing = try shared.start(
-            bootstrap: bootstrap, store: store, producer: producer, engine: engine, runID: run, policy: gate.policy,
-            logger: logger)
+        // (A worker's supervisor reads the shared topics into the store the workers share.)
+        let sharing =
+            workerIndex != nil
+            ? nil
+            : try shared.start(
+                bootstrap: bootstrap, store: store, producer: producer, health: engine.health, runID: run,
+                policy: gate.policy, logger: logger, reloadFlags: { try engine.reloadFlags() })
         logger.info(
             "started", metadata: ["store": "\(db)", "objects": "\(objects)", "group": "\(group)", "demo": "\(demo)"])
         logger.info("\(service.interpreter.placement)")
@@ -222,6 +235,15 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: groupLogger))
         let signals = ShutdownSignals(logger: logger) { await group.triggerGracefulShutdown() }
+        if workerIndex != nil {
+            // The supervisor holds the other end: it closes when the supervisor ends, however it ends.
+            Thread.detachNewThread { [logger] in
+                var byte: UInt8 = 0
+                while read(STDIN_FILENO, &byte, 1) > 0 {}
+                logger.info("the supervisor is gone: stopping after the events in flight")
+                Task { await group.triggerGracefulShutdown() }
+            }
+        }
         var failure: (any Error)?
         do {
             try await group.run()
@@ -247,7 +269,18 @@ struct ServeCommand: AsyncParsableCommand {
         if failure != nil { throw ExitCode.failure }
     }
 
-    private func loadTokens(logger: Logger) throws -> TokenBook {
+    /// The brokers given, or the embedded one started with serve's topics (its address printed).
+    func startBroker(logger: Logger) throws -> (EmbeddedKafkaBroker?, String) {
+        if let brokers { return (nil, brokers) }
+        let broker = try EmbeddedKafkaBroker.make(logger: logger)
+        for topic in ["money.events", "money.events.dlq", "invoices.rendered"] + shared.topicNames {
+            try broker.createTopic(topic, partitions: EmbeddedKafkaBroker.defaultPartitions)
+        }
+        FileHandle.standardOutput.write(Data("bootstrap: \(broker.bootstrapServers)\n".utf8))
+        return (broker, broker.bootstrapServers)
+    }
+
+    func loadTokens(logger: Logger) throws -> TokenBook {
         guard let path = tokens ?? ProcessInfo.processInfo.environment["INVOICE_SHADOW_TOKENS"] else { return .none }
         let book = try TokenBook.load(path: path)
         if book.isEmpty {

@@ -25,6 +25,14 @@ struct GateOptions: ParsableArguments {
         guard gateWindow > 0 else { throw ValidationError("--gate-window must be more than 0 hours") }
     }
 
+    /// These options as arguments, for a worker process.
+    var arguments: [String] {
+        [
+            "--gate-comparisons", "\(gateComparisons)", "--gate-parity", "\(gateParity)", "--gate-window",
+            "\(gateWindow)", gateLatency ? "--gate-latency" : "--no-gate-latency",
+        ]
+    }
+
     var policy: CutoverPolicy {
         var policy = CutoverPolicy()
         policy.minimumComparisons = gateComparisons

@@ -26,6 +26,9 @@ struct LegacyOptions: ParsableArguments {
             valueName: "PLACEMENT"))
     var pythonThread: PythonThreadOption = .dedicated
 
+    /// serve --workers gives each worker's Python thread a CPU of its own.
+    @Option(help: .hidden) var pythonCPUFromLast = 0
+
     enum PythonThreadOption: String, ExpressibleByArgument, CaseIterable {
         case dedicated, shared
 
@@ -64,12 +67,24 @@ struct LegacyOptions: ParsableArguments {
                 + tried.joined(separator: ", ") + ". Pass --legacy DIR.")
     }
 
+    /// The Python thread's placement these options ask for.
+    var placement: PythonThreadPlacement {
+        var placement = pythonThread.placement
+        placement.cpuFromLast = pythonCPUFromLast
+        return placement
+    }
+
+    /// These options as arguments, for a worker process.
+    var arguments: [String] {
+        (directory.map { ["--legacy", $0] } ?? []) + ["--python-thread", pythonThread.rawValue]
+    }
+
     /// Starts the embedded interpreter with the legacy service imported.
     func start() async throws -> LegacyInvoiceService {
         let directory = try resolvedDirectory()
         do {
             return try await LegacyInvoiceService.start(
-                legacyDirectory: directory, threadPlacement: pythonThread.placement)
+                legacyDirectory: directory, threadPlacement: placement)
         } catch {
             throw CLIError("cannot start the legacy service: \(error.message)")
         }

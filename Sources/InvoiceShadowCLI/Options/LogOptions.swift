@@ -19,6 +19,9 @@ struct LogOptions: ParsableArguments {
             valueName: "FORMAT"))
     var logFormat: LogFormat = .text
 
+    /// These options as arguments, for a worker process.
+    var arguments: [String] { ["--log-level", logLevel.rawValue, "--log-format", logFormat.rawValue] }
+
     /// The command's logger, made here once and handed down.
     func logger(label: String) -> Logger {
         Logger.shadow(label: label, format: logFormat, level: logLevel)

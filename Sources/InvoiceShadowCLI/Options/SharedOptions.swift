@@ -28,6 +28,13 @@ struct SharedOptions: ParsableArguments {
         }
     }
 
+    /// These options as arguments, for a worker process.
+    var arguments: [String] {
+        (instance.map { ["--instance", $0] } ?? []) + [
+            "--comparisons-topic", comparisonsTopic, "--flags-topic", flagsTopic,
+        ]
+    }
+
     /// The shared topics, for an embedded broker to create.
     var topicNames: [String] { [comparisonsTopic, flagsTopic] }
 
@@ -42,25 +49,25 @@ struct SharedOptions: ParsableArguments {
     /// What sharing adds to serve: the two topic readers, the reverter, and flag changes proposed on
     /// the flags topic. Reads the flags topic to its end first. Nil without `--instance`.
     func start(
-        bootstrap: String, store: ShadowStore, producer: KafkaProducer, engine: ServeEngine, runID: Int64,
-        policy: CutoverPolicy, logger: Logger
+        bootstrap: String, store: ShadowStore, producer: KafkaProducer, health: ServeHealth, runID: Int64,
+        policy: CutoverPolicy, logger: Logger, reloadFlags: @escaping @Sendable () throws -> Void
     ) throws -> Sharing? {
         guard let instance else { return nil }
         var logger = logger
         logger[metadataKey: LogKey.instance] = "\(instance)"
         let flags = TopicMaterializer(
-            bootstrapServers: bootstrap, topic: flagsTopic, content: .flags, store: store, health: engine.health,
+            bootstrapServers: bootstrap, topic: flagsTopic, content: .flags, store: store, health: health,
             logger: logger
         ) { _ in
             // The next refresh would read them within a second; now is sooner.
-            try? engine.reloadFlags()
+            try? reloadFlags()
         }
         try flags.catchUp()
-        try engine.reloadFlags()
+        try reloadFlags()
         logger.info("flags read from \(flagsTopic) (\(flags.applied) changes applied); sharing as \(instance)")
         let comparisons = TopicMaterializer(
             bootstrapServers: bootstrap, topic: comparisonsTopic, content: .comparisons(runID: runID), store: store,
-            health: engine.health, logger: logger)
+            health: health, logger: logger)
         let publisher = FlagPublisher(producer: producer, topic: flagsTopic, store: store)
         return Sharing(
             services: [

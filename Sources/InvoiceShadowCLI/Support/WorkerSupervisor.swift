@@ -18,8 +18,9 @@ import Synchronization
 /// outlives it.
 ///
 /// Every second the workers' `/metrics` are read (each listens on a loopback port of its own,
-/// which it prints as `http: http://HOST:PORT/`) and summed (``MetricsTotals``), with this
-/// process's own series: `invoice_shadow_worker_restarts_total{worker}` and
+/// which it prints as `http: http://HOST:PORT/`) and summed (``MetricsTotals``), with the counters
+/// of workers that exited as last read (what a worker counted after its last reading is not in
+/// the totals), and this process's own series: `invoice_shadow_worker_restarts_total{worker}` and
 /// `invoice_shadow_workers_running`.
 final class WorkerSupervisor: Sendable {
     private struct Worker {
@@ -36,6 +37,9 @@ final class WorkerSupervisor: Sendable {
     private struct State {
         var workers: [Worker]
         var stopping = false
+        var signalled = false
+        /// The counters of workers that exited, as they last read: the totals keep counting up.
+        var retired: [String] = []
     }
 
     let count: Int
@@ -43,7 +47,7 @@ final class WorkerSupervisor: Sendable {
     private let logger: Logger
     private let state: Mutex<State>
     /// This process's own series.
-    let registry = PrometheusCollectorRegistry()
+    let registry: PrometheusCollectorRegistry
     private let restarts: [Counter]
     private let running: Gauge
 
@@ -55,6 +59,8 @@ final class WorkerSupervisor: Sendable {
         logger[metadataKey: LogKey.component] = "supervisor"
         self.logger = logger
         state = Mutex(State(workers: Array(repeating: Worker(), count: count)))
+        let registry = PrometheusCollectorRegistry()
+        self.registry = registry
         restarts = (0..<count).map { index in
             registry.makeCounter(
                 descriptor: MetricNameDescriptor(
@@ -87,22 +93,30 @@ final class WorkerSupervisor: Sendable {
         }
     }
 
-    /// Sends every worker SIGTERM and waits until all have exited (each finishes what it consumed,
-    /// writes the rows and commits).
+    /// Ends ``run()``: no worker is started again from now on.
+    func requestStop() {
+        state.withLock { $0.stopping = true }
+    }
+
+    /// Sends every worker SIGTERM once and waits until all have exited (each finishes what it
+    /// consumed, writes the rows and commits): a second SIGTERM would make them exit at once.
     func stop() async {
         let processes = state.withLock { state in
             state.stopping = true
-            return state.workers.compactMap(\.process)
+            defer { state.signalled = true }
+            return state.signalled ? [] : state.workers.compactMap(\.process)
         }
         logger.info("stopping \(processes.count) workers")
         for process in processes where process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        while processes.contains(where: \.isRunning) { try? await Task.sleep(for: .milliseconds(50)) }
+        while state.withLock({ state in state.workers.contains { $0.process?.isRunning ?? false } }) {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
         running.set(Double(0))
     }
 
     /// The sum of the workers' last metrics and this process's own.
     func metrics() -> String {
-        let texts = state.withLock { $0.workers.map(\.lastMetrics) }
+        let texts = state.withLock { $0.workers.map(\.lastMetrics) + $0.retired }
         return MetricsTotals.sum(texts, extra: String(decoding: registry.emitToBuffer(), as: UTF8.self))
     }
 
@@ -160,6 +174,11 @@ final class WorkerSupervisor: Sendable {
         let stopping = state.withLock { state in
             // A process started since (this one's handler ran late) is not this one.
             if state.workers[index].process === process {
+                // Folded into one text: a worker that dies all week must not grow the list.
+                state.retired = [
+                    MetricsTotals.sum(state.retired + [MetricsTotals.counting(state.workers[index].lastMetrics)])
+                ]
+                state.workers[index].lastMetrics = ""
                 state.workers[index].process = nil
                 state.workers[index].input = nil
                 state.workers[index].address = nil

@@ -1,0 +1,162 @@
+import ArgumentParser
+import DocumentStore
+import Foundation
+import KafkaIO
+import Logging
+import ServiceLifecycle
+import ShadowCore
+import ShadowLogging
+import ShadowServe
+import ShadowStore
+import ShadowWeb
+
+extension ServeCommand {
+    /// `serve --workers N`: the supervisor. It runs no interpreter; it starts the workers (each a
+    /// `serve` of its own, on the store and object store they share, listening on a loopback port for
+    /// its metrics), serves the dashboard from the shared store with the workers' summed metrics,
+    /// and with `--instance` reads the shared topics into the store for all of them.
+    func runWorkers(_ count: Int) async throws {
+        let logger = logging.logger(label: "serve")
+        let tokenBook = try loadTokens(logger: logger)
+        if !noHTTP { _ = try ShadowWeb.parse(address: http) }
+        // Checked here, once, rather than failing in every worker.
+        _ = try legacy.resolvedDirectory()
+        let (embedded, bootstrap) = try startBroker(logger: logger)
+        let store = try ShadowStore.open(path: db)
+        let objectStore = try PackedObjectStore(directory: objects)
+        let producer = try KafkaProducer.make(bootstrapServers: bootstrap, logger: logger)
+        let supervisor = WorkerSupervisor(count: count, logger: logger) { index in
+            workerArguments(index: index, bootstrap: bootstrap)
+        }
+        let health = ServeHealth(registry: supervisor.registry, logger: logger)
+        let run = try store.startRun(
+            source: "serve --workers \(count)", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
+        let sharing = try shared.start(
+            bootstrap: bootstrap, store: store, producer: producer, health: health, runID: run, policy: gate.policy,
+            logger: logger, reloadFlags: {})
+        logger.info(
+            "started \(count) workers",
+            metadata: ["store": "\(db)", "objects": "\(objects)", "group": "\(group)", "demo": "\(demo)"])
+
+        let status: @Sendable () -> ServeStatus = {
+            let text = supervisor.metrics()
+            func total(_ name: String) -> Int { Int(MetricsTotals.value(of: "invoice_shadow_\(name)", in: text)) }
+            return ServeStatus(
+                consumed: total("events_total"), completed: total("comparisons_total"),
+                published: total("published_total"), deadLettered: total("dead_lettered_total"),
+                skippedShadows: total("skipped_shadows_total"))
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if !noHTTP {
+            var webLogger = logger
+            webLogger[metadataKey: LogKey.component] = "http"
+            var configuration = ShadowWeb.Configuration(
+                store: store, objects: objectStore, status: status,
+                health: {
+                    let down = supervisor.down
+                    var failing = health.failing.map {
+                        HealthReport.Failure(check: $0.check.rawValue, reason: $0.reason, since: $0.since)
+                    }
+                    if !down.isEmpty {
+                        failing.append(
+                            HealthReport.Failure(
+                                check: "workers",
+                                reason: "worker \(down.map(String.init).joined(separator: ", ")) down",
+                                since: Date()))
+                    }
+                    for check in MetricsTotals.failingChecks(in: supervisor.metrics())
+                    where !failing.contains(where: { $0.check == check }) {
+                        failing.append(
+                            HealthReport.Failure(check: check, reason: "a worker reports it failing", since: Date()))
+                    }
+                    return HealthReport(
+                        checks: ServeHealth.Check.allCases.map(\.rawValue) + ["workers"], failing: failing,
+                        consuming: down.count < count)
+                }, tokens: tokenBook, policy: gate.policy, changeFlag: sharing?.changeFlag)
+            configuration.metricsText = { supervisor.metrics() }
+            let application = try ShadowWeb.buildApplication(
+                address: http, configuration: configuration, logger: webLogger
+            ) { bound in
+                FileHandle.standardOutput.write(Data("http: http://\(bound)/\n".utf8))
+            }
+            services.append(
+                .init(
+                    service: WebService(address: http, application: application),
+                    failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "http"))
+        }
+        services += sharing?.services ?? []
+        services.append(
+            .init(
+                service: SupervisorService(supervisor: supervisor),
+                successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "workers"))
+        services.append(
+            .init(
+                service: PeriodicService(interval: .seconds(2)) {
+                    let counters = status()
+                    logger.info(
+                        """
+                        \(count - supervisor.down.count) of \(count) workers running; consumed \(counters.consumed), \
+                        recorded \(counters.completed), published \(counters.published), dead-lettered \(counters.deadLettered)
+                        """)
+                }, serviceName: "counters"))
+        if let duration {
+            services.append(
+                .init(
+                    service: DeadlineService(duration: .milliseconds(Int(duration * 1000))),
+                    successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "duration"))
+        }
+        var groupLogger = logger
+        groupLogger.logLevel = max(logger.logLevel, .notice)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: groupLogger))
+        let signals = ShutdownSignals(logger: logger) { await group.triggerGracefulShutdown() }
+        var failure: (any Error)?
+        do {
+            try await group.run()
+        } catch {
+            failure = error
+            logger.error("\(error); stopped")
+        }
+        signals.cancel()
+        do {
+            try producer.flush()
+        } catch {
+            logger.warning("some sends were not acknowledged before the stop", metadata: [LogKey.error: "\(error)"])
+        }
+        producer.close()
+        try store.finishRun(run, finishedAt: Date())
+        logger.info("done")
+        withExtendedLifetime(embedded) {}
+        if failure != nil { throw ExitCode.failure }
+    }
+
+    /// A worker's command line: this serve's options, the brokers resolved, its own loopback port,
+    /// its Python thread on a CPU of its own, and the demo feed in the first worker only.
+    private func workerArguments(index: Int, bootstrap: String) -> [String] {
+        var arguments = [
+            "serve", "--worker-index", "\(index)", "--brokers", bootstrap, "--db", db, "--objects", objects, "--group",
+            group, "--http", "127.0.0.1:0", "--timeout", "\(timeout)", "--python-stuck-exit", "\(pythonStuckExit)",
+            "--python-cpu-from-last", "\(index)",
+        ]
+        arguments += legacy.arguments + logging.arguments + gate.arguments + shared.arguments
+        if demo && index == 0 { arguments += ["--demo", "--demo-rate", "\(demoRate)"] }
+        return arguments
+    }
+}
+
+/// The workers as a service: started with the group, stopped (SIGTERM, then waiting while they
+/// drain) on graceful shutdown.
+struct SupervisorService: Service {
+    let supervisor: WorkerSupervisor
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await supervisor.run()
+        } onGracefulShutdown: {
+            supervisor.requestStop()
+        }
+        await supervisor.stop()
+    }
+}
