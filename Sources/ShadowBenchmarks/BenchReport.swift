@@ -19,6 +19,8 @@ package struct BenchReport {
     package var memory: ServeBenchmark.Run
     package var rssGrowth: Double
     package var sizes: [String: Any]
+    /// `serve --workers 2` against one worker, if measured.
+    package var workers: WorkersBenchmark.Scaling?
 
     package init(
         quick: Bool, seed: UInt64, startedAt: Date, seconds: Double, render: Benchmarks.RenderCPU,
@@ -69,6 +71,14 @@ package struct BenchReport {
             Target(
                 name: "resident memory growth in shadow mode", key: "rss_growth",
                 figure: String(format: "%+.2f%%", rssGrowth * 100), goal: "≤ 5%", met: rssGrowth <= 0.05),
+            Target(
+                name: "shadow-mode throughput, two workers ÷ one (serve --workers)", key: "workers_scaling",
+                figure: workers.map {
+                    String(
+                        format: "%.2f× (%.0f ÷ %.0f events/s, median of %d pairs)", $0.ratio,
+                        $0.median(2, \.eventsPerSecond),
+                        $0.median(1, \.eventsPerSecond), $0.runs.count / 2)
+                } ?? "not measured", goal: "≥ 1.5×", met: (workers?.ratio ?? 0) >= 1.5),
             Target(
                 name: "bridge overhead against plain python3 (issue 4)", key: "bridge_overhead",
                 figure: String(format: "%+.2f%%", bridge.medianOverhead * 100), goal: "< 5%",
@@ -145,6 +155,23 @@ package struct BenchReport {
             ],
             "rss_bytes": memory.resident.map { ["events": $0.events, "bytes": $0.bytes] },
             "rss_growth": rssGrowth,
+            "workers_scaling": workers.map { $0.ratio as Any } ?? NSNull(),
+            "workers": workers.map { scaling in
+                [
+                    "runs": scaling.runs.map { run in
+                        [
+                            "workers": run.workers, "events_per_s": run.eventsPerSecond,
+                            "cpu_per_event_us": run.cpuPerEventMicroseconds,
+                            "python_work_us": run.pythonWorkMicroseconds, "harness_us": run.harnessMicroseconds,
+                        ] as [String: Any]
+                    },
+                    "pair_ratios": scaling.pairRatios,
+                    "harness_cpu_per_event_us": [
+                        "one": scaling.median(1, \.harnessMicroseconds),
+                        "two": scaling.median(2, \.harnessMicroseconds),
+                    ],
+                ] as [String: Any]
+            } ?? NSNull(),
             "targets": Dictionary(uniqueKeysWithValues: targets.map { ($0.key, $0.met) }),
         ]
     }
@@ -212,6 +239,18 @@ package struct BenchReport {
             "- resident memory in shadow mode: "
             + memory.resident.map { "\($0.events) events: \(String(format: "%.1f", Double($0.bytes) / 1_048_576)) MiB" }
             .joined(separator: ", ") + String(format: " (growth %+.2f%%)\n", rssGrowth * 100)
+        if let workers {
+            let ratios = workers.pairRatios
+            text += String(
+                format:
+                    "- serve --workers, shadow mode: one worker %.0f events/s, two %.0f (%.2f×; pairs %.2f to %.2f); "
+                    + "the harness's own CPU per event (workers' CPU less the Python work) %.0f µs with one, %.0f µs with two; "
+                    + "Python work per render %.0f / %.0f µs\n",
+                workers.median(1, \.eventsPerSecond), workers.median(2, \.eventsPerSecond), workers.ratio,
+                ratios.min() ?? 0, ratios.max() ?? 0, workers.median(1, \.harnessMicroseconds),
+                workers.median(2, \.harnessMicroseconds), workers.median(1, \.pythonWorkMicroseconds),
+                workers.median(2, \.pythonWorkMicroseconds))
+        }
         text += String(
             format:
                 "- bridge: %.0f calls/s against %.0f in plain python3 (median of %d paired batches %+.2f%%; own cost %.1f µs per call)\n",

@@ -71,7 +71,8 @@ package final class ServeBenchmark {
 
     private let broker: Process
     private let lifeline = Pipe()
-    private let bootstrap: String
+    /// The broker's `HOST:PORT`.
+    package let bootstrap: String
     /// nil once closed: the producer goes before the broker does, or librdkafka logs the broker's
     /// exit as errors ("1/1 brokers are down") at the end of every run.
     private var openProducer: KafkaProducer?
@@ -118,7 +119,7 @@ package final class ServeBenchmark {
             // 64 partitions: the mock cluster keeps only about 4.5 MB per partition and silently drops
             // the oldest messages beyond that, so a preloaded topic must be spread wide.
             "broker", "--partitions", "64", "--exit-at-end-of-input", "--topics",
-            (Self.topics + ["money.events.dlq", "invoices.rendered"]).joined(separator: ","),
+            (Self.topics + ["money.events", "money.events.dlq", "invoices.rendered"]).joined(separator: ","),
         ]
         // Held open for the broker's lifetime: when this process ends, however it ends (a bench
         // killed mid-run left a 800 MB broker behind), the broker reads the end of it and exits.

@@ -360,6 +360,13 @@ public final class ShadowStore: Sendable {
         }
     }
 
+    /// The mean render time of one side (`legacy` or `swift`) over every row that has it, µs (0 for none):
+    /// for benchmarks.
+    package func meanLatencyMicroseconds(side: String) throws -> Double {
+        let column = side == "legacy" ? "legacy_us" : "swift_us"
+        return try writer.read { db in try Double.fetchOne(db, sql: "SELECT AVG(\(column)) FROM comparison") ?? 0 }
+    }
+
     /// Caps the database at `pages` pages (SQLite's `max_page_count`; 0 or less lifts the cap): a
     /// full disk, for fault tests.
     package func limitPages(_ pages: Int) throws {

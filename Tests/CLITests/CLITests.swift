@@ -234,96 +234,98 @@ enum ShadowStoreProbe {
     }
 }
 
-@Suite struct RestartTests {
-    /// Starts `invoice-shadow` with `arguments` in the background.
-    private func start(_ arguments: [String]) throws -> (Process, Pipe) {
-        let process = Process()
-        process.executableURL = TestSupport.executable
-        process.arguments = arguments
-        process.currentDirectoryURL = TestSupport.repositoryRoot
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return (process, output)
-    }
-
-    @Test func aServeKilledMidStreamLosesNothingAndDuplicatesNoRow() async throws {
-        // Given a standalone broker process and the first 1,500 of 3,000 events in money.events (the
-        // rest comes after the kill, so the kill lands mid-stream however slowly this machine polls)
-        let (broker, brokerOutput) = try start(["broker"])
-        defer { broker.terminate() }
-        var first = Data()
-        while !first.contains(0x0A) { first.append(brokerOutput.fileHandleForReading.availableData) }
-        let bootstrap = String(
-            String(decoding: first, as: UTF8.self).dropFirst("bootstrap: ".count).prefix { $0 != "\n" })
-        let lines = try TestSupport.run(["generate", "--seed", "5", "--count", "3000"]).output
-            .split(separator: 0x0A, omittingEmptySubsequences: false)
-        func produce(_ events: ArraySlice<Data.SubSequence>) throws {
-            let kcat = Process()
-            kcat.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-            kcat.arguments = ["-b", bootstrap, "-t", "money.events", "-P"]
-            let input = Pipe()
-            kcat.standardInput = input
-            try kcat.run()
-            for event in events { input.fileHandleForWriting.write(Data(event) + Data([0x0A])) }
-            try input.fileHandleForWriting.close()
-            kcat.waitUntilExit()
-            #expect(kcat.terminationStatus == 0)
+extension RealProcesses {
+    @Suite struct RestartTests {
+        /// Starts `invoice-shadow` with `arguments` in the background.
+        private func start(_ arguments: [String]) throws -> (Process, Pipe) {
+            let process = Process()
+            process.executableURL = TestSupport.executable
+            process.arguments = arguments
+            process.currentDirectoryURL = TestSupport.repositoryRoot
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            return (process, output)
         }
-        try produce(lines[0..<1_500])
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("restart-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let db = directory.appendingPathComponent("shadow.db").path
-        let serve = [
-            "serve", "--brokers", bootstrap, "--no-http", "--db", db, "--objects",
-            directory.appendingPathComponent("o").path,
-        ]
+        @Test func aServeKilledMidStreamLosesNothingAndDuplicatesNoRow() async throws {
+            // Given a standalone broker process and the first 1,500 of 3,000 events in money.events (the
+            // rest comes after the kill, so the kill lands mid-stream however slowly this machine polls)
+            let (broker, brokerOutput) = try start(["broker"])
+            defer { broker.terminate() }
+            var first = Data()
+            while !first.contains(0x0A) { first.append(brokerOutput.fileHandleForReading.availableData) }
+            let bootstrap = String(
+                String(decoding: first, as: UTF8.self).dropFirst("bootstrap: ".count).prefix { $0 != "\n" })
+            let lines = try TestSupport.run(["generate", "--seed", "5", "--count", "3000"]).output
+                .split(separator: 0x0A, omittingEmptySubsequences: false)
+            func produce(_ events: ArraySlice<Data.SubSequence>) throws {
+                let kcat = Process()
+                kcat.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+                kcat.arguments = ["-b", bootstrap, "-t", "money.events", "-P"]
+                let input = Pipe()
+                kcat.standardInput = input
+                try kcat.run()
+                for event in events { input.fileHandleForWriting.write(Data(event) + Data([0x0A])) }
+                try input.fileHandleForWriting.close()
+                kcat.waitUntilExit()
+                #expect(kcat.terminationStatus == 0)
+            }
+            try produce(lines[0..<1_500])
 
-        // When a serve is killed with SIGKILL part way through
-        let (victim, _) = try start(serve)
-        var rows = 0
-        let deadline = ContinuousClock.now + .seconds(30)
-        while rows < 50, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            rows = (try? ShadowStoreProbe.count(db)) ?? 0
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("restart-\(UUID())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let db = directory.appendingPathComponent("shadow.db").path
+            let serve = [
+                "serve", "--brokers", bootstrap, "--no-http", "--db", db, "--objects",
+                directory.appendingPathComponent("o").path,
+            ]
+
+            // When a serve is killed with SIGKILL part way through
+            let (victim, _) = try start(serve)
+            var rows = 0
+            let deadline = ContinuousClock.now + .seconds(30)
+            while rows < 50, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                rows = (try? ShadowStoreProbe.count(db)) ?? 0
+            }
+            kill(victim.processIdentifier, SIGKILL)
+            victim.waitUntilExit()
+            #expect(rows >= 50 && rows <= 1_500, "killed after \(rows) rows")
+
+            // And another serve runs to the end, with the other 1,500 events arriving
+            try produce(lines[1_500..<3_000])
+            let (survivor, _) = try start(serve)
+            let end = ContinuousClock.now + .seconds(60)
+            while rows < 3000, ContinuousClock.now < end {
+                try await Task.sleep(for: .milliseconds(200))
+                rows = (try? ShadowStoreProbe.count(db)) ?? 0
+            }
+            survivor.terminate()
+            survivor.waitUntilExit()
+
+            // Then every event has exactly one row
+            #expect(rows == 3000)
+            // and every rendered invoice was published at least once (the killed process may have published
+            // some twice: duplicates share their key, the invoice number, and can be removed by it)
+            let reader = Process()
+            reader.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+            reader.arguments = [
+                "-b", bootstrap, "-t", "invoices.rendered", "-C", "-o", "beginning", "-e", "-q", "-f", "%k\n",
+            ]
+            let keys = Pipe()
+            reader.standardOutput = keys
+            try reader.run()
+            let published = String(decoding: keys.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .split(separator: "\n")
+            reader.waitUntilExit()
+            let rendered = try ShadowStoreProbe.count(db, where: "kind = 'match'")
+            #expect(rendered > 2800)
+            #expect(Set(published).count == rendered)
+            #expect(published.count >= rendered)
         }
-        kill(victim.processIdentifier, SIGKILL)
-        victim.waitUntilExit()
-        #expect(rows >= 50 && rows <= 1_500, "killed after \(rows) rows")
-
-        // And another serve runs to the end, with the other 1,500 events arriving
-        try produce(lines[1_500..<3_000])
-        let (survivor, _) = try start(serve)
-        let end = ContinuousClock.now + .seconds(60)
-        while rows < 3000, ContinuousClock.now < end {
-            try await Task.sleep(for: .milliseconds(200))
-            rows = (try? ShadowStoreProbe.count(db)) ?? 0
-        }
-        survivor.terminate()
-        survivor.waitUntilExit()
-
-        // Then every event has exactly one row
-        #expect(rows == 3000)
-        // and every rendered invoice was published at least once (the killed process may have published
-        // some twice: duplicates share their key, the invoice number, and can be removed by it)
-        let reader = Process()
-        reader.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-        reader.arguments = [
-            "-b", bootstrap, "-t", "invoices.rendered", "-C", "-o", "beginning", "-e", "-q", "-f", "%k\n",
-        ]
-        let keys = Pipe()
-        reader.standardOutput = keys
-        try reader.run()
-        let published = String(decoding: keys.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .split(separator: "\n")
-        reader.waitUntilExit()
-        let rendered = try ShadowStoreProbe.count(db, where: "kind = 'match'")
-        #expect(rendered > 2800)
-        #expect(Set(published).count == rendered)
-        #expect(published.count >= rendered)
     }
 }
 

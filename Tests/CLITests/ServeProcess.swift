@@ -1,10 +1,15 @@
 import Foundation
 import Synchronization
 import TestSupport
+import Testing
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
+
+/// The tests that run real serve and broker processes, one at a time: several at once on two cores
+/// starved each other past their timeouts (and the in-process tests beside them).
+@Suite(.serialized) enum RealProcesses {}
 
 /// A real `invoice-shadow serve` process for a test: started with `arguments`, its standard error
 /// collected, its dashboard's address read from standard output (`http: http://HOST:PORT/`), and

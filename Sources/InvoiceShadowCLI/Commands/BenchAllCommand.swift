@@ -23,7 +23,9 @@ struct BenchAllCommand: AsyncParsableCommand {
                  by the broker), minus the primary render and its wait for the Python thread to finish
                  other events (the legacy alone waits as long; shown apart), at a quarter of the ceiling;
               4. swift-mode throughput end to end (Kafka in, Swift, Kafka out, SQLite, HTML objects);
-              5. resident memory in shadow mode at 0, 100k and 1M events.
+              5. resident memory in shadow mode at 0, 100k and 1M events;
+              6. serve --workers 2 against --workers 1 in shadow mode (real processes, alternating, three
+                 pairs): workers_scaling, and the harness's own CPU per event beside it.
             The broker is librdkafka's embedded cluster in a child process (`invoice-shadow broker`),
             so memory and CPU read here are the harness's. The full run takes about fifteen minutes
             (1M events through the legacy at ~1,300/s); --quick takes under a minute. Use a release build:
@@ -55,6 +57,8 @@ struct BenchAllCommand: AsyncParsableCommand {
         var latency: Int
         var swift: Int
         var memory: [Int]
+        var workers: Int
+        var workerPairs: Int
     }
 
     func run() async throws {
@@ -62,10 +66,11 @@ struct BenchAllCommand: AsyncParsableCommand {
             quick
             ? Sizes(
                 render: 3_000, swiftPasses: 3, bridge: 1_000, bridgeRounds: 1, bridgeBatch: 100, shadow: 3_000,
-                latency: 1_000, swift: 20_000, memory: [0, 2_000, 10_000])
+                latency: 1_000, swift: 20_000, memory: [0, 2_000, 10_000], workers: 3_000, workerPairs: 3)
             : Sizes(
                 render: 10_000, swiftPasses: 5, bridge: 5_000, bridgeRounds: 2, bridgeBatch: 250, shadow: 5_000,
-                latency: 3_000, swift: 200_000, memory: [0, 100_000, 1_000_000])
+                latency: 3_000, swift: 200_000, memory: [0, 100_000, 1_000_000], workers: 10_000,
+                workerPairs: 3)
         let started = Date()
         #if DEBUG
             log("bench: this is a debug build; figures are only meaningful from `swift build -c release`")
@@ -73,7 +78,7 @@ struct BenchAllCommand: AsyncParsableCommand {
         let generator = EventGenerator()
         let service = try await legacy.start()
         log("bench: \(service.interpreter.placement)")
-        log("bench 1/5: render CPU, \(sizes.render) events, and the bridge against python3, \(sizes.bridge) events")
+        log("bench 1/6: render CPU, \(sizes.render) events, and the bridge against python3, \(sizes.bridge) events")
         // The shadow phase runs the first of the render phase's events, so that the three
         // legacy-alone measurements behind the ceiling are taken on the same mix as the phase they
         // bound: the legacy's cost varies with the mix of events, and a ceiling from cheaper events
@@ -95,7 +100,7 @@ struct BenchAllCommand: AsyncParsableCommand {
 
         let bench = try ServeBenchmark(legacy: LegacyRenderer(service: service, timeout: .seconds(10)))
         defer { bench.close() }
-        log("bench 2/5: serve in shadow mode, \(sizes.shadow) events preloaded")
+        log("bench 2/6: serve in shadow mode, \(sizes.shadow) events preloaded")
         let shadowEvents = corpus.prefix(sizes.shadow).map { Array($0.utf8) }
         try await bench.produce(shadowEvents, topic: "bench.shadow")
         // The legacy alone is measured again right before and right after the phase, on its own
@@ -113,7 +118,7 @@ struct BenchAllCommand: AsyncParsableCommand {
                     + "%.1f after)", shadow.rate, ceiling, before, after))
 
         let pace = ceiling / 4
-        log("bench 3/5: added latency, \(sizes.latency) events fed at \(Int(pace))/s")
+        log("bench 3/6: added latency, \(sizes.latency) events fed at \(Int(pace))/s")
         let latencyEvents = generator.events(seed: seed + 2, count: sizes.latency).map { Array($0.utf8) }
         let latency = try await bench.run(
             flag: .shadow, topic: "bench.latency", expected: sizes.latency, recordsTimings: true,
@@ -127,7 +132,7 @@ struct BenchAllCommand: AsyncParsableCommand {
                 format: "  p50 %.3f ms, p99 %.3f ms, max %.3f ms", addedFigures.p50, addedFigures.p99, addedFigures.max)
         )
 
-        log("bench 4/5: serve in swift mode, \(sizes.swift) events preloaded")
+        log("bench 4/6: serve in swift mode, \(sizes.swift) events preloaded")
         for chunk in stride(from: 0, to: sizes.swift, by: 10_000) {
             try await bench.produce(
                 generator.events(seed: seed + 1_000 + UInt64(chunk), count: min(10_000, sizes.swift - chunk)).map {
@@ -139,7 +144,7 @@ struct BenchAllCommand: AsyncParsableCommand {
 
         let memoryTarget = sizes.memory.last!
         log(
-            "bench 5/5: resident memory in shadow mode at \(sizes.memory.map(String.init).joined(separator: ", ")) events"
+            "bench 5/6: resident memory in shadow mode at \(sizes.memory.map(String.init).joined(separator: ", ")) events"
         )
         let memorySeed = seed + 10_000_000
         let memory = try await bench.run(
@@ -177,11 +182,25 @@ struct BenchAllCommand: AsyncParsableCommand {
                 residents.map { "\($0.events): \($0.bytes / 1_048_576) MiB" }.joined(separator: ", "), growth * 100))
         await service.interpreter.shutdown()
 
-        let report = BenchReport(
+        log(
+            "bench 6/6: serve --workers 1 against --workers 2 in shadow mode, \(sizes.workers) events, \(sizes.workerPairs) pairs"
+        )
+        try await bench.produce(
+            generator.events(seed: seed + 20_000_000, count: sizes.workers).map { Array($0.utf8) },
+            topic: "money.events")
+        let workers = try await WorkersBenchmark.run(
+            bootstrap: bench.bootstrap, events: sizes.workers, repetitions: sizes.workerPairs,
+            directory: FileManager.default.temporaryDirectory.appendingPathComponent(
+                "invoice-shadow-bench-workers-\(getpid())"),
+            log: log)
+        log(String(format: "  workers_scaling %.2f×", workers.ratio))
+
+        var report = BenchReport(
             quick: quick, seed: seed, startedAt: started, seconds: Date().timeIntervalSince(started), render: render,
             bridge: bridge, ceilingWork: ceilingWork, shadow: shadow, pace: pace, latency: latency,
             added: addedFigures,
             swift: swift, memory: memory, rssGrowth: growth, sizes: sizes.dictionary)
+        report.workers = workers
         let paths = try report.write(to: output)
         print(report.markdown)
         log("bench: wrote " + paths.joined(separator: " and "))
@@ -197,7 +216,7 @@ extension BenchAllCommand.Sizes {
         [
             "render": render, "swift_passes": swiftPasses, "bridge": bridge, "bridge_rounds": bridgeRounds,
             "shadow": shadow, "ceiling_renders": shadow, "latency": latency, "swift_mode": swift,
-            "memory_checkpoints": memory,
+            "memory_checkpoints": memory, "workers": workers, "worker_pairs": workerPairs,
         ]
     }
 }
