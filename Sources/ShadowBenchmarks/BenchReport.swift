@@ -162,7 +162,8 @@ package struct BenchReport {
                         [
                             "workers": run.workers, "events_per_s": run.eventsPerSecond,
                             "cpu_per_event_us": run.cpuPerEventMicroseconds,
-                            "python_work_us": run.pythonWorkMicroseconds, "harness_us": run.harnessMicroseconds,
+                            "python_cpu_per_event_us": run.pythonCPUPerEventMicroseconds,
+                            "python_work_wall_us": run.pythonWorkMicroseconds, "harness_us": run.harnessMicroseconds,
                         ] as [String: Any]
                     },
                     "pair_ratios": scaling.pairRatios,
@@ -244,11 +245,12 @@ package struct BenchReport {
             text += String(
                 format:
                     "- serve --workers, shadow mode: one worker %.0f events/s, two %.0f (%.2f×; pairs %.2f to %.2f); "
-                    + "the harness's own CPU per event (workers' CPU less the Python work) %.0f µs with one, %.0f µs with two; "
-                    + "Python work per render %.0f / %.0f µs\n",
+                    + "the harness's own CPU per event (every thread but the Python thread) %.0f µs with one, %.0f µs with two; "
+                    + "the Python thread's CPU per event %.0f / %.0f µs (wall time per render %.0f / %.0f µs)\n",
                 workers.median(1, \.eventsPerSecond), workers.median(2, \.eventsPerSecond), workers.ratio,
                 ratios.min() ?? 0, ratios.max() ?? 0, workers.median(1, \.harnessMicroseconds),
-                workers.median(2, \.harnessMicroseconds), workers.median(1, \.pythonWorkMicroseconds),
+                workers.median(2, \.harnessMicroseconds), workers.median(1, \.pythonCPUPerEventMicroseconds),
+                workers.median(2, \.pythonCPUPerEventMicroseconds), workers.median(1, \.pythonWorkMicroseconds),
                 workers.median(2, \.pythonWorkMicroseconds))
         }
         text += String(

@@ -12,11 +12,14 @@ package enum WorkersBenchmark {
         package var eventsPerSecond: Double
         /// The workers' CPU (every thread), µs per event.
         package var cpuPerEventMicroseconds: Double
-        /// The mean `legacy_us` of the run's rows: the Python work per render.
+        /// The CPU of the workers' `python` threads, µs per event: the legacy's work.
+        package var pythonCPUPerEventMicroseconds: Double
+        /// The mean `legacy_us` of the run's rows: the Python work per render as the wall clock saw
+        /// it (above its CPU when the thread waits for a core).
         package var pythonWorkMicroseconds: Double
 
-        /// What the harness spent per event besides the Python work.
-        package var harnessMicroseconds: Double { cpuPerEventMicroseconds - pythonWorkMicroseconds }
+        /// What the harness spent per event: every thread's CPU but the Python thread's.
+        package var harnessMicroseconds: Double { cpuPerEventMicroseconds - pythonCPUPerEventMicroseconds }
     }
 
     /// Every run, in the order made.
@@ -53,9 +56,10 @@ package enum WorkersBenchmark {
                     directory: directory.appendingPathComponent("workers-\(repetition)-\(workers)"))
                 log(
                     String(
-                        format: "  %d worker%@: %.0f events/s, %.0f µs CPU per event (%.0f of it Python work)",
+                        format:
+                            "  %d worker%@: %.0f events/s, %.0f µs CPU per event: %.0f in the Python thread (%.0f µs of wall time per render), %.0f the harness's",
                         workers, workers == 1 ? "" : "s", run.eventsPerSecond, run.cpuPerEventMicroseconds,
-                        run.pythonWorkMicroseconds))
+                        run.pythonCPUPerEventMicroseconds, run.pythonWorkMicroseconds, run.harnessMicroseconds))
                 runs.append(run)
             }
         }
@@ -85,7 +89,9 @@ package enum WorkersBenchmark {
         }
         // Measured from 5% of the events to 95%: the workers' start and their last partitions'
         // tails are not what the rate is about.
-        func waitFor(_ count: Int) async throws -> (at: ContinuousClock.Instant, rows: Int, cpu: Double) {
+        func waitFor(_ count: Int) async throws -> (
+            at: ContinuousClock.Instant, rows: Int, cpu: (all: Double, python: Double)
+        ) {
             let deadline = ContinuousClock.now + .seconds(600)
             while true {
                 let rows = try store.comparisonRowsEstimate()
@@ -105,24 +111,39 @@ package enum WorkersBenchmark {
         serve.waitUntilExit()
         return Run(
             workers: workers, eventsPerSecond: counted / seconds,
-            cpuPerEventMicroseconds: (end.cpu - start.cpu) * 1e6 / counted,
+            cpuPerEventMicroseconds: (end.cpu.all - start.cpu.all) * 1e6 / counted,
+            pythonCPUPerEventMicroseconds: (end.cpu.python - start.cpu.python) * 1e6 / counted,
             pythonWorkMicroseconds: try store.meanLatencyMicroseconds(side: "legacy"))
     }
 
-    /// CPU seconds (user and system, every thread) of the children of `parent`, from /proc.
-    static func workersCPUSeconds(of parent: Int32) -> Double {
+    /// CPU seconds (user and system) of the children of `parent`, from /proc: of every thread, and
+    /// of the threads named `python` (the interpreter's: PythonBridge names it).
+    static func workersCPUSeconds(of parent: Int32) -> (all: Double, python: Double) {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        var total = 0.0
+        /// utime + stime of a `stat` line, in ticks, and the line's parent pid.
+        func parse(_ stat: String) -> (ticks: Double, parent: Int32)? {
+            guard let close = stat.lastIndex(of: ")") else { return nil }
+            // Fields after "pid (comm)": state, ppid, ...; utime is the 12th, stime the 13th.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 12, let parent = Int32(fields[1]), let user = Double(fields[11]),
+                let system = Double(fields[12])
+            else { return nil }
+            return (user + system, parent)
+        }
+        var total = (all: 0.0, python: 0.0)
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
+                let process = parse(stat), process.parent == parent
             else { continue }
-            // Fields after "pid (comm)": state, ppid, ... utime is the 12th, stime the 13th.
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 12, Int32(fields[1]) == parent, let user = Double(fields[11]),
-                let system = Double(fields[12])
-            else { continue }
-            total += (user + system) / ticks
+            total.all += process.ticks / ticks
+            for task in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? [] {
+                let name = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8)) ?? ""
+                guard name.trimmingCharacters(in: .whitespacesAndNewlines) == "python",
+                    let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8),
+                    let thread = parse(stat)
+                else { continue }
+                total.python += thread.ticks / ticks
+            }
         }
         return total
     }

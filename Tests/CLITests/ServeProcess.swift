@@ -39,8 +39,13 @@ final class ServeProcess: Sendable {
         process.standardError = stderr
         let collected = self.collected
         let reader = Thread {
-            let data = stderr.fileHandleForReading.readDataToEndOfFile()
-            collected.data.withLock { $0 = data }
+            // A chunk at a time, so that a test can read the log while serve runs.
+            let handle = stderr.fileHandleForReading
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                collected.data.withLock { $0.append(chunk) }
+            }
             collected.finished.withLock { $0 = true }
         }
         try process.run()
@@ -99,7 +104,7 @@ final class ServeProcess: Sendable {
         return try await waitForExit()
     }
 
-    /// What serve wrote on standard error (complete once it exited).
+    /// What serve wrote on standard error so far (complete once it exited).
     var log: String { String(decoding: collected.data.withLock { $0 }, as: UTF8.self) }
 
     /// Ends serve if a test left it running.

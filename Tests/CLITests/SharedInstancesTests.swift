@@ -144,8 +144,23 @@ extension RealProcesses {
             let text = String(decoding: history.output, as: UTF8.self)
             #expect(text.contains("\(country)  shadow → live  by alice: parity on both instances"), "\(text)")
 
+            // And an instance that was not running then has the flag before it serves an event
+            let c = try workspace.serve("c", broker: broker, http: false)
+            defer { c.terminateIfRunning() }
+            let cStarted = ContinuousClock.now
+            while !c.log.contains("flags read from shadow.flags"), c.process.isRunning,
+                ContinuousClock.now - cStarted < .seconds(60)
+            {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(c.log.contains("flags read from shadow.flags (1 changes applied)"), "\(c.log)")
+            #expect(
+                try ShadowStoreProbe.lines(workspace.db("c"), "SELECT state FROM flag WHERE country = '\(country)'")
+                    == ["live"])
+
             #expect(try await a.waitForExitAfter(SIGTERM) == 0)
             #expect(try await b.waitForExitAfter(SIGTERM) == 0)
+            #expect(try await c.waitForExitAfter(SIGTERM) == 0)
         }
 
         @Test func anInstanceKilledMidStreamLosesNothingAndDuplicatesNoRow() async throws {
