@@ -53,33 +53,68 @@ extension ShadowStore {
     public func evidence(country: String, policy: CutoverPolicy = CutoverPolicy(), now: Date = Date()) throws
         -> CutoverEvidence
     {
-        let since = milliseconds(now) - Int64(policy.windowHours * 3_600_000)
-        return try read { db in try Self.evidence(db, country: country, since: since, windowHours: policy.windowHours) }
+        try read { db in try Self.evidence(db, country: country, policy: policy, now: now) }
     }
 
-    private static func evidence(_ db: Database, country: String, since: Int64, windowHours: Double) throws
+    /// The most recent render times a side keeps for the latency test, per side.
+    static let latencySamples = 5_000
+
+    private static func evidence(_ db: Database, country: String, policy: CutoverPolicy, now: Date) throws
         -> CutoverEvidence
     {
+        let nowMs = milliseconds(now)
+        let since = nowMs - Int64(policy.windowHours * 3_600_000)
         let parityKinds = Self.parityKindsSQL
+        // Known differences (decided business changes) are counted apart, never against parity.
+        let known = Array(policy.knownSignatures)
+        let notKnown =
+            known.isEmpty
+            ? "1" : "signature_id NOT IN (\(Array(repeating: "?", count: known.count).joined(separator: ",")))"
         let row = try Row.fetchOne(
             db,
             sql: """
-                SELECT COUNT(*) AS n, SUM(kind IN (\(parityKinds))) AS ok FROM comparison
-                WHERE country = ? AND recorded_ms >= ? AND kind != 'skipped'
-                """, arguments: [country, since])
+                SELECT COUNT(*) AS n, SUM(kind IN (\(parityKinds))) AS ok, SUM(recorded_ms >= ?) AS recent
+                FROM comparison WHERE country = ? AND recorded_ms >= ? AND kind != 'skipped' AND \(notKnown)
+                """, arguments: [nowMs - 3_600_000, country, since] + StatementArguments(known))
         let count: Int = row?["n"] ?? 0
         let atParity: Int = row?["ok"] ?? 0
-        func p99(_ column: String) throws -> Double {
-            let values = try Int64.fetchAll(
+        let recent: Int = row?["recent"] ?? 0
+        let knownCount =
+            known.isEmpty
+            ? 0
+            : try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM comparison WHERE country = ? AND recorded_ms >= ? AND kind != 'skipped'
+                    AND signature_id IN (\(Array(repeating: "?", count: known.count).joined(separator: ",")))
+                    """, arguments: [country, since] + StatementArguments(known)) ?? 0
+        func values(_ column: String) throws -> [Int64] {
+            try Int64.fetchAll(
                 db,
                 sql:
                     "SELECT \(column) FROM comparison WHERE country = ? AND recorded_ms >= ? AND \(column) IS NOT NULL ORDER BY \(column)",
                 arguments: [country, since])
-            return ParityReport.Latency(sortedMicroseconds: values).p99
         }
+        func recentValues(_ column: String) throws -> [Double] {
+            try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT \(column) FROM comparison WHERE country = ? AND recorded_ms >= ? AND \(column) IS NOT NULL
+                    ORDER BY recorded_ms DESC LIMIT \(latencySamples)
+                    """,
+                arguments: [country, since]
+            ).map(Double.init)
+        }
+        let (legacySample, swiftSample) = (try recentValues("legacy_us"), try recentValues("swift_us"))
+        let pValue =
+            legacySample.count >= 20 && swiftSample.count >= 20
+            ? CutoverStatistics.mannWhitneyGreater(swiftSample, than: legacySample) : nil
         return CutoverEvidence(
             comparisons: count, parity: count == 0 ? 0 : Double(atParity) * 100 / Double(count),
-            legacyP99Ms: try p99("legacy_us"), swiftP99Ms: try p99("swift_us"), windowHours: windowHours)
+            legacyP99Ms: ParityReport.Latency(sortedMicroseconds: try values("legacy_us")).p99,
+            swiftP99Ms: ParityReport.Latency(sortedMicroseconds: try values("swift_us")).p99,
+            windowHours: policy.windowHours, atParity: atParity, knownDifferences: knownCount,
+            swiftSlowerPValue: pValue, lastHourComparisons: recent)
     }
 
     /// Changes a country's flag if the policy allows it (or `force` with a reason), and writes the audit row.
@@ -135,9 +170,8 @@ extension ShadowStore {
             throw ShadowStoreError(.invalidReason, "the reason is longer than \(Self.maximumReasonLength) characters")
         }
         let nowMs = milliseconds(now)
-        let since = nowMs - Int64(policy.windowHours * 3_600_000)
         let current = try currentFlag(db, country: country)
-        let evidence = try Self.evidence(db, country: country, since: since, windowHours: policy.windowHours)
+        let evidence = try Self.evidence(db, country: country, policy: policy, now: now)
         let decision = policy.decide(from: current, to: to, evidence: evidence)
         if !decision.allowed && !force {
             throw ShadowStoreError(

@@ -225,10 +225,15 @@ enum Pages {
         for row in rows {
             var next: HTML = "–"
             if let step = row.nextStep {
-                next =
-                    step.decision.allowed
-                    ? "<span class=\"good\">\(step.to.rawValue) allowed</span>"
-                    : "<span class=\"bad\">\(step.to.rawValue) refused:</span> \(step.decision.reasons.joined(separator: "; "))"
+                let bound = step.decision.parityBound.map { " (parity ≥ \(Format.percent($0)) at 95%)" } ?? ""
+                switch step.decision.verdict {
+                case .allowed: next = "<span class=\"good\">\(step.to.rawValue) allowed</span>\(bound)"
+                case .inconclusive:
+                    next = "<span>\(step.to.rawValue) not yet:</span> \(step.decision.reasons.joined(separator: "; "))"
+                case .refused:
+                    next =
+                        "<span class=\"bad\">\(step.to.rawValue) refused:</span> \(step.decision.reasons.joined(separator: "; "))"
+                }
             }
             body += """
                 <tr data-country="\(row.country)"><td>\(row.country)</td><td>\(flag(row.flag))</td>\

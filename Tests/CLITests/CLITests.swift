@@ -128,7 +128,10 @@ import Testing
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("flags-\(UUID()).db").path
         let refused = try TestSupport.run(["flags", "set", "DE", "live", "--reason", "ready?", "--db", db])
         #expect(refused.status != 0)
-        #expect(refused.error.contains("DE stays shadow: only 0 comparisons in the last 24 h (need 1000)"))
+        #expect(
+            refused.error.contains(
+                "DE stays shadow: inconclusive: parity is at least 0.00% at 95% over 0 comparisons, not yet 99.90%; about 2703 more clean comparisons"
+            ), "\(refused.error)")
 
         let forced = try TestSupport.run(
             ["flags", "set", "de", "live", "--reason", "incident 7", "--force", "--actor", "ana", "--db", db])

@@ -34,26 +34,49 @@ private func record(
         #expect(flags.values.allSatisfy { $0 == .shadow })
     }
 
-    @Test func theGateRefusesWithoutEvidenceAndAllowsWithIt() throws {
+    @Test func theGateWaitsForItsBoundAndAllowsWithIt() throws {
         let store = try ShadowStore.inMemory()
         let now = Date()
-        // Given 999 matching comparisons: one short
-        try record(store, country: "DE", count: 999, kind: .match, at: now)
-        #expect(throws: ShadowStoreError.self) {
+        // Given 2,000 matching comparisons: parity is at least 99.86% at 95%, not yet 99.9%
+        try record(store, country: "DE", count: 2_000, kind: .match, at: now)
+        #expect {
             try store.setFlag(country: "DE", to: .live, actor: "ana", reason: "ready", now: now)
+        } throws: { error in
+            (error as? ShadowStoreError)?.code == .gateRefused && "\(error)".contains("inconclusive")
         }
         #expect(try store.flags()["DE"] == .shadow)
         #expect(try store.flagHistory().isEmpty)
 
-        // When one more arrives, the gate opens, and the audit row holds the evidence it used
-        try record(store, country: "DE", count: 1, kind: .match, at: now, prefix: "late")
+        // When 1,000 more arrive, the bound reaches 99.9%, and the audit row holds the evidence it used
+        try record(store, country: "DE", count: 1_000, kind: .match, at: now, prefix: "late")
         let change = try store.setFlag(country: "DE", to: .live, actor: "ana", reason: "parity proven", now: now)
         #expect(change.from == .shadow && change.to == .live && !change.forced)
-        #expect(change.evidence.comparisons == 1000)
+        #expect(change.evidence.comparisons == 3_000 && change.evidence.atParity == 3_000)
         #expect(change.evidence.parity == 100)
         #expect(change.evidence.legacyP99Ms == 4 && change.evidence.swiftP99Ms == 1)
+        #expect(try #require(change.evidence.swiftSlowerPValue) > 0.99)
         #expect(try store.flags()["DE"] == .live)
         #expect(try store.flagHistory(country: "DE").map(\.actor) == ["ana"])
+    }
+
+    @Test func aKnownDifferenceDoesNotBlock() throws {
+        let store = try ShadowStore.inMemory()
+        let now = Date()
+        try record(store, country: "SE", count: 3_500, kind: .match, at: now)
+        try record(store, country: "SE", count: 40, kind: .mismatch, at: now, prefix: "decided")
+        // Counted against parity, 40 mismatches in 3,540 refuse the move
+        #expect(throws: ShadowStoreError.self) {
+            try store.setFlag(country: "SE", to: .live, actor: "ana", reason: "ready", now: now)
+        }
+        // Listed as a known difference (a decided business change), they are reported, not counted
+        let signature = try #require(try store.signatureCounts().first { $0.kind != DiscrepancyKind.match.rawValue })
+        var policy = CutoverPolicy()
+        policy.knownSignatures = [signature.id]
+        let evidence = try store.evidence(country: "SE", policy: policy, now: now)
+        #expect(evidence.comparisons == 3_500 && evidence.knownDifferences == 40)
+        let change = try store.setFlag(
+            country: "SE", to: .live, actor: "ana", reason: "rounding change decided", policy: policy, now: now)
+        #expect(change.evidence.knownDifferences == 40)
     }
 
     @Test func oldComparisonsDoNotCount() throws {
@@ -80,7 +103,7 @@ private func record(
         let store = try ShadowStore.inMemory()
         let start = Date()
         try record(store, country: "NL", count: 1000, kind: .match, at: start)
-        try store.setFlag(country: "NL", to: .live, actor: "ana", reason: "ready", now: start)
+        try store.setFlag(country: "NL", to: .live, actor: "ana", reason: "ready", force: true, now: start)
         // A healthy stream: nothing happens
         #expect(try store.revertIfRegressed(country: "NL", now: start) == nil)
         // Then the last 200 hold 2 mismatches: 99.0% < 99.9%

@@ -15,9 +15,12 @@ struct FlagsCommand: ParsableCommand {
         discussion: """
             A flag says who serves a country: legacy (Python only), shadow (Python serves, Swift
             shadows), live (Swift serves, Python shadows), swift (Swift only). Moving to live or
-            swift needs evidence in the store: at least 1,000 comparisons in the last 24 h at
-            99.9% parity or better, and Swift p99 latency no worse than legacy's; --force with a
-            reason overrides. A running `serve` picks a change up within a second.
+            swift needs evidence in the store: over the last 24 h, at least 1,000 comparisons and
+            parity of 99.9% or better at 95% confidence (the lower Wilson bound: about 2,700 clean
+            comparisons), and Swift's render times not shown slower than legacy's (one-sided
+            Mann-Whitney test); before that the gate says how many more clean comparisons it needs.
+            --gate-* options change the rules; --force with a reason overrides. A running `serve`
+            picks a change up within a second.
             """,
         subcommands: [FlagsList.self, FlagsSet.self, FlagsHistory.self], defaultSubcommand: FlagsList.self)
 }

@@ -31,17 +31,7 @@ struct ReportOptions: ParsableArguments {
 
     func knownDifferences() throws -> [KnownDifference] {
         guard let known else { return [] }
-        struct File: Decodable { var known: [KnownDifference] }
-        guard let data = FileManager.default.contents(atPath: known) else {
-            throw CLIError("cannot read the known-differences file \(known)")
-        }
-        do {
-            return try JSONDecoder().decode(File.self, from: data).known
-        } catch {
-            throw CLIError(
-                "the known-differences file \(known) is not {\"known\": [{\"signature\", \"reason\", \"decision\"}]}: \(error)"
-            )
-        }
+        return try KnownDifferencesFile.load(known)
     }
 
     /// Builds the run's report, writes the four files, prints where, and returns the report.
@@ -89,5 +79,31 @@ struct ReportOptions: ParsableArguments {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
         return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+}
+
+/// A known-differences file: `{"known": [{"signature", "reason", "decision"}]}`.
+enum KnownDifferencesFile {
+    static func load(_ path: String) throws -> [KnownDifference] {
+        struct File: Decodable { var known: [KnownDifference] }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError("cannot read the known-differences file \(path)")
+        }
+        do {
+            return try JSONDecoder().decode(File.self, from: data).known
+        } catch {
+            throw CLIError(
+                "the known-differences file \(path) is not {\"known\": [{\"signature\", \"reason\", \"decision\"}]}: \(error)"
+            )
+        }
+    }
+
+    /// The signature ids the entries name (an entry may give the signature's text instead).
+    static func signatureIDs(_ entries: [KnownDifference]) -> Set<String> {
+        Set(
+            entries.map { entry in
+                let isID = entry.signature.count == 16 && entry.signature.allSatisfy(\.isHexDigit)
+                return isID ? entry.signature : StableHash.fnv1aHex(Array(entry.signature.utf8))
+            })
     }
 }
