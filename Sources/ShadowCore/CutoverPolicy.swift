@@ -76,8 +76,12 @@ public struct CutoverPolicy: Sendable, Equatable {
     public var minimumParity = 99.9
     /// The one-sided confidence of the bound on parity. Default 0.95.
     public var confidence = 0.95
-    /// While `live`, the last this many comparisons are watched for a regression. Default 200.
-    public var revertWindow = 200
+    /// While `live`, the sequential test's limit (``SequentialRevert/limit``). Default 12.
+    public var revertLimit = 12.0
+    /// The most recent comparisons of a live country the sequential test reads back at each check.
+    /// Default 5,000: the statistic forgets a good stretch within a few hundred comparisons, so
+    /// the last 5,000 give the decision the whole history would.
+    public var revertHistory = 5_000
     /// Whether Swift's latency is judged (refused when a one-sided Mann-Whitney test shows Swift's
     /// render times larger than legacy's at ``latencySignificance``). Default true.
     public var judgesLatency = true
@@ -156,14 +160,11 @@ public struct CutoverPolicy: Sendable, Equatable {
         return Decision(verdict: verdict, reasons: reasons, parityBound: bound * 100)
     }
 
-    /// Whether a `live` country must go back to `shadow`: parity over its last ``revertWindow``
-    /// comparisons fell below the threshold.
-    /// - Parameters:
-    ///   - flag: The country's flag.
-    ///   - recentComparisons: How many of the last ``revertWindow`` were compared.
-    ///   - recentParity: Their parity, percent.
-    public func mustRevert(flag: CutoverFlag, recentComparisons: Int, recentParity: Double) -> Bool {
-        flag == .live && recentComparisons >= revertWindow && recentParity < minimumParity
+    /// The sequential test a `live` country is watched with: a CUSUM between the mismatch rate the
+    /// threshold allows and ten times that (0.1% against 1% by default).
+    public var sequentialRevert: SequentialRevert {
+        let acceptable = min(0.05, max(1e-6, 1 - minimumParity / 100))
+        return SequentialRevert(acceptable: acceptable, unacceptable: acceptable * 10, limit: revertLimit)
     }
 
     static func rank(_ flag: CutoverFlag) -> Int {

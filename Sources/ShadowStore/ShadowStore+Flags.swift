@@ -209,29 +209,48 @@ extension ShadowStore {
         try read { db in try Self.revertDecision(db, country: country, policy: policy, now: now, instance: instance) }
     }
 
+    /// The revert of a live country whose sequential test crossed its limit over the comparisons
+    /// recorded since it went live (the latest ``CutoverPolicy/revertHistory`` of them, known
+    /// differences excluded), or nil.
     private static func revertDecision(
         _ db: Database, country: String, policy: CutoverPolicy, now: Date, instance: String?
     ) throws -> FlagRequest? {
         let current = try currentFlag(db, country: country)
         guard current == .live else { return nil }
+        let since =
+            try Int64.fetchOne(db, sql: "SELECT changed_ms FROM flag WHERE country = ?", arguments: [country]) ?? 0
+        let known = Array(policy.knownSignatures)
+        let notKnown =
+            known.isEmpty
+            ? "1" : "signature_id NOT IN (\(Array(repeating: "?", count: known.count).joined(separator: ",")))"
         let parityKinds = Self.parityKindsSQL
-        let row = try Row.fetchOne(
+        // Newest first from the index, then replayed oldest first.
+        let outcomes = try Bool.fetchAll(
             db,
             sql: """
-                SELECT COUNT(*) AS n, SUM(kind IN (\(parityKinds))) AS ok FROM (
-                    SELECT kind FROM comparison WHERE country = ? AND kind != 'skipped'
-                    ORDER BY recorded_ms DESC LIMIT ?)
-                """, arguments: [country, policy.revertWindow])
-        let count: Int = row?["n"] ?? 0
-        let atParity: Int = row?["ok"] ?? 0
-        let parity = count == 0 ? 100 : Double(atParity) * 100 / Double(count)
-        guard policy.mustRevert(flag: current, recentComparisons: count, recentParity: parity) else { return nil }
-        let evidence = CutoverEvidence(
-            comparisons: count, parity: parity, legacyP99Ms: 0, swiftP99Ms: 0, windowHours: 0)
-        return FlagRequest(
-            country: country, from: .live, to: .shadow, actor: Self.automaticActor,
-            reason: "automatic revert: parity \(String(format: "%.2f", parity))% over the last \(count) comparisons",
-            forced: false, evidence: evidence, changedMs: milliseconds(now), instance: instance)
+                SELECT kind IN (\(parityKinds)) FROM comparison
+                WHERE country = ? AND recorded_ms >= ? AND kind != 'skipped' AND \(notKnown)
+                ORDER BY rowid DESC LIMIT \(max(1, policy.revertHistory))
+                """, arguments: [country, since] + StatementArguments(known)
+        ).reversed()
+        var detector = policy.sequentialRevert
+        var seen = 0
+        var mismatches = 0
+        for atParity in outcomes {
+            seen += 1
+            if !atParity { mismatches += 1 }
+            guard detector.observe(atParity: atParity) else { continue }
+            let parity = Double(seen - mismatches) * 100 / Double(seen)
+            let evidence = CutoverEvidence(
+                comparisons: seen, parity: parity, legacyP99Ms: 0, swiftP99Ms: 0, windowHours: 0,
+                atParity: seen - mismatches)
+            return FlagRequest(
+                country: country, from: .live, to: .shadow, actor: Self.automaticActor,
+                reason:
+                    "automatic revert: the sequential test on the mismatch rate crossed its limit (\(mismatches) mismatches in \(seen) comparisons since live, parity \(String(format: "%.2f", parity))%)",
+                forced: false, evidence: evidence, changedMs: milliseconds(now), instance: instance)
+        }
+        return nil
     }
 
     /// The actor an automatic change names.

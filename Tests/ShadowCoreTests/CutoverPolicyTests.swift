@@ -68,10 +68,12 @@ import Testing
         #expect(policy.decide(from: .legacy, to: .shadow, evidence: none).allowed)
     }
 
-    @Test func aLiveRegressionRevertsOnlyWithEnoughRecentComparisons() {
-        #expect(policy.mustRevert(flag: .live, recentComparisons: 200, recentParity: 99.0))
-        #expect(!policy.mustRevert(flag: .live, recentComparisons: 199, recentParity: 50))
-        #expect(!policy.mustRevert(flag: .live, recentComparisons: 200, recentParity: 99.9))
-        #expect(!policy.mustRevert(flag: .shadow, recentComparisons: 500, recentParity: 10))
+    @Test func theSequentialRevertFollowsTheParityThreshold() {
+        let revert = policy.sequentialRevert
+        #expect(abs(revert.acceptable - 0.001) < 1e-12 && abs(revert.unacceptable - 0.01) < 1e-12)
+        #expect(revert.limit == 12)
+        var strict = policy
+        strict.minimumParity = 99.99
+        #expect(abs(strict.sequentialRevert.acceptable - 0.0001) < 1e-12)
     }
 }

@@ -102,17 +102,27 @@ private func record(
     @Test func aRegressionWhileLiveRevertsToShadowByItself() throws {
         let store = try ShadowStore.inMemory()
         let start = Date()
-        try record(store, country: "NL", count: 1000, kind: .match, at: start)
         try store.setFlag(country: "NL", to: .live, actor: "ana", reason: "ready", force: true, now: start)
-        // A healthy stream: nothing happens
+        // A healthy stream with the odd mismatch (1 in 2,000, better than the threshold): nothing happens
+        for block in 0..<3 {
+            try record(store, country: "NL", count: 1_999, kind: .match, at: start, prefix: "ok-\(block)")
+            try record(store, country: "NL", count: 1, kind: .mismatch, at: start, prefix: "odd-\(block)")
+        }
         #expect(try store.revertIfRegressed(country: "NL", now: start) == nil)
-        // Then the last 200 hold 2 mismatches: 99.0% < 99.9%
-        try record(store, country: "NL", count: 2, kind: .mismatch, at: start.addingTimeInterval(60), prefix: "bad")
+        // Then mismatches at 2%: the sequential test crosses its limit
+        for block in 0..<8 {
+            try record(store, country: "NL", count: 49, kind: .match, at: start, prefix: "late-\(block)")
+            try record(store, country: "NL", count: 1, kind: .mismatch, at: start, prefix: "bad-\(block)")
+        }
         let revert = try #require(try store.revertIfRegressed(country: "NL", now: start.addingTimeInterval(61)))
         #expect(revert.from == .live && revert.to == .shadow)
         #expect(revert.actor == "invoice-shadow")
-        #expect(revert.reason.hasPrefix("automatic revert: parity 99.00% over the last 200"))
+        #expect(revert.reason.hasPrefix("automatic revert: the sequential test on the mismatch rate crossed its limit"))
         #expect(try store.flags()["NL"] == .shadow)
         #expect(try store.flagHistory(country: "NL").count == 2)
+        // And comparisons from before a country went live again do not count
+        try store.setFlag(
+            country: "NL", to: .live, actor: "ana", reason: "fixed", force: true, now: start.addingTimeInterval(120))
+        #expect(try store.revertIfRegressed(country: "NL", now: start.addingTimeInterval(121)) == nil)
     }
 }

@@ -66,11 +66,15 @@ private func comparisonRecord(_ id: String, country: String = "DE", kind: Discre
     }
 
     @Test func aRevertProposedByTwoInstancesHappensOnce() throws {
-        // Given a live country whose last 200 comparisons regressed
+        // Given a live country whose comparisons since it went live regressed (5% mismatches)
         let store = try ShadowStore.inMemory()
         let run = try store.startRun(source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
-        _ = try store.setFlag(country: "DE", to: .live, actor: "alice", reason: "test", force: true)
-        let records = (0..<200).map { comparisonRecord("r-\($0)", kind: $0 < 10 ? .mismatch : .match, instance: "a") }
+        _ = try store.setFlag(
+            country: "DE", to: .live, actor: "alice", reason: "test", force: true,
+            now: Date(timeIntervalSince1970: 1_764_763_000))
+        let records = (0..<200).map {
+            comparisonRecord("r-\($0)", kind: $0 % 20 == 0 ? .mismatch : .match, instance: "a")
+        }
         try store.record(records, runID: run)
         // When two instances both propose the revert on the flags topic
         let fromA = try #require(try store.proposeRevert(country: "DE", instance: "a"))
