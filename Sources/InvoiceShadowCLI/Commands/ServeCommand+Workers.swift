@@ -100,26 +100,7 @@ extension ServeCommand {
                         recorded \(counters.completed), published \(counters.published), dead-lettered \(counters.deadLettered)
                         """)
                 }, serviceName: "counters"))
-        if let duration {
-            services.append(
-                .init(
-                    service: DeadlineService(duration: .milliseconds(Int(duration * 1000))),
-                    successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "duration"))
-        }
-        var groupLogger = logger
-        groupLogger.logLevel = max(logger.logLevel, .notice)
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: groupLogger))
-        let signals = ShutdownSignals(logger: logger) { await group.triggerGracefulShutdown() }
-        var failure: (any Error)?
-        do {
-            try await group.run()
-        } catch {
-            failure = error
-            logger.error("\(error); stopped")
-        }
-        signals.cancel()
+        let failure = await runGroup(services, logger: logger)
         do {
             try producer.flush()
         } catch {

@@ -223,35 +223,7 @@ struct ServeCommand: AsyncParsableCommand {
                         dead-lettered \(counters.deadLettered), shadows skipped \(counters.skippedShadows)
                         """)
                 }, serviceName: "counters"))
-        if let duration {
-            services.append(
-                .init(
-                    service: DeadlineService(duration: .milliseconds(Int(duration * 1000))),
-                    successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "duration"))
-        }
-        var groupLogger = logger
-        groupLogger.logLevel = max(logger.logLevel, .notice)  // the group's own start and stop lines are debug detail
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: groupLogger))
-        let signals = ShutdownSignals(logger: logger) { await group.triggerGracefulShutdown() }
-        if workerIndex != nil {
-            // The supervisor holds the other end: it closes when the supervisor ends, however it ends.
-            Thread.detachNewThread { [logger] in
-                var byte: UInt8 = 0
-                while read(STDIN_FILENO, &byte, 1) > 0 {}
-                logger.info("the supervisor is gone: stopping after the events in flight")
-                Task { await group.triggerGracefulShutdown() }
-            }
-        }
-        var failure: (any Error)?
-        do {
-            try await group.run()
-        } catch {
-            failure = error
-            logger.error("\(error); stopped")
-        }
-        signals.cancel()
+        let failure = await runGroup(services, logger: logger, stopWhenInputCloses: workerIndex != nil)
         // Clients before the broker they talk to, so that nothing reports it gone.
         consumer.close()
         do {
@@ -267,6 +239,44 @@ struct ServeCommand: AsyncParsableCommand {
         withExtendedLifetime((consumer, producer)) {}
         withExtendedLifetime(embedded) {}
         if failure != nil { throw ExitCode.failure }
+    }
+
+    /// Runs serve's services as one group until it ends (a signal, --duration, a failed service),
+    /// with --duration's deadline added; returns the failure that ended it, if one did.
+    /// - Parameter stopWhenInputCloses: Also stop gracefully when standard input reaches its end (a
+    ///   worker: its supervisor holds the other end, which closes however the supervisor ends).
+    func runGroup(
+        _ services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger, stopWhenInputCloses: Bool = false
+    ) async -> (any Error)? {
+        var services = services
+        if let duration {
+            services.append(
+                .init(
+                    service: DeadlineService(duration: .milliseconds(Int(duration * 1000))),
+                    successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "duration"))
+        }
+        var groupLogger = logger
+        groupLogger.logLevel = max(logger.logLevel, .notice)  // the group's own start and stop lines are debug detail
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: groupLogger))
+        let signals = ShutdownSignals(logger: logger) { await group.triggerGracefulShutdown() }
+        defer { signals.cancel() }
+        if stopWhenInputCloses {
+            Thread.detachNewThread { [logger] in
+                var byte: UInt8 = 0
+                while read(STDIN_FILENO, &byte, 1) > 0 {}
+                logger.info("the supervisor is gone: stopping after the events in flight")
+                Task { await group.triggerGracefulShutdown() }
+            }
+        }
+        do {
+            try await group.run()
+            return nil
+        } catch {
+            logger.error("\(error); stopped")
+            return error
+        }
     }
 
     /// The brokers given, or the embedded one started with serve's topics (its address printed).
