@@ -12,6 +12,16 @@ public enum CutoverFlag: String, CaseIterable, Codable, Sendable {
     /// Swift only; Python does not run.
     case swift
 
+    /// Its place on the way from `legacy` (0) to `swift` (3).
+    public var step: Int {
+        switch self {
+        case .legacy: 0
+        case .shadow: 1
+        case .live: 2
+        case .swift: 3
+        }
+    }
+
     /// The implementation whose result is published.
     public var primary: Implementation {
         switch self {
@@ -36,4 +46,46 @@ public enum Implementation: String, CaseIterable, Codable, Sendable {
     case legacy
     /// The Swift port.
     case swift
+}
+
+/// A country's flag with its ramp: `live` at a percentage serves that share of the country's
+/// customers from Swift (Python shadowing) and the rest from Python (Swift shadowing), by the
+/// customer's sticky ``RampBucket``. Every other state serves all of them alike.
+public struct FlagSetting: Sendable, Equatable, Codable {
+    /// The state.
+    public var state: CutoverFlag
+    /// With `live`, the share of the country's customers Swift serves, percent (0 < p ≤ 100);
+    /// 100 for every other state.
+    public var percentage: Double
+
+    /// A setting; the percentage is 100 but for `live`.
+    public init(_ state: CutoverFlag, percentage: Double = 100) {
+        self.state = state
+        self.percentage = state == .live ? min(100, max(0, percentage)) : 100
+    }
+
+    /// Whether only part of the country's customers are on the state.
+    public var isPartial: Bool { state == .live && percentage < 100 }
+
+    /// The flag one event of `country` is served with: the state, or for a partial ramp `live`
+    /// when the customer's bucket is in the percentage and `shadow` otherwise (an event without a
+    /// customer id stays with Python, the side that served before the ramp).
+    public func flag(country: String, customerID: String?) -> CutoverFlag {
+        guard isPartial else { return state }
+        guard let customerID else { return .shadow }
+        return RampBucket.isSwift(country: country, customerID: customerID, percentage: percentage) ? .live : .shadow
+    }
+
+    /// `live 10%`, or the state's name.
+    public var description: String {
+        guard isPartial else { return state.rawValue }
+        let text = percentage == percentage.rounded() ? String(Int(percentage)) : String(percentage)
+        return "live \(text)%"
+    }
+
+    /// Whether `to` is a step forward from this setting: a later state, or `live` at a higher percentage.
+    public func isForward(to: FlagSetting) -> Bool {
+        if to.state != state { return to.state.step > state.step }
+        return to.state == .live && to.percentage > percentage
+    }
 }

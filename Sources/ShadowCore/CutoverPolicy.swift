@@ -118,7 +118,13 @@ public struct CutoverPolicy: Sendable, Equatable {
     ///   - to: The requested flag.
     ///   - evidence: The country's evidence in the window.
     public func decide(from: CutoverFlag, to: CutoverFlag, evidence: CutoverEvidence) -> Decision {
-        guard to == .live || to == .swift, Self.rank(to) > Self.rank(from) else {
+        decide(from: FlagSetting(from), to: FlagSetting(to), evidence: evidence)
+    }
+
+    /// ``decide(from:to:evidence:)`` for ramp steps: `live` at a higher percentage is a step forward
+    /// too, and needs the same evidence.
+    public func decide(from: FlagSetting, to: FlagSetting, evidence: CutoverEvidence) -> Decision {
+        guard to.state == .live || to.state == .swift, from.isForward(to: to) else {
             return Decision(verdict: .allowed, reasons: [], parityBound: nil)
         }
         let threshold = minimumParity / 100
@@ -165,15 +171,6 @@ public struct CutoverPolicy: Sendable, Equatable {
     public var sequentialRevert: SequentialRevert {
         let acceptable = min(0.05, max(1e-6, 1 - minimumParity / 100))
         return SequentialRevert(acceptable: acceptable, unacceptable: acceptable * 10, limit: revertLimit)
-    }
-
-    static func rank(_ flag: CutoverFlag) -> Int {
-        switch flag {
-        case .legacy: 0
-        case .shadow: 1
-        case .live: 2
-        case .swift: 3
-        }
     }
 
     private static func number(_ value: Double) -> String {

@@ -41,7 +41,7 @@ public final class ServeEngine: Sendable {
 
     struct State {
         var counters = Counters()
-        var flags: [String: CutoverFlag] = [:]
+        var flags: [String: FlagSetting] = [:]
         var shadowsInFlight = 0
         var ledger = CommitLedger()
         var claims = ClaimTable()
@@ -231,10 +231,14 @@ public final class ServeEngine: Sendable {
         metrics.inFlight.increment(by: Double(batch.messages.count))
         var admitted = batch.messages.map { message in
             let facts = EventFacts.read(message.value)
+            let setting = flags[facts.country] ?? FlagSetting(ShadowStore.defaultFlag)
+            // A partial ramp serves by the customer's bucket: the event is read in full for its id.
+            let flag =
+                setting.isPartial
+                ? setting.flag(country: facts.country, customerID: Self.customerID(message.value)) : setting.state
             return Admitted(
-                consumed: Consumed(message: message, at: batch.polledAt), facts: facts,
-                flag: flags[facts.country] ?? ShadowStore.defaultFlag, hash: StableHash.fnv1aHex(message.value),
-                claimed: false)
+                consumed: Consumed(message: message, at: batch.polledAt), facts: facts, flag: flag,
+                hash: StableHash.fnv1aHex(message.value), claimed: false)
         }
         state.withLock { state in
             // In place: a copy of each event would retain and release its every reference.
@@ -249,6 +253,14 @@ public final class ServeEngine: Sendable {
         if portCount == 0 { return (admitted, []) }
         if portCount == admitted.count { return ([], admitted) }
         return (admitted.filter { !byPort($0) }, admitted.filter(byPort))
+    }
+
+    /// The event's `customer.id`, if it has one.
+    static func customerID(_ event: [UInt8]) -> String? {
+        guard case .object(let fields)? = try? JSONValue.parse(String(decoding: event, as: UTF8.self)),
+            case .object(let customer)? = fields["customer"], case .string(let id)? = customer["id"]
+        else { return nil }
+        return id
     }
 
     /// Events the broker dropped before they were consumed: logged, counted, recorded in the store
@@ -343,16 +355,16 @@ public final class ServeEngine: Sendable {
 
     /// Re-reads the flags now (a flag change arrived through the flags topic).
     public func reloadFlags() throws {
-        let flags = try store.flags()
+        let flags = try store.flagSettings()
         state.withLock { $0.flags = flags }
     }
 
     private func refreshFlags() throws {
         for country in ContractCountry.codes
-        where configuration.automaticRevert && state.withLock({ $0.flags[country] }) == .live {
+        where configuration.automaticRevert && state.withLock({ $0.flags[country]?.state }) == .live {
             _ = try store.revertIfRegressed(country: country, policy: policy)
         }
-        let flags = try store.flags()
+        let flags = try store.flagSettings()
         state.withLock { $0.flags = flags }
     }
 

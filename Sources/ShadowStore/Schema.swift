@@ -43,14 +43,15 @@ import GRDB
 /// `partition`, `first_offset`, `last_offset` (inclusive), `detected_ms`.
 ///
 /// `flag`: the cutover flag per country (`legacy`, `shadow`, `live`, `swift`); a country without a
-/// row is `shadow`. `country`, `state`, `changed_ms`.
+/// row is `shadow`. `country`, `state`, `changed_ms`, `percentage` (with `live`: the share of the
+/// country's customers Swift serves; 100 otherwise).
 ///
 /// `flag_audit`: every change, manual or automatic. `id`, `country`, `from_state`, `to_state`,
 /// `actor` (who: a user, a token's owner, or `invoice-shadow` for an automatic revert), `reason`,
 /// `forced` (1 when the evidence gate was overridden), `evidence` (JSON snapshot the gate used:
 /// `comparisons`, `parity`, `legacy_p99_ms`, `swift_p99_ms`, `window_hours`), `changed_ms`,
-/// `instance` (the instance that made the change, when flags travel through Kafka) and
-/// `request_id` (the change's id on the flags topic).
+/// `instance` (the instance that made the change, when flags travel through Kafka),
+/// `request_id` (the change's id on the flags topic), `from_percentage` and `to_percentage`.
 ///
 /// `topic_offset`: how far this store has applied a Kafka topic it materializes (the comparisons and
 /// flags topics of several instances): `topic`, `partition`, `next_offset`, written in the same
@@ -181,6 +182,14 @@ enum Schema {
                         next_offset INTEGER NOT NULL,
                         PRIMARY KEY (topic, partition)
                     ) WITHOUT ROWID;
+                    """)
+        }
+        migrator.registerMigration("v8: percentage ramps") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE flag ADD COLUMN percentage REAL NOT NULL DEFAULT 100;
+                    ALTER TABLE flag_audit ADD COLUMN from_percentage REAL NOT NULL DEFAULT 100;
+                    ALTER TABLE flag_audit ADD COLUMN to_percentage REAL NOT NULL DEFAULT 100;
                     """)
         }
         return migrator

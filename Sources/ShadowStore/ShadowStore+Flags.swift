@@ -31,11 +31,22 @@ extension ShadowStore {
         public var changedMs: Int64
         /// The instance that made it, when flags travel through the flags topic.
         public var instance: String?
+        /// The ramp percentage before (100 but for `live`).
+        public var fromPercentage: Double = 100
+        /// The ramp percentage after.
+        public var toPercentage: Double = 100
 
         enum CodingKeys: String, CodingKey {
             case id, country, from, to, actor, reason, forced, evidence, instance
             case changedMs = "changed_ms"
+            case fromPercentage = "from_percentage"
+            case toPercentage = "to_percentage"
         }
+
+        /// The setting before.
+        public var fromSetting: FlagSetting { FlagSetting(from, percentage: fromPercentage) }
+        /// The setting after.
+        public var toSetting: FlagSetting { FlagSetting(to, percentage: toPercentage) }
     }
 
     /// Every country's current flag.
@@ -44,6 +55,20 @@ extension ShadowStore {
             var result = Dictionary(uniqueKeysWithValues: ContractCountry.codes.map { ($0, Self.defaultFlag) })
             for row in try Row.fetchAll(db, sql: "SELECT country, state FROM flag") {
                 if let flag = CutoverFlag(rawValue: row["state"]) { result[row["country"]] = flag }
+            }
+            return result
+        }
+    }
+
+    /// Every country's flag with its ramp percentage.
+    public func flagSettings() throws -> [String: FlagSetting] {
+        try read { db in
+            var result = Dictionary(
+                uniqueKeysWithValues: ContractCountry.codes.map { ($0, FlagSetting(Self.defaultFlag)) })
+            for row in try Row.fetchAll(db, sql: "SELECT country, state, percentage FROM flag") {
+                if let flag = CutoverFlag(rawValue: row["state"]) {
+                    result[row["country"]] = FlagSetting(flag, percentage: row["percentage"])
+                }
             }
             return result
         }
@@ -59,11 +84,12 @@ extension ShadowStore {
     /// The most recent render times a side keeps for the latency test, per side.
     static let latencySamples = 5_000
 
-    private static func evidence(_ db: Database, country: String, policy: CutoverPolicy, now: Date) throws
-        -> CutoverEvidence
-    {
+    /// - Parameter stepStart: Counts only comparisons from then on (a ramp step's own evidence).
+    private static func evidence(
+        _ db: Database, country: String, policy: CutoverPolicy, now: Date, stepStart: Int64? = nil
+    ) throws -> CutoverEvidence {
         let nowMs = milliseconds(now)
-        let since = nowMs - Int64(policy.windowHours * 3_600_000)
+        let since = max(nowMs - Int64(policy.windowHours * 3_600_000), stepStart ?? 0)
         let parityKinds = Self.parityKindsSQL
         // Known differences (decided business changes) are counted apart, never against parity.
         let known = Array(policy.knownSignatures)
@@ -130,13 +156,13 @@ extension ShadowStore {
     /// - Throws: ``ShadowStoreError`` naming why the change was refused.
     @discardableResult
     public func setFlag(
-        country: String, to: CutoverFlag, actor: String, reason: String, force: Bool = false,
-        policy: CutoverPolicy = CutoverPolicy(), now: Date = Date()
+        country: String, to: CutoverFlag, percentage: Double = 100, actor: String, reason: String,
+        force: Bool = false, policy: CutoverPolicy = CutoverPolicy(), now: Date = Date()
     ) throws -> FlagChange {
         try writeTransaction { db in
             let request = try Self.decide(
-                db, country: country, to: to, actor: actor, reason: reason, force: force, policy: policy, now: now,
-                instance: nil)
+                db, country: country, to: FlagSetting(to, percentage: percentage), actor: actor, reason: reason,
+                force: force, policy: policy, now: now, instance: nil)
             return try Self.recordChange(db, request)
         }
     }
@@ -146,18 +172,18 @@ extension ShadowStore {
     /// Parameters as ``setFlag(country:to:actor:reason:force:policy:now:)``, and the instance asking.
     /// - Throws: ``ShadowStoreError`` naming why the change was refused.
     public func proposeFlagChange(
-        country: String, to: CutoverFlag, actor: String, reason: String, force: Bool = false,
-        policy: CutoverPolicy = CutoverPolicy(), now: Date = Date(), instance: String?
+        country: String, to: CutoverFlag, percentage: Double = 100, actor: String, reason: String,
+        force: Bool = false, policy: CutoverPolicy = CutoverPolicy(), now: Date = Date(), instance: String?
     ) throws -> FlagRequest {
         try read { db in
             try Self.decide(
-                db, country: country, to: to, actor: actor, reason: reason, force: force, policy: policy, now: now,
-                instance: instance)
+                db, country: country, to: FlagSetting(to, percentage: percentage), actor: actor, reason: reason,
+                force: force, policy: policy, now: now, instance: instance)
         }
     }
 
     private static func decide(
-        _ db: Database, country: String, to: CutoverFlag, actor: String, reason: String, force: Bool,
+        _ db: Database, country: String, to: FlagSetting, actor: String, reason: String, force: Bool,
         policy: CutoverPolicy, now: Date, instance: String?
     ) throws -> FlagRequest {
         guard ContractCountry.codes.contains(country) else {
@@ -169,19 +195,39 @@ extension ShadowStore {
         guard reason.count <= Self.maximumReasonLength else {
             throw ShadowStoreError(.invalidReason, "the reason is longer than \(Self.maximumReasonLength) characters")
         }
+        guard to.state != .live || to.percentage > 0 else {
+            throw ShadowStoreError(
+                .invalidReason, "a live percentage must be above 0 (shadow serves no one from Swift)")
+        }
         let nowMs = milliseconds(now)
-        let current = try currentFlag(db, country: country)
-        let evidence = try Self.evidence(db, country: country, policy: policy, now: now)
+        let current = try currentSetting(db, country: country)
+        // A ramp step's gate reads that step's own evidence: what was compared since it began.
+        let stepStart =
+            current.state == .live
+            ? try Int64.fetchOne(db, sql: "SELECT changed_ms FROM flag WHERE country = ?", arguments: [country]) : nil
+        let evidence = try Self.evidence(db, country: country, policy: policy, now: now, stepStart: stepStart)
         let decision = policy.decide(from: current, to: to, evidence: evidence)
         if !decision.allowed && !force {
             throw ShadowStoreError(
                 .gateRefused,
-                "\(country) stays \(current.rawValue): " + decision.reasons.joined(separator: "; ")
+                "\(country) stays \(current.description): " + decision.reasons.joined(separator: "; ")
                     + " (use --force with a reason to override)")
         }
-        return FlagRequest(
-            country: country, from: current, to: to, actor: actor, reason: trimmedReason,
+        var request = FlagRequest(
+            country: country, from: current.state, to: to.state, actor: actor, reason: trimmedReason,
             forced: force && !decision.allowed, evidence: evidence, changedMs: nowMs, instance: instance)
+        request.fromPercentage = current.percentage
+        request.toPercentage = to.percentage
+        return request
+    }
+
+    static func currentSetting(_ db: Database, country: String) throws -> FlagSetting {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT state, percentage FROM flag WHERE country = ?", arguments: [country]),
+            let state = CutoverFlag(rawValue: row["state"])
+        else { return FlagSetting(Self.defaultFlag) }
+        return FlagSetting(state, percentage: row["percentage"])
     }
 
     static func currentFlag(_ db: Database, country: String) throws -> CutoverFlag {
@@ -263,23 +309,26 @@ extension ShadowStore {
         let evidenceJSON = String(decoding: try encoder.encode(request.evidence), as: UTF8.self)
         try db.execute(
             sql: """
-                INSERT INTO flag (country, state, changed_ms) VALUES (?, ?, ?)
-                ON CONFLICT(country) DO UPDATE SET state = excluded.state, changed_ms = excluded.changed_ms
-                """, arguments: [request.country, request.to.rawValue, request.changedMs])
+                INSERT INTO flag (country, state, changed_ms, percentage) VALUES (?, ?, ?, ?)
+                ON CONFLICT(country) DO UPDATE SET state = excluded.state, changed_ms = excluded.changed_ms,
+                    percentage = excluded.percentage
+                """, arguments: [request.country, request.to.rawValue, request.changedMs, request.toSetting.percentage])
         try db.execute(
             sql: """
                 INSERT INTO flag_audit (country, from_state, to_state, actor, reason, forced, evidence, changed_ms,
-                    instance, request_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    instance, request_id, from_percentage, to_percentage)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 request.country, request.from.rawValue, request.to.rawValue, request.actor, request.reason,
                 request.forced ? 1 : 0, evidenceJSON, request.changedMs, request.instance, request.requestID,
+                request.fromSetting.percentage, request.toSetting.percentage,
             ])
         return FlagChange(
             id: db.lastInsertedRowID, country: request.country, from: request.from, to: request.to,
             actor: request.actor, reason: request.reason, forced: request.forced, evidence: request.evidence,
-            changedMs: request.changedMs, instance: request.instance)
+            changedMs: request.changedMs, instance: request.instance, fromPercentage: request.fromSetting.percentage,
+            toPercentage: request.toSetting.percentage)
     }
 
     /// Audit rows, newest first; for one country or all.

@@ -32,11 +32,22 @@ public struct FlagRequest: Codable, Sendable, Equatable {
     public var changedMs: Int64
     /// The instance that proposed it.
     public var instance: String?
+    /// The ramp percentage the proposer saw (absent: 100).
+    public var fromPercentage: Double?
+    /// The ramp percentage it changes to (absent: 100).
+    public var toPercentage: Double?
+
+    /// The setting the proposer saw.
+    public var fromSetting: FlagSetting { FlagSetting(from, percentage: fromPercentage ?? 100) }
+    /// The setting it changes to.
+    public var toSetting: FlagSetting { FlagSetting(to, percentage: toPercentage ?? 100) }
 
     enum CodingKeys: String, CodingKey {
         case v, country, from, to, actor, reason, forced, evidence, instance
         case requestID = "request_id"
         case changedMs = "changed_ms"
+        case fromPercentage = "from_percentage"
+        case toPercentage = "to_percentage"
     }
 
     /// A change with a new id.
@@ -149,7 +160,7 @@ extension ShadowStore {
             var applied: [FlagChange] = []
             for message in try Self.advance(db, topic: topic, messages, gaps: &gaps) {
                 guard let request = message.value,
-                    try Self.currentFlag(db, country: request.country) == request.from
+                    try Self.currentSetting(db, country: request.country) == request.fromSetting
                 else { continue }
                 applied.append(try Self.recordChange(db, request))
             }

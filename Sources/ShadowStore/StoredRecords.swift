@@ -17,6 +17,8 @@ struct FlagAuditRecord: FetchableRecord, TableRecord, Decodable {
 
     enum CodingKeys: String, CodingKey {
         case id, country, actor, reason, forced, evidence, instance
+        case fromPercentage = "from_percentage"
+        case toPercentage = "to_percentage"
         case fromState = "from_state"
         case toState = "to_state"
         case changedMs = "changed_ms"
@@ -32,6 +34,8 @@ struct FlagAuditRecord: FetchableRecord, TableRecord, Decodable {
     var evidence: String
     var changedMs: Int64
     var instance: String?
+    var fromPercentage: Double
+    var toPercentage: Double
 
     /// The change as the API shows it.
     /// - Throws: ``ShadowStoreError`` with `.unreadableRow` when a state or the evidence does not decode.
@@ -43,7 +47,7 @@ struct FlagAuditRecord: FetchableRecord, TableRecord, Decodable {
         return ShadowStore.FlagChange(
             id: id, country: country, from: from, to: to, actor: actor, reason: reason, forced: forced,
             evidence: try storedJSON(CutoverEvidence.self, evidence, column: "flag_audit.evidence"),
-            changedMs: changedMs, instance: instance)
+            changedMs: changedMs, instance: instance, fromPercentage: fromPercentage, toPercentage: toPercentage)
     }
 }
 

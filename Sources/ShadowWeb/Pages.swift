@@ -203,6 +203,8 @@ enum Pages {
     struct FlagRow {
         var country: String
         var flag: CutoverFlag
+        /// With `live`, the share of customers Swift serves.
+        var percentage: Double
         var evidence: CutoverEvidence
         var nextStep: (to: CutoverFlag, decision: CutoverPolicy.Decision)?
     }
@@ -236,7 +238,7 @@ enum Pages {
                 }
             }
             body += """
-                <tr data-country="\(row.country)"><td>\(row.country)</td><td>\(flag(row.flag))</td>\
+                <tr data-country="\(row.country)"><td>\(row.country)</td><td>\(flag(row.flag, percentage: row.percentage))</td>\
                 <td class="num">\(row.evidence.comparisons)</td><td class="num">\(Format.percent(row.evidence.parity))</td>\
                 <td class="num">\(Format.milliseconds(row.evidence.legacyP99Ms))</td>\
                 <td class="num">\(Format.milliseconds(row.evidence.swiftP99Ms))</td><td>\(next)</td></tr>
@@ -283,8 +285,8 @@ enum Pages {
             title: "Not found", body: "<h1>Not found</h1><p>\(what)</p><p><a href=\"/\">Overview</a></p>")
     }
 
-    private static func flag(_ flag: CutoverFlag) -> HTML {
-        "<span class=\"flag flag-\(flag.rawValue)\">\(flag.rawValue)</span>"
+    private static func flag(_ flag: CutoverFlag, percentage: Double = 100) -> HTML {
+        "<span class=\"flag flag-\(flag.rawValue)\">\(FlagSetting(flag, percentage: percentage).description)</span>"
     }
 
     static func time(_ milliseconds: Int64) -> String {

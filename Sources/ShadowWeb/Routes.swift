@@ -76,9 +76,10 @@ struct Routes: Sendable {
     // MARK: - Flags
 
     private func flagRows(_ countries: [String] = ContractCountry.codes) throws -> [Pages.FlagRow] {
-        let flags = try store.flags()
+        let settings = try store.flagSettings()
         return try countries.map { country in
-            let flag = flags[country] ?? ShadowStore.defaultFlag
+            let setting = settings[country] ?? FlagSetting(ShadowStore.defaultFlag)
+            let flag = setting.state
             let evidence = try store.evidence(country: country, policy: configuration.policy)
             let forward: CutoverFlag? =
                 switch flag {
@@ -88,7 +89,7 @@ struct Routes: Sendable {
                 case .swift: nil
                 }
             return Pages.FlagRow(
-                country: country, flag: flag, evidence: evidence,
+                country: country, flag: flag, percentage: setting.percentage, evidence: evidence,
                 nextStep: forward.map { ($0, configuration.policy.decide(from: flag, to: $0, evidence: evidence)) })
         }
     }
@@ -104,7 +105,7 @@ struct Routes: Sendable {
         try ShadowWeb.json(
             try flagRows().map { row in
                 FlagBody(
-                    country: row.country, flag: row.flag.rawValue, evidence: row.evidence,
+                    country: row.country, flag: row.flag.rawValue, percent: row.percentage, evidence: row.evidence,
                     next: row.nextStep.map {
                         NextStep(flag: $0.to.rawValue, allowed: $0.decision.allowed, reasons: $0.decision.reasons)
                     })
@@ -116,13 +117,13 @@ struct Routes: Sendable {
         let row = try flagRows([country])[0]
         return try ShadowWeb.json(
             FlagDetailBody(
-                country: country, flag: row.flag.rawValue, evidence: row.evidence,
+                country: country, flag: row.flag.rawValue, percent: row.percentage, evidence: row.evidence,
                 next: row.nextStep.map {
                     NextStep(flag: $0.to.rawValue, allowed: $0.decision.allowed, reasons: $0.decision.reasons)
                 }, history: try store.flagHistory(country: country)))
     }
 
-    /// `PUT /api/flags/{country}` with a bearer token and `{"state", "reason", "force"}`.
+    /// `PUT /api/flags/{country}` with a bearer token and `{"state", "percent", "reason", "force"}`.
     func putFlag(_ request: Request, country: String) async throws -> Response {
         let owner: String
         switch Authorization.check(request, tokens: configuration.tokens) {
@@ -143,7 +144,8 @@ struct Routes: Sendable {
                 .badRequest, #"the body must be JSON: {"state": "live", "reason": "why", "force": false}"#)
         }
         switch try await apply(
-            country: country, state: change.state, reason: change.reason, force: change.force ?? false, owner: owner)
+            country: country, state: change.state, percent: change.percent, reason: change.reason,
+            force: change.force ?? false, owner: owner)
         {
         case .success(let flagChange): return try ShadowWeb.json(flagChange)
         case .failure(let failure): return ShadowWeb.problem(failure.status, failure.message)
@@ -190,7 +192,9 @@ struct Routes: Sendable {
         var message: String
     }
 
-    private func apply(country: String, state: String?, reason: String?, force: Bool, owner: String) async throws
+    private func apply(
+        country: String, state: String?, percent: Double? = nil, reason: String?, force: Bool, owner: String
+    ) async throws
         -> Result<
             ShadowStore.FlagChange, Failure
         >
@@ -201,14 +205,19 @@ struct Routes: Sendable {
                     status: .badRequest,
                     message: "state must be one of \(CutoverFlag.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
+        if let percent, !(percent > 0 && percent <= 100) || (percent < 100 && flag != .live) {
+            return .failure(
+                Failure(status: .badRequest, message: "percent is for live only, above 0 and at most 100"))
+        }
         do {
+            let setting = FlagSetting(flag, percentage: percent ?? 100)
             if let changeFlag = configuration.changeFlag {
-                return .success(try await changeFlag(country, flag, owner, reason ?? "", force))
+                return .success(try await changeFlag(country, setting, owner, reason ?? "", force))
             }
             return .success(
                 try store.setFlag(
-                    country: country, to: flag, actor: owner, reason: reason ?? "", force: force,
-                    policy: configuration.policy))
+                    country: country, to: flag, percentage: setting.percentage, actor: owner, reason: reason ?? "",
+                    force: force, policy: configuration.policy))
         } catch let error as ShadowStoreError {
             return .failure(Failure(status: Self.status(of: error), message: error.message))
         }
@@ -301,6 +310,7 @@ struct Routes: Sendable {
     private struct FlagBody: Codable {
         var country: String
         var flag: String
+        var percent: Double
         var evidence: CutoverEvidence
         var next: NextStep?
     }
@@ -308,6 +318,7 @@ struct Routes: Sendable {
     private struct FlagDetailBody: Codable {
         var country: String
         var flag: String
+        var percent: Double
         var evidence: CutoverEvidence
         var next: NextStep?
         var history: [ShadowStore.FlagChange]
@@ -315,6 +326,7 @@ struct Routes: Sendable {
 
     private struct FlagChangeRequest: Codable {
         var state: String?
+        var percent: Double?
         var reason: String?
         var force: Bool?
     }

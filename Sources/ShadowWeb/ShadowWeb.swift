@@ -83,10 +83,10 @@ public enum ShadowWeb {
         public var readsNeedToken: Bool
         /// The text `GET /metrics` shows instead of ``metrics``' (the totals of `serve --workers`).
         public var metricsText: (@Sendable () -> String)?
-        /// How a flag change is made: country, flag, actor, reason, force. Nil: in ``store``
+        /// How a flag change is made: country, flag and percentage, actor, reason, force. Nil: in ``store``
         /// directly; instances that share their flags propose it on the flags topic instead.
         public var changeFlag:
-            (@Sendable (String, CutoverFlag, String, String, Bool) async throws -> ShadowStore.FlagChange)?
+            (@Sendable (String, FlagSetting, String, String, Bool) async throws -> ShadowStore.FlagChange)?
 
         /// Creates a configuration.
         public init(
@@ -98,7 +98,7 @@ public enum ShadowWeb {
             policy: CutoverPolicy = CutoverPolicy(),
             readsNeedToken: Bool = false,
             changeFlag: (
-                @Sendable (String, CutoverFlag, String, String, Bool) async throws -> ShadowStore.FlagChange
+                @Sendable (String, FlagSetting, String, String, Bool) async throws -> ShadowStore.FlagChange
             )? =
                 nil
         ) {

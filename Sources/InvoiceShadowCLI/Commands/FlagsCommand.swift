@@ -40,14 +40,14 @@ struct FlagsList: ParsableCommand {
 
     func run() throws {
         let store = try store.open()
-        let flags = try store.flags()
-        print("country  flag    comparisons(24h)  parity    legacy p99  swift p99")
+        let flags = try store.flagSettings()
+        print("country  flag      comparisons(24h)  parity    legacy p99  swift p99")
         for country in ContractCountry.codes {
             let evidence = try store.evidence(country: country)
             print(
                 String(
                     format: "%@       %@  %16d  %7.2f%%  %7.2f ms  %6.2f ms", country,
-                    flags[country]!.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0), evidence.comparisons,
+                    flags[country]!.description.padding(toLength: 8, withPad: " ", startingAt: 0), evidence.comparisons,
                     evidence.parity, evidence.legacyP99Ms, evidence.swiftP99Ms))
         }
     }
@@ -82,6 +82,12 @@ struct FlagsSet: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "With live: the share of the country's customers Swift serves, by a sticky hash of the customer id (the others stay with Python, Swift shadowing).",
+            valueName: "PERCENT"))
+    var percent: Double = 100
+
+    @Option(
+        help: ArgumentHelp(
             "Propose the change on the flags topic of this Kafka cluster (instances that share flags).",
             valueName: "LIST"))
     var brokers: String?
@@ -94,8 +100,11 @@ struct FlagsSet: AsyncParsableCommand {
     @OptionGroup(title: "Cutover gate") var gate: GateOptions
 
     func validate() throws {
-        guard CutoverFlag(rawValue: flag) != nil else {
+        guard let state = CutoverFlag(rawValue: flag) else {
             throw ValidationError("unknown flag \(flag): use legacy, shadow, live or swift")
+        }
+        guard percent > 0 && percent <= 100 && (percent == 100 || state == .live) else {
+            throw ValidationError("--percent is for live only, above 0 and at most 100")
         }
     }
 
@@ -111,8 +120,8 @@ struct FlagsSet: AsyncParsableCommand {
             // The gate sees the flags as every instance has them.
             try reader.catchUp()
             let request = try store.proposeFlagChange(
-                country: country.uppercased(), to: to, actor: actor, reason: reason, force: force,
-                policy: gate.policy, instance: nil)
+                country: country.uppercased(), to: to, percentage: percent, actor: actor, reason: reason,
+                force: force, policy: gate.policy, instance: nil)
             let producer = try KafkaProducer.make(bootstrapServers: brokers, logger: logger)
             defer { producer.close() }
             change = try await FlagPublisher(producer: producer, topic: flagsTopic, store: store).publish(request) {
@@ -127,7 +136,9 @@ struct FlagsSet: AsyncParsableCommand {
             change = try store.setFlag(
                 country: country.uppercased(), to: to, actor: actor, reason: reason, force: force)
         }
-        print("\(change.country): \(change.from.rawValue) → \(change.to.rawValue)\(change.forced ? " (forced)" : "")")
+        print(
+            "\(change.country): \(change.fromSetting.description) → \(change.toSetting.description)\(change.forced ? " (forced)" : "")"
+        )
     }
 }
 
@@ -145,7 +156,7 @@ struct FlagsHistory: ParsableCommand {
         for change in try store.open().flagHistory(country: country?.uppercased()) {
             let when = formatter.string(from: Date(timeIntervalSince1970: Double(change.changedMs) / 1000))
             print(
-                "\(when)  \(change.country)  \(change.from.rawValue) → \(change.to.rawValue)  by \(change.actor)"
+                "\(when)  \(change.country)  \(change.fromSetting.description) → \(change.toSetting.description)  by \(change.actor)"
                     + "\(change.forced ? " (forced)" : ""): \(change.reason)  "
                     + String(
                         format: "[%d comparisons, parity %.2f%%, p99 legacy %.2f ms, swift %.2f ms]",

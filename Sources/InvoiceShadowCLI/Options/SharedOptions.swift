@@ -78,10 +78,10 @@ struct SharedOptions: ParsableArguments {
                         _ = await publisher.revertRegressed(policy: policy, instance: instance, logger: logger)
                     }, serviceName: "reverter"),
             ],
-            changeFlag: { country, flag, actor, reason, force in
+            changeFlag: { country, setting, actor, reason, force in
                 let request = try store.proposeFlagChange(
-                    country: country, to: flag, actor: actor, reason: reason, force: force, policy: policy,
-                    instance: instance)
+                    country: country, to: setting.state, percentage: setting.percentage, actor: actor, reason: reason,
+                    force: force, policy: policy, instance: instance)
                 return try await publisher.publish(request)
             })
     }
@@ -90,7 +90,7 @@ struct SharedOptions: ParsableArguments {
 /// What `--instance` adds to serve.
 struct Sharing {
     var services: [ServiceGroupConfiguration.ServiceConfiguration]
-    var changeFlag: @Sendable (String, CutoverFlag, String, String, Bool) async throws -> ShadowStore.FlagChange
+    var changeFlag: @Sendable (String, FlagSetting, String, String, Bool) async throws -> ShadowStore.FlagChange
 }
 
 /// A shared topic's reader as a service: it follows the topic until shut down.
