@@ -1,4 +1,5 @@
 import ShadowCore
+import ShadowStore
 
 extension ServeEngine {
     /// Topics and limits of one engine. The defaults are what `serve` runs with; why each is what it
@@ -60,6 +61,9 @@ extension ServeEngine {
         /// Delays between retries toward the store and the object store after a failure: 50 ms
         /// doubling up to 5 s. Writes are retried until they succeed; nothing is dropped.
         var retryBackoff = Backoff()
+
+        /// Called with each flag change the engine makes by itself (an automatic revert): `--notify`.
+        public var automaticChangeObserver: (@Sendable (ShadowStore.FlagChange) -> Void)?
 
         /// Called with each event's primary-path timing, for benchmarks; its ``PrimaryTiming/added``
         /// feeds `invoice_shadow_added_seconds`.

@@ -362,7 +362,11 @@ public final class ServeEngine: Sendable {
     private func refreshFlags() throws {
         for country in ContractCountry.codes
         where configuration.automaticRevert && state.withLock({ $0.flags[country]?.state }) == .live {
-            _ = try store.revertIfRegressed(country: country, policy: policy)
+            if let change = try store.revertIfRegressed(country: country, policy: policy) {
+                logger.warning(
+                    "\(country) reverted to shadow: \(change.reason)", metadata: [LogKey.country: "\(country)"])
+                configuration.automaticChangeObserver?(change)
+            }
         }
         let flags = try store.flagSettings()
         state.withLock { $0.flags = flags }

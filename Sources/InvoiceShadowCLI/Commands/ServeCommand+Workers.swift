@@ -31,9 +31,10 @@ extension ServeCommand {
         let health = ServeHealth(registry: supervisor.registry, logger: logger)
         let run = try store.startRun(
             source: "serve --workers \(count)", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
+        let notifier = notify.flatMap(URL.init(string:)).map { ChangeNotifier(url: $0, logger: logger) }
         let sharing = try shared.start(
             bootstrap: bootstrap, store: store, producer: producer, health: health, runID: run, policy: gate.policy,
-            logger: logger, reloadFlags: {})
+            notifier: notifier, logger: logger, reloadFlags: {})
         logger.info(
             "started \(count) workers",
             metadata: ["store": "\(db)", "objects": "\(objects)", "group": "\(group)", "demo": "\(demo)"])
@@ -121,6 +122,9 @@ extension ServeCommand {
             group, "--http", "127.0.0.1:0", "--timeout", "\(timeout)", "--python-stuck-exit", "\(pythonStuckExit)",
             "--python-cpu-from-last", "\(index)",
         ]
+        // Without --instance each worker reverts in the shared store itself, so each notifies; with
+        // it, the supervisor proposes the reverts and notifies.
+        if let notify, shared.instance == nil { arguments += ["--notify", notify] }
         arguments += legacy.arguments + logging.arguments + gate.arguments + shared.arguments
         if demo && index == 0 { arguments += ["--demo", "--demo-rate", "\(demoRate)"] }
         return arguments

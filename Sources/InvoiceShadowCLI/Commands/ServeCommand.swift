@@ -106,6 +106,12 @@ struct ServeCommand: AsyncParsableCommand {
     /// Set by `--workers` on each worker it starts (1-based in logs, 0-based here).
     @Option(help: .hidden) var workerIndex: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "POST a JSON notification of every automatic flag change (a revert) to this URL, retried with backoff.",
+            valueName: "URL"))
+    var notify: String?
+
     @OptionGroup var shared: SharedOptions
 
     @OptionGroup(title: "Cutover gate") var gate: GateOptions
@@ -116,6 +122,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let workers, !(1...64).contains(workers) { throw ValidationError("--workers takes 1 to 64") }
+        if let notify, URL(string: notify)?.scheme.map({ ["http", "https"].contains($0) }) != true {
+            throw ValidationError("--notify takes an http:// or https:// URL")
+        }
     }
 
     func run() async throws {
@@ -140,6 +149,11 @@ struct ServeCommand: AsyncParsableCommand {
         let objectStore = try PackedObjectStore(directory: objects)
         var configuration = ServeEngine.Configuration()
         shared.configure(&configuration)
+        // A worker's supervisor notifies (it proposes the reverts); a worker alone does it itself.
+        let notifier = notify.flatMap(URL.init(string:)).map { ChangeNotifier(url: $0, logger: logger) }
+        if let notifier {
+            configuration.automaticChangeObserver = { change in notifier.notify(change) }
+        }
         let engine = ServeEngine(
             consumer: consumer, producer: producer,
             legacy: LegacyRenderer(service: service, timeout: .milliseconds(Int(timeout * 1000))),
@@ -154,7 +168,7 @@ struct ServeCommand: AsyncParsableCommand {
             ? nil
             : try shared.start(
                 bootstrap: bootstrap, store: store, producer: producer, health: engine.health, runID: run,
-                policy: gate.policy, logger: logger, reloadFlags: { try engine.reloadFlags() })
+                policy: gate.policy, notifier: notifier, logger: logger, reloadFlags: { try engine.reloadFlags() })
         logger.info(
             "started", metadata: ["store": "\(db)", "objects": "\(objects)", "group": "\(group)", "demo": "\(demo)"])
         logger.info("\(service.interpreter.placement)")
@@ -234,6 +248,7 @@ struct ServeCommand: AsyncParsableCommand {
         producer.close()
         try store.finishRun(run, finishedAt: Date())
         await service.interpreter.shutdown()
+        await notifier?.finish()
         let counters = engine.counters
         logger.info("done: \(counters.completed) events recorded, \(counters.published) invoices published")
         withExtendedLifetime((consumer, producer)) {}

@@ -50,7 +50,8 @@ struct SharedOptions: ParsableArguments {
     /// the flags topic. Reads the flags topic to its end first. Nil without `--instance`.
     func start(
         bootstrap: String, store: ShadowStore, producer: KafkaProducer, health: ServeHealth, runID: Int64,
-        policy: CutoverPolicy, logger: Logger, reloadFlags: @escaping @Sendable () throws -> Void
+        policy: CutoverPolicy, notifier: ChangeNotifier?, logger: Logger,
+        reloadFlags: @escaping @Sendable () throws -> Void
     ) throws -> Sharing? {
         guard let instance else { return nil }
         var logger = logger
@@ -75,7 +76,11 @@ struct SharedOptions: ParsableArguments {
                 .init(service: MaterializerService(reader: comparisons), serviceName: "comparisons-topic"),
                 .init(
                     service: PeriodicService(interval: .seconds(1)) { [logger] in
-                        _ = await publisher.revertRegressed(policy: policy, instance: instance, logger: logger)
+                        for change in await publisher.revertRegressed(
+                            policy: policy, instance: instance, logger: logger)
+                        {
+                            notifier?.notify(change)
+                        }
                     }, serviceName: "reverter"),
             ],
             changeFlag: { country, setting, actor, reason, force in
