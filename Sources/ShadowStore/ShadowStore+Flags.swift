@@ -81,6 +81,23 @@ extension ShadowStore {
         try read { db in try Self.evidence(db, country: country, policy: policy, now: now) }
     }
 
+    /// The evidence the gate reads for a country's next step now: the window's, or for a `live`
+    /// country (a ramp step) only what was compared since that step began.
+    public func gateEvidence(country: String, policy: CutoverPolicy = CutoverPolicy(), now: Date = Date()) throws
+        -> CutoverEvidence
+    {
+        try read { db in
+            try Self.evidence(
+                db, country: country, policy: policy, now: now, stepStart: try Self.stepStart(db, country: country))
+        }
+    }
+
+    /// When a `live` country's current step began (nil for any other state).
+    private static func stepStart(_ db: Database, country: String) throws -> Int64? {
+        try currentSetting(db, country: country).state == .live
+            ? Int64.fetchOne(db, sql: "SELECT changed_ms FROM flag WHERE country = ?", arguments: [country]) : nil
+    }
+
     /// The most recent render times a side keeps for the latency test, per side.
     static let latencySamples = 5_000
 
@@ -202,10 +219,8 @@ extension ShadowStore {
         let nowMs = milliseconds(now)
         let current = try currentSetting(db, country: country)
         // A ramp step's gate reads that step's own evidence: what was compared since it began.
-        let stepStart =
-            current.state == .live
-            ? try Int64.fetchOne(db, sql: "SELECT changed_ms FROM flag WHERE country = ?", arguments: [country]) : nil
-        let evidence = try Self.evidence(db, country: country, policy: policy, now: now, stepStart: stepStart)
+        let evidence = try Self.evidence(
+            db, country: country, policy: policy, now: now, stepStart: try Self.stepStart(db, country: country))
         let decision = policy.decide(from: current, to: to, evidence: evidence)
         if !decision.allowed && !force {
             throw ShadowStoreError(

@@ -80,7 +80,7 @@ struct Routes: Sendable {
         return try countries.map { country in
             let setting = settings[country] ?? FlagSetting(ShadowStore.defaultFlag)
             let flag = setting.state
-            let evidence = try store.evidence(country: country, policy: configuration.policy)
+            let evidence = try store.gateEvidence(country: country, policy: configuration.policy)
             let forward: CutoverFlag? =
                 switch flag {
                 case .legacy: .shadow

@@ -142,6 +142,9 @@ import Testing
         #expect(history.text.contains("DE  shadow → live  by ana (forced): incident 7"))
         let list = try TestSupport.run(["flags", "list", "--db", db])
         #expect(list.text.contains("DE       live"))
+        // Every country shows the gate's verdict on its next step
+        #expect(list.text.contains("live: not yet (about 2703 more clean)"), "\(list.text)")
+        #expect(list.text.contains("swift: not yet (about 2703 more clean)"), "\(list.text)")
 
         let unknown = try TestSupport.run(["flags", "set", "DE", "half", "--reason", "x", "--db", db])
         #expect(unknown.status != 0)

@@ -34,21 +34,46 @@ struct StoreOption: ParsableArguments {
 
 struct FlagsList: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "Each country's flag and the evidence the gate would use now.")
+        commandName: "list",
+        abstract: "Each country's flag, the evidence the gate would use now, and its verdict on the next step.")
 
     @OptionGroup var store: StoreOption
+
+    @OptionGroup(title: "Cutover gate") var gate: GateOptions
 
     func run() throws {
         let store = try store.open()
         let flags = try store.flagSettings()
-        print("country  flag      comparisons(24h)  parity    legacy p99  swift p99")
+        let policy = gate.policy
+        print("country  flag      comparisons  parity    bound     legacy p99  swift p99  next step")
         for country in ContractCountry.codes {
-            let evidence = try store.evidence(country: country)
+            let setting = flags[country]!
+            let evidence = try store.gateEvidence(country: country, policy: policy)
+            let bound = CutoverStatistics.wilsonLowerBound(
+                successes: evidence.atParity, trials: evidence.comparisons, confidence: policy.confidence)
+            let next: FlagSetting? =
+                switch setting.state {
+                case .legacy: FlagSetting(.shadow)
+                case .shadow: FlagSetting(.live)
+                case .live: FlagSetting(.swift)
+                case .swift: nil
+                }
+            var verdict = "–"
+            if let next {
+                let decision = policy.decide(from: setting, to: next, evidence: evidence)
+                verdict =
+                    switch decision.verdict {
+                    case .allowed: "\(next.description): allowed"
+                    case .inconclusive(let needed):
+                        "\(next.description): not yet" + (needed.map { " (about \($0) more clean)" } ?? "")
+                    case .refused: "\(next.description): refused"
+                    }
+            }
             print(
                 String(
-                    format: "%@       %@  %16d  %7.2f%%  %7.2f ms  %6.2f ms", country,
-                    flags[country]!.description.padding(toLength: 8, withPad: " ", startingAt: 0), evidence.comparisons,
-                    evidence.parity, evidence.legacyP99Ms, evidence.swiftP99Ms))
+                    format: "%@       %@  %11d  %7.2f%%  %7.2f%%  %7.2f ms  %6.2f ms  %@", country,
+                    setting.description.padding(toLength: 8, withPad: " ", startingAt: 0), evidence.comparisons,
+                    evidence.parity, bound * 100, evidence.legacyP99Ms, evidence.swiftP99Ms, verdict))
         }
     }
 }
