@@ -368,6 +368,15 @@ public final class ServeEngine: Sendable {
                 configuration.automaticChangeObserver?(change)
             }
         }
+        if configuration.automaticRevert {
+            // Ramp plans advance where reverts are made: one store, one decision per step.
+            for change in try store.advancePlans(policy: policy) {
+                logger.notice(
+                    "\(change.country): \(change.fromSetting.description) → \(change.toSetting.description) (\(change.reason))",
+                    metadata: [LogKey.country: "\(change.country)"])
+                configuration.automaticChangeObserver?(change)
+            }
+        }
         let flags = try store.flagSettings()
         state.withLock { $0.flags = flags }
     }

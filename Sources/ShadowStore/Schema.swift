@@ -53,6 +53,11 @@ import GRDB
 /// `instance` (the instance that made the change, when flags travel through Kafka),
 /// `request_id` (the change's id on the flags topic), `from_percentage` and `to_percentage`.
 ///
+/// `ramp_plan`: one per country at most: `steps` (JSON array of live percentages), `target` (`live`
+/// or `swift`), `hold_ms` (the least time on a step), `status` (`running`, `paused`, `finished`,
+/// `cancelled`, `interrupted`), `step` (steps applied so far), `actor`, `created_ms`, `updated_ms`,
+/// `note` (what it waits for, or why it stopped).
+///
 /// `topic_offset`: how far this store has applied a Kafka topic it materializes (the comparisons and
 /// flags topics of several instances): `topic`, `partition`, `next_offset`, written in the same
 /// transaction as the rows a message made, so that each message is applied exactly once.
@@ -190,6 +195,23 @@ enum Schema {
                     ALTER TABLE flag ADD COLUMN percentage REAL NOT NULL DEFAULT 100;
                     ALTER TABLE flag_audit ADD COLUMN from_percentage REAL NOT NULL DEFAULT 100;
                     ALTER TABLE flag_audit ADD COLUMN to_percentage REAL NOT NULL DEFAULT 100;
+                    """)
+        }
+        migrator.registerMigration("v9: ramp plans") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE ramp_plan (
+                        country TEXT PRIMARY KEY,
+                        steps TEXT NOT NULL,
+                        target TEXT NOT NULL,
+                        hold_ms INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        step INTEGER NOT NULL DEFAULT 0,
+                        actor TEXT NOT NULL,
+                        created_ms INTEGER NOT NULL,
+                        updated_ms INTEGER NOT NULL,
+                        note TEXT NOT NULL DEFAULT ''
+                    );
                     """)
         }
         return migrator

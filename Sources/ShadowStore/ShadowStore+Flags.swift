@@ -102,7 +102,7 @@ extension ShadowStore {
     static let latencySamples = 5_000
 
     /// - Parameter stepStart: Counts only comparisons from then on (a ramp step's own evidence).
-    private static func evidence(
+    static func evidence(
         _ db: Database, country: String, policy: CutoverPolicy, now: Date, stepStart: Int64? = nil
     ) throws -> CutoverEvidence {
         let nowMs = milliseconds(now)

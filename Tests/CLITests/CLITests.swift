@@ -124,6 +124,20 @@ import Testing
 }
 
 @Suite struct FlagsCommandTests {
+    @Test func aPlanIsMadeListedAndPaused() throws {
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID()).db").path
+        let made = try TestSupport.run(["flags", "plan", "de", "--steps", "1,5,25", "--hold", "10m", "--db", db])
+        #expect(made.status == 0, "\(made.error)")
+        #expect(made.text == "DE: plan running, next live 1%\n")
+        let list = try TestSupport.run(["flags", "plan", "--db", db])
+        #expect(list.text == "DE  running  steps 1,5,25 → swift, 0 done\n")
+        #expect(try TestSupport.run(["flags", "plan", "DE", "--pause", "--db", db]).text == "DE: plan paused\n")
+        let twice = try TestSupport.run(["flags", "plan", "DE", "--steps", "1", "--hold", "1h", "--db", db])
+        #expect(twice.status == 0)
+        let bad = try TestSupport.run(["flags", "plan", "DE", "--steps", "50,10", "--db", db])
+        #expect(bad.status != 0 && bad.error.contains("each larger than the one before"))
+    }
+
     @Test func theGateIsExplainedAndForceIsAudited() throws {
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("flags-\(UUID()).db").path
         let refused = try TestSupport.run(["flags", "set", "DE", "live", "--reason", "ready?", "--db", db])

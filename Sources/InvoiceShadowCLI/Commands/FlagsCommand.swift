@@ -22,7 +22,8 @@ struct FlagsCommand: ParsableCommand {
             --gate-* options change the rules; --force with a reason overrides. A running `serve`
             picks a change up within a second.
             """,
-        subcommands: [FlagsList.self, FlagsSet.self, FlagsHistory.self], defaultSubcommand: FlagsList.self)
+        subcommands: [FlagsList.self, FlagsSet.self, FlagsPlan.self, FlagsHistory.self],
+        defaultSubcommand: FlagsList.self)
 }
 
 struct StoreOption: ParsableArguments {
@@ -188,5 +189,90 @@ struct FlagsHistory: ParsableCommand {
                         change.evidence.comparisons, change.evidence.parity, change.evidence.legacyP99Ms,
                         change.evidence.swiftP99Ms))
         }
+    }
+}
+
+struct FlagsPlan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan", abstract: "Ramp a country through live percentages to its target, on evidence.",
+        discussion: """
+            invoice-shadow flags plan DE --to swift --steps 1,5,25,50,100 --hold 30m
+            A running serve moves DE to live 1%, then to each next percentage once the hold has
+            passed and the gate passes on that step's own evidence (waiting while it is
+            inconclusive), then to swift; each step is an audit row by invoice-shadow. A revert, or
+            a flag changed by hand, interrupts the plan. --pause, --resume and --cancel act on it;
+            without options, every plan is listed with what it waits for.
+            """)
+
+    @Argument(help: "The country; none lists every plan.")
+    var country: String?
+
+    @Option(help: ArgumentHelp("Where the plan ends: live (at its last step) or swift.", valueName: "FLAG"))
+    var to: String = "swift"
+
+    @Option(help: ArgumentHelp("The live percentages, in order.", valueName: "LIST"))
+    var steps: String?
+
+    @Option(help: ArgumentHelp("The least time on each step: 90s, 30m, 2h.", valueName: "DURATION"))
+    var hold = "30m"
+
+    @Option(help: "Who makes the plan; default $USER.")
+    var actor: String?
+
+    @Flag(help: "Pause the country's plan.") var pause = false
+    @Flag(help: "Resume it.") var resume = false
+    @Flag(help: "Cancel it.") var cancel = false
+
+    @OptionGroup var store: StoreOption
+
+    @Option(help: ArgumentHelp("The flags topic instances share, refused here (see --help).", valueName: "TOPIC"))
+    var flagsTopic = SharedTopics().flags
+
+    static func duration(_ text: String) -> Duration? {
+        guard let unit = text.last, let value = Double(text.dropLast()), value >= 0 else { return nil }
+        let seconds: Double? = ["s": 1, "m": 60, "h": 3600, "d": 86_400][unit].map { $0 * value }
+        return seconds.map { .milliseconds(Int64($0 * 1000)) }
+    }
+
+    func validate() throws {
+        if [pause, resume, cancel].filter({ $0 }).count > 1 {
+            throw ValidationError("one of --pause, --resume, --cancel")
+        }
+        guard Self.duration(hold) != nil else { throw ValidationError("--hold takes a duration such as 90s, 30m, 2h") }
+        guard CutoverFlag(rawValue: to) == .live || CutoverFlag(rawValue: to) == .swift else {
+            throw ValidationError("--to is live or swift")
+        }
+        if let steps, steps.split(separator: ",").contains(where: { Double($0) == nil }) {
+            throw ValidationError("--steps takes percentages separated by commas, such as 1,5,25,50,100")
+        }
+    }
+
+    func run() throws {
+        let store = try store.open()
+        guard try store.topicOffsets(topic: flagsTopic).isEmpty else {
+            throw ValidationError(
+                "\(self.store.db) takes its flags from \(flagsTopic) (serve --instance): ramp plans do not travel between instances yet"
+            )
+        }
+        guard let country = country?.uppercased() else {
+            for plan in try store.plans() {
+                let steps = plan.steps.map { $0 == $0.rounded() ? String(Int($0)) : String($0) }.joined(separator: ",")
+                print(
+                    "\(plan.country)  \(plan.status.rawValue)  steps \(steps) → \(plan.target.rawValue), \(plan.step) done"
+                        + (plan.note.isEmpty ? "" : ": \(plan.note)"))
+            }
+            return
+        }
+        if pause || resume || cancel {
+            let plan = try store.setPlanStatus(country: country, to: pause ? .paused : resume ? .running : .cancelled)
+            print("\(country): plan \(plan.status.rawValue)")
+            return
+        }
+        guard let steps else { throw ValidationError("a new plan needs --steps") }
+        let plan = try store.createPlan(
+            country: country, target: CutoverFlag(rawValue: to)!,
+            steps: steps.split(separator: ",").compactMap { Double($0) },
+            hold: Self.duration(hold)!, actor: actor ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown")
+        print("\(country): plan running, next \(plan.next?.description ?? "-")")
     }
 }
