@@ -152,6 +152,68 @@ struct Routes: Sendable {
         }
     }
 
+    /// `PUT /api/plans/{country}` with a bearer token and `{"to": "swift", "steps": [1, 5, 25],
+    /// "hold_seconds": 1800}`: a ramp plan that a running serve carries out.
+    func putPlan(_ request: Request, country: String) async throws -> Response {
+        let owner: String
+        switch Authorization.check(request, tokens: configuration.tokens) {
+        case .refused(let response): return response
+        case .owner(let name): owner = name
+        }
+        guard configuration.changeFlag == nil else {
+            return ShadowWeb.problem(.conflict, "ramp plans do not travel between instances yet (serve --instance)")
+        }
+        struct Body: Decodable {
+            var to: String?
+            var steps: [Double]
+            var holdSeconds: Double
+
+            enum CodingKeys: String, CodingKey {
+                case to, steps
+                case holdSeconds = "hold_seconds"
+            }
+        }
+        let body: Body
+        do {
+            let bytes = try await request.body.collect(upTo: ShadowWeb.maximumBodyBytes)
+            body = try JSONDecoder().decode(Body.self, from: Data(buffer: bytes))
+        } catch {
+            return ShadowWeb.problem(
+                .badRequest, #"the body must be JSON: {"to": "swift", "steps": [1, 5, 25], "hold_seconds": 1800}"#)
+        }
+        guard let target = CutoverFlag(rawValue: body.to ?? "swift"), body.holdSeconds >= 0 else {
+            return ShadowWeb.problem(.badRequest, "to is live or swift, and hold_seconds is 0 or more")
+        }
+        do {
+            return try ShadowWeb.json(
+                try store.createPlan(
+                    country: country, target: target, steps: body.steps,
+                    hold: .milliseconds(Int64(body.holdSeconds * 1000)), actor: owner))
+        } catch let error as ShadowStoreError {
+            return ShadowWeb.problem(Self.status(of: error), error.message)
+        }
+    }
+
+    /// `POST /api/plans/{country}/pause` (or `resume`, `cancel`) with a bearer token.
+    func planAction(_ request: Request, country: String, action: String) throws -> Response {
+        switch Authorization.check(request, tokens: configuration.tokens) {
+        case .refused(let response): return response
+        case .owner: break
+        }
+        let status: ShadowStore.RampPlan.Status
+        switch action {
+        case "pause": status = .paused
+        case "resume": status = .running
+        case "cancel": status = .cancelled
+        default: return ShadowWeb.problem(.notFound, "no action \(action): pause, resume or cancel")
+        }
+        do {
+            return try ShadowWeb.json(try store.setPlanStatus(country: country, to: status))
+        } catch let error as ShadowStoreError {
+            return ShadowWeb.problem(Self.status(of: error), error.message)
+        }
+    }
+
     /// `POST /flags`: the flags page's form (token in a form field, never in the URL).
     func submitFlagForm(_ request: Request) async throws -> Response {
         if Authorization.hasCredentialInQuery(request) {

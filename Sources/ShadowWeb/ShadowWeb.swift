@@ -138,6 +138,15 @@ public enum ShadowWeb {
         router.put("api/flags/:country") { request, context in
             try await routes.putFlag(request, country: context.parameters.get("country") ?? "")
         }
+        router.get("api/plans") { _, _ in try json(routes.configuration.store.plans()) }
+        router.put("api/plans/:country") { request, context in
+            try await routes.putPlan(request, country: context.parameters.get("country") ?? "")
+        }
+        router.post("api/plans/:country/:action") { request, context in
+            try routes.planAction(
+                request, country: context.parameters.get("country") ?? "",
+                action: context.parameters.get("action") ?? "")
+        }
         return router
     }
 

@@ -173,6 +173,41 @@ extension TestResponse {
         }
     }
 
+    @Test func aPlanIsMadeAndPausedThroughTheAPIWithAToken() async throws {
+        let fixture = try await Fixture()
+        let router = ShadowWeb.buildRouter(fixture.configuration())
+        let body = ByteBuffer(string: #"{"to": "swift", "steps": [1, 5, 25], "hold_seconds": 1800}"#)
+        try await withTestServer(router) { client in
+            try await client.execute(uri: "/api/plans/DE", method: .put, body: body) { response in
+                #expect(response.status == .unauthorized)
+            }
+            #expect(try fixture.store.plans().isEmpty)
+            let token: HTTPFields = [.authorization: "Bearer alice-token-0123456789"]
+            try await client.execute(uri: "/api/plans/DE", method: .put, headers: token, body: body) { response in
+                #expect(response.status == .ok)
+                let plan = try response.json() as? [String: Any]
+                #expect(plan?["actor"] as? String == "alice")
+                #expect(plan?["status"] as? String == "running")
+                #expect(plan?["hold_ms"] as? Int == 1_800_000)
+            }
+            try await client.execute(uri: "/api/plans/DE/pause", method: .post, headers: token) { response in
+                #expect(response.status == .ok)
+            }
+            #expect(try fixture.store.plans().first?.status == .paused)
+            try await client.execute(uri: "/api/plans/DE/jump", method: .post, headers: token) { response in
+                #expect(response.status == .notFound)
+            }
+            let falling = ByteBuffer(string: #"{"steps": [50, 10], "hold_seconds": 0}"#)
+            try await client.execute(uri: "/api/plans/FR", method: .put, headers: token, body: falling) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/api/plans", method: .get) { response in
+                let plans = try response.json() as? [[String: Any]]
+                #expect(plans?.count == 1)
+            }
+        }
+    }
+
     @Test func flagChangeNeedsAGoodTokenAndLandsInTheAudit() async throws {
         let fixture = try await Fixture()
         let router = ShadowWeb.buildRouter(fixture.configuration())
