@@ -11,6 +11,10 @@ public struct DashboardSnapshot: Codable, Sendable, Equatable {
         public var country: String
         /// Its cutover flag now.
         public var flag: CutoverFlag
+        /// With `live`, the share of its customers Swift serves (100 otherwise).
+        public var percentage: Double = 100
+        /// Comparisons in the window whose published invoice was Swift's.
+        public var swiftServed: Int = 0
         /// Comparisons in the window, skipped shadows excluded.
         public var comparisons: Int
         /// Percent of them at parity; nil when there were none.
@@ -25,7 +29,8 @@ public struct DashboardSnapshot: Codable, Sendable, Equatable {
         public var topSignature: SignatureCount?
 
         enum CodingKeys: String, CodingKey {
-            case country, flag, comparisons, parity
+            case country, flag, comparisons, parity, percentage
+            case swiftServed = "swift_served"
             case legacyLatency = "legacy_latency_ms"
             case swiftLatency = "swift_latency_ms"
             case skippedShadows = "skipped_shadows"
@@ -172,19 +177,19 @@ extension ShadowStore {
         let nowMs = milliseconds(now)
         let windowMs = Int64(policy.windowHours * 3_600_000)
         let since = nowMs - windowMs
-        let flags = try flags()
+        let flags = try flagSettings()
         let parityKinds = Self.parityKindsSQL
         return try read { db in
-            var counts: [String: (n: Int, ok: Int, skipped: Int)] = [:]
+            var counts: [String: (n: Int, ok: Int, skipped: Int, swift: Int)] = [:]
             for row in try Row.fetchAll(
                 db,
                 sql: """
                     SELECT country, SUM(kind != 'skipped') AS n, SUM(kind IN (\(parityKinds))) AS ok,
-                        SUM(kind = 'skipped') AS skipped
+                        SUM(kind = 'skipped') AS skipped, SUM(primary_side = 'swift') AS swift
                     FROM comparison WHERE recorded_ms >= ? GROUP BY country
                     """, arguments: [since])
             {
-                counts[row["country"]] = (row["n"] ?? 0, row["ok"] ?? 0, row["skipped"] ?? 0)
+                counts[row["country"]] = (row["n"] ?? 0, row["ok"] ?? 0, row["skipped"] ?? 0, row["swift"] ?? 0)
             }
             var latencies: [String: [String: [Int64]]] = [:]
             var histogram: [String: [Int]] = [:]
@@ -224,9 +229,11 @@ extension ShadowStore {
                     id: row["id"], text: signature.text, kind: signature.kind.rawValue, count: row["n"])
             }
             let rows = ContractCountry.codes.map { country in
-                let tally = counts[country] ?? (0, 0, 0)
+                let tally = counts[country] ?? (0, 0, 0, 0)
+                let setting = flags[country] ?? FlagSetting(Self.defaultFlag)
                 return DashboardSnapshot.CountryRow(
-                    country: country, flag: flags[country] ?? Self.defaultFlag, comparisons: tally.n,
+                    country: country, flag: setting.state, percentage: setting.percentage,
+                    swiftServed: tally.swift, comparisons: tally.n,
                     parity: tally.n == 0 ? nil : Double(tally.ok) * 100 / Double(tally.n),
                     legacyLatency: ParityReport.Latency(sortedMicroseconds: latencies[country]?["legacy"] ?? []),
                     swiftLatency: ParityReport.Latency(sortedMicroseconds: latencies[country]?["swift"] ?? []),

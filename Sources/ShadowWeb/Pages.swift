@@ -93,7 +93,7 @@ enum Pages {
         }
         body += """
             <table id="countries">
-            <thead><tr><th>Country</th><th>Flag</th><th>Comparisons</th><th>Parity</th>\
+            <thead><tr><th>Country</th><th>Flag</th><th>Swift serves</th><th>Comparisons</th><th>Parity</th>\
             <th>Legacy p50</th><th>Legacy p99</th><th>Swift p50</th><th>Swift p99</th><th>Skipped shadows</th>\
             <th>Top signature</th></tr></thead>
             <tbody>
@@ -103,19 +103,31 @@ enum Pages {
                 row.parity.map { value -> HTML in
                     "<span class=\"\(value >= 99.9 ? "good" : "bad")\">\(Format.percent(value))</span>"
                 } ?? "–"
+            // What share of the country's invoices Swift published in the window (all of them in
+            // legacy or swift mode too: those rows are one-sided comparisons).
+            let served = row.comparisons + row.skippedShadows
+            let swiftShare: HTML =
+                served == 0 ? "–" : "\(Format.percent(Double(row.swiftServed) * 100 / Double(served)))"
             let top: HTML =
                 row.topSignature.map { signature -> HTML in
                     "<a href=\"/signatures/\(signature.id)\"><code>\(signature.text)</code></a> (\(signature.count))"
                 } ?? "–"
             body += """
                 <tr data-country="\(row.country)"><td>\(row.country)</td>\
-                <td>\(flag(row.flag))</td><td class="num">\(row.comparisons)</td><td class="num">\(parity)</td>\
+                <td>\(flag(row.flag, percentage: row.percentage))</td><td class="num">\(swiftShare)</td>\
+                <td class="num">\(row.comparisons)</td><td class="num">\(parity)</td>\
                 \(latencyCells(row.legacyLatency))\(latencyCells(row.swiftLatency))\
                 <td class="num">\(row.skippedShadows)</td><td>\(top)</td></tr>
 
                 """
         }
         body += "</tbody></table>"
+        let served = snapshot.countries.reduce(0) { $0 + $1.comparisons + $1.skippedShadows }
+        if served > 0 {
+            let swift = snapshot.countries.reduce(0) { $0 + $1.swiftServed }
+            body +=
+                "<p id=\"swift-share\">Swift served \(Format.percent(Double(swift) * 100 / Double(served))) of all invoices in the window.</p>"
+        }
         body += "<h2>Parity over time</h2>" + Charts.parity(snapshot.parityOverTime, windowHours: snapshot.windowHours)
         body += "<h2>Render latency</h2>" + Charts.latency(snapshot.latencyHistogram)
         body += "<h2>Signatures not at parity</h2>"

@@ -42,6 +42,10 @@ import Testing
         #expect(served.count >= expected.count && expected.count > 20)
         for (id, side) in served where expected[id] != nil { #expect(side == expected[id], "\(id)") }
         #expect(Set(expected.values) == ["swift", "legacy"])
+        // And the dashboard shows the ramp and how much of DE Swift served
+        let germany = try #require(try store.dashboard().countries.first { $0.country == "DE" })
+        #expect(germany.percentage == 50 && germany.flag == .live)
+        #expect(germany.swiftServed == served.filter { $0.1 == "swift" }.count && germany.swiftServed > 0)
         // And every other country stays with Python
         #expect(
             try store.read { db in

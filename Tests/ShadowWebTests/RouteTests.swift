@@ -105,6 +105,7 @@ extension TestResponse {
                 #expect(page.contains("80.00%"))
                 #expect(page.contains("/signatures/\(fixture.mismatchSignature)"))
                 #expect(page.contains("<svg class=\"chart\""))
+                #expect(page.contains("Swift served 0.00% of all invoices in the window."))
             }
             try await client.execute(uri: "/api/overview", method: .get) { response in
                 let body = try response.json() as? [String: Any]
@@ -115,6 +116,7 @@ extension TestResponse {
                 #expect(germany?["comparisons"] as? Int == 40)
                 #expect(germany?["parity"] as? Double == 80)
                 #expect(germany?["flag"] as? String == "shadow")
+                #expect(germany?["percentage"] as? Double == 100 && germany?["swift_served"] as? Int == 0)
                 #expect((germany?["top_signature"] as? [String: Any])?["count"] as? Int == 4)
                 #expect((germany?["legacy_latency_ms"] as? [String: Any])?["count"] as? Int == 40)
                 let histogram = dashboard?["latency_histogram"] as? [String: [[String: Any]]]
