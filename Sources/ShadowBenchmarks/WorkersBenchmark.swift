@@ -68,7 +68,7 @@ package enum WorkersBenchmark {
 
     private static func once(workers: Int, bootstrap: String, events: Int, directory: URL) async throws -> Run {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer { try? FileManager.default.removeItem(at: directory) }  // a temporary directory left behind is harmless
         let db = directory.appendingPathComponent("shadow.db").path
         let store = try ShadowStore.open(path: db)
         let serve = Process()
@@ -131,6 +131,8 @@ package enum WorkersBenchmark {
             return (user + system, parent)
         }
         var total = (all: 0.0, python: 0.0)
+        // Processes and threads come and go between listing /proc and reading it: one that is gone
+        // has nothing more to count.
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
                 let process = parse(stat), process.parent == parent

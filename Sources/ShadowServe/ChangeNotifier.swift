@@ -66,7 +66,15 @@ public final class ChangeNotifier: Sendable {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        guard let data = try? encoder.encode(Body(change: change)) else { return }
+        let data: Data
+        do {
+            data = try encoder.encode(Body(change: change))
+        } catch {
+            logger.error(
+                "cannot encode a notification; it is not sent",
+                metadata: [LogKey.country: "\(change.country)", LogKey.error: "\(error)"])
+            return
+        }
         if case .dropped = queue.yield(Array(data)) {
             logger.error(
                 "1,000 notifications are waiting for \(url); this one is dropped",

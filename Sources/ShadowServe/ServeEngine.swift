@@ -255,7 +255,8 @@ public final class ServeEngine: Sendable {
         return (admitted.filter { !byPort($0) }, admitted.filter(byPort))
     }
 
-    /// The event's `customer.id`, if it has one.
+    /// The event's `customer.id`, if it has one. Bytes that do not parse have none: such an event is
+    /// invalid, and whichever side serves it dead-letters it, so nothing is hidden by the nil.
     static func customerID(_ event: [UInt8]) -> String? {
         guard case .object(let fields)? = try? JSONValue.parse(String(decoding: event, as: UTF8.self)),
             case .object(let customer)? = fields["customer"], case .string(let id)? = customer["id"]

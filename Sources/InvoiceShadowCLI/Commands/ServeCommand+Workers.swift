@@ -49,15 +49,11 @@ extension ServeCommand {
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if !noHTTP {
-            var webLogger = logger
-            webLogger[metadataKey: LogKey.component] = "http"
             var configuration = ShadowWeb.Configuration(
                 store: store, objects: objectStore, status: status,
                 health: {
                     let down = supervisor.down
-                    var failing = health.failing.map {
-                        HealthReport.Failure(check: $0.check.rawValue, reason: $0.reason, since: $0.since)
-                    }
+                    var failing = health.reportFailures
                     if !down.isEmpty {
                         failing.append(
                             HealthReport.Failure(
@@ -75,15 +71,7 @@ extension ServeCommand {
                         consuming: down.count < count)
                 }, tokens: tokenBook, policy: gate.policy, changeFlag: sharing?.changeFlag)
             configuration.metricsText = { supervisor.metrics() }
-            let application = try ShadowWeb.buildApplication(
-                address: http, configuration: configuration, logger: webLogger
-            ) { bound in
-                FileHandle.standardOutput.write(Data("http: http://\(bound)/\n".utf8))
-            }
-            services.append(
-                .init(
-                    service: WebService(address: http, application: application),
-                    failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "http"))
+            services.append(try webService(configuration, logger: logger))
         }
         services += sharing?.services ?? []
         services.append(

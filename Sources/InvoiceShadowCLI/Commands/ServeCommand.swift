@@ -184,28 +184,16 @@ struct ServeCommand: AsyncParsableCommand {
         // writes the rows and commits), then the HTTP server, which answers until the engine is done.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if !noHTTP {
-            var webLogger = logger
-            webLogger[metadataKey: LogKey.component] = "http"
-            let application = try ShadowWeb.buildApplication(
-                address: http,
-                configuration: ShadowWeb.Configuration(
-                    store: store, objects: objectStore, status: status,
-                    health: {
-                        HealthReport(
-                            checks: ServeHealth.Check.allCases.map(\.rawValue),
-                            failing: engine.health.failing.map {
-                                HealthReport.Failure(check: $0.check.rawValue, reason: $0.reason, since: $0.since)
-                            }, consuming: engine.isConsuming)
-                    }, metrics: engine.metrics.registry, tokens: tokenBook, policy: gate.policy,
-                    changeFlag: sharing?.changeFlag),
-                logger: webLogger
-            ) { bound in
-                FileHandle.standardOutput.write(Data("http: http://\(bound)/\n".utf8))
-            }
             services.append(
-                .init(
-                    service: WebService(address: http, application: application),
-                    failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "http"))
+                try webService(
+                    ShadowWeb.Configuration(
+                        store: store, objects: objectStore, status: status,
+                        health: {
+                            HealthReport(
+                                checks: ServeHealth.Check.allCases.map(\.rawValue),
+                                failing: engine.health.reportFailures, consuming: engine.isConsuming)
+                        }, metrics: engine.metrics.registry, tokens: tokenBook, policy: gate.policy,
+                        changeFlag: sharing?.changeFlag), logger: logger))
         }
         // Before the engine, so that they stop after it: what it published last is read in.
         services += sharing?.services ?? []
@@ -254,6 +242,21 @@ struct ServeCommand: AsyncParsableCommand {
         withExtendedLifetime((consumer, producer)) {}
         withExtendedLifetime(embedded) {}
         if failure != nil { throw ExitCode.failure }
+    }
+
+    /// The dashboard's server as a service on --http, printing `http: http://HOST:PORT/` once it listens.
+    func webService(_ configuration: ShadowWeb.Configuration, logger: Logger) throws
+        -> ServiceGroupConfiguration.ServiceConfiguration
+    {
+        var webLogger = logger
+        webLogger[metadataKey: LogKey.component] = "http"
+        let application = try ShadowWeb.buildApplication(address: http, configuration: configuration, logger: webLogger)
+        { bound in
+            FileHandle.standardOutput.write(Data("http: http://\(bound)/\n".utf8))
+        }
+        return .init(
+            service: WebService(address: http, application: application),
+            failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "http")
     }
 
     /// Runs serve's services as one group until it ends (a signal, --duration, a failed service),

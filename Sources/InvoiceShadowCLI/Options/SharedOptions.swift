@@ -59,9 +59,15 @@ struct SharedOptions: ParsableArguments {
         let flags = TopicMaterializer(
             bootstrapServers: bootstrap, topic: flagsTopic, content: .flags, store: store, health: health,
             logger: logger
-        ) { _ in
+        ) { [logger] _ in
             // The next refresh would read them within a second; now is sooner.
-            try? reloadFlags()
+            do {
+                try reloadFlags()
+            } catch {
+                logger.warning(
+                    "cannot re-read the flags after a change; the next refresh will",
+                    metadata: [LogKey.error: "\(error)"])
+            }
         }
         try flags.catchUp()
         try reloadFlags()

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import ShadowLogging
 import ShadowServe
+import ShadowWeb
 import Synchronization
 
 /// The engine as a service: it runs until graceful shutdown, then stops consuming, finishes the
@@ -128,5 +129,12 @@ final class ShutdownSignals: Sendable {
     /// Stops handling the signals.
     func cancel() {
         sources.sources.forEach { $0.cancel() }
+    }
+}
+
+extension ServeHealth {
+    /// The failing checks as `/health` reports them.
+    var reportFailures: [HealthReport.Failure] {
+        failing.map { HealthReport.Failure(check: $0.check.rawValue, reason: $0.reason, since: $0.since) }
     }
 }

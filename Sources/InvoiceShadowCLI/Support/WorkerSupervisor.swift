@@ -109,7 +109,7 @@ final class WorkerSupervisor: Sendable {
         logger.info("stopping \(processes.count) workers")
         for process in processes where process.isRunning { kill(process.processIdentifier, SIGTERM) }
         while state.withLock({ state in state.workers.contains { $0.process?.isRunning ?? false } }) {
-            try? await Task.sleep(for: .milliseconds(50))
+            try? await Task.sleep(for: .milliseconds(50))  // cancelled: the loop asks the workers again at once
         }
         running.set(Double(0))
     }
@@ -219,6 +219,8 @@ final class WorkerSupervisor: Sendable {
             guard let address, let url = URL(string: address + "metrics") else { continue }
             var request = URLRequest(url: url)
             request.timeoutInterval = 2
+            // A worker starting or stopping does not answer; its last reading stands, and a worker
+            // that is gone shows on /health as `workers`, not here.
             guard let (data, _) = try? await URLSession.shared.data(for: request) else { continue }
             let text = String(decoding: data, as: UTF8.self)
             state.withLock { $0.workers[index].lastMetrics = text }
