@@ -83,6 +83,16 @@ public struct FlagSetting: Sendable, Equatable, Codable {
         return "live \(text)%"
     }
 
+    /// The next state forward by hand (`live` at any percentage goes to `swift`); nil from `swift`.
+    public var nextState: FlagSetting? {
+        switch state {
+        case .legacy: FlagSetting(.shadow)
+        case .shadow: FlagSetting(.live)
+        case .live: FlagSetting(.swift)
+        case .swift: nil
+        }
+    }
+
     /// Whether `to` is a step forward from this setting: a later state, or `live` at a higher percentage.
     public func isForward(to: FlagSetting) -> Bool {
         if to.state != state { return to.state.step > state.step }

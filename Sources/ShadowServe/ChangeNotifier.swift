@@ -15,7 +15,9 @@ import Synchronization
 /// oldest dropped (and logged) beyond that.
 ///
 /// The body: `{"event": "flag_changed", "country", "from", "to", "from_percentage",
-/// "to_percentage", "actor", "reason", "changed_ms", "instance", "evidence": {…}}`.
+/// "to_percentage", "actor", "reason", "changed_ms", "instance", "evidence": {…}}`; after the step
+/// that ends a ramp plan, also `{"event": "plan_finished", "country", "steps", "target", "status",
+/// "step", "actor", "created_ms", "updated_ms", …}`.
 public final class ChangeNotifier: Sendable {
     /// Where notifications go.
     public let url: URL
@@ -47,38 +49,59 @@ public final class ChangeNotifier: Sendable {
         queue.finish()
     }
 
-    /// Queues a notification of `change`; returns at once.
-    public func notify(_ change: ShadowStore.FlagChange) {
-        struct Body: Encodable {
-            var event = "flag_changed"
-            var change: ShadowStore.FlagChange
-            func encode(to encoder: any Encoder) throws {
-                try change.encode(to: encoder)
-                var container = encoder.container(keyedBy: Key.self)
-                try container.encode(event, forKey: Key(stringValue: "event")!)
+    /// Queues a notification of `change`, and of the plan it finished if it finished one (read from
+    /// `store`); returns at once.
+    public func notify(_ change: ShadowStore.FlagChange, store: ShadowStore? = nil) {
+        enqueue(Event(event: "flag_changed", body: change), country: change.country)
+        guard let store, change.actor == ShadowStore.automaticActor else { return }
+        do {
+            if let plan = try store.plan(country: change.country), plan.status == .finished,
+                plan.updatedMs == change.changedMs
+            {
+                enqueue(Event(event: "plan_finished", body: plan), country: plan.country)
             }
-            struct Key: CodingKey {
-                var stringValue: String
-                var intValue: Int? { nil }
-                init?(stringValue: String) { self.stringValue = stringValue }
-                init?(intValue: Int) { nil }
-            }
+        } catch {
+            logger.error(
+                "cannot read \(change.country)'s plan; no plan_finished notification is sent",
+                metadata: [LogKey.country: "\(change.country)", LogKey.error: "\(error)"])
         }
+    }
+
+    /// A body's fields with the event's name beside them.
+    private struct Event<Body: Encodable>: Encodable {
+        var event: String
+        var body: Body
+
+        func encode(to encoder: any Encoder) throws {
+            try body.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(event, forKey: Key(stringValue: "event")!)
+        }
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init?(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+    }
+
+    private func enqueue(_ event: Event<some Encodable>, country: String) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data: Data
         do {
-            data = try encoder.encode(Body(change: change))
+            data = try encoder.encode(event)
         } catch {
             logger.error(
                 "cannot encode a notification; it is not sent",
-                metadata: [LogKey.country: "\(change.country)", LogKey.error: "\(error)"])
+                metadata: [LogKey.country: "\(country)", LogKey.error: "\(error)"])
             return
         }
         if case .dropped = queue.yield(Array(data)) {
             logger.error(
                 "1,000 notifications are waiting for \(url); this one is dropped",
-                metadata: [LogKey.country: "\(change.country)"])
+                metadata: [LogKey.country: "\(country)"])
         }
     }
 

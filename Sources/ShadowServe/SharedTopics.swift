@@ -180,24 +180,35 @@ public final class TopicMaterializer: Sendable {
             state.withLock { $0.applied += result.applied }
         case .flags:
             let decoder = JSONDecoder()
-            let decoded = messages.map { message -> TopicMessage<FlagRequest> in
+            let decoded = messages.map { message -> TopicMessage<FlagsTopicMessage> in
                 do {
                     return TopicMessage(
                         partition: message.partition, offset: message.offset,
-                        value: try decoder.decode(FlagRequest.self, from: Data(message.value)))
+                        value: try decoder.decode(FlagsTopicMessage.self, from: Data(message.value)))
                 } catch {
                     unreadable.append((message.offset, error))
                     return TopicMessage(partition: message.partition, offset: message.offset, value: nil)
                 }
             }
-            let changes = try store.applyFlagRequests(topic: topic, decoded)
-            for change in changes {
+            let applied = try store.applyFlagsTopic(topic: topic, decoded)
+            for change in applied.changes {
                 logger.notice(
-                    "flag \(change.country): \(change.from.rawValue) → \(change.to.rawValue) by \(change.actor)\(change.forced ? " (forced)" : ""): \(change.reason)",
+                    "flag \(change.country): \(change.fromSetting.description) → \(change.toSetting.description) by \(change.actor)\(change.forced ? " (forced)" : ""): \(change.reason)",
                     metadata: [LogKey.instance: "\(change.instance ?? "-")"])
             }
-            state.withLock { $0.applied += changes.count }
-            if !changes.isEmpty { onFlagChanges(changes) }
+            for plan in applied.plans {
+                logger.notice(
+                    "plan \(plan.country): \(plan.status.rawValue) (\(plan.steps.map(\.description).joined(separator: ", ")) → \(plan.target.rawValue), by \(plan.actor))",
+                    metadata: [LogKey.country: "\(plan.country)"])
+            }
+            for (request, reason) in applied.refusedPlans {
+                // Another instance's command came first (two plans created at once): its proposer is told.
+                logger.info(
+                    "plan command \(request.action.rawValue) for \(request.country) by \(request.actor) superseded: \(reason)",
+                    metadata: [LogKey.country: "\(request.country)"])
+            }
+            state.withLock { $0.applied += applied.changes.count + applied.plans.count }
+            if !applied.changes.isEmpty { onFlagChanges(applied.changes) }
         }
         if let first = unreadable.first {
             // Skipped, not retried: the same bytes would fail again. A newer instance's format is
@@ -253,10 +264,39 @@ public struct FlagPublisher: Sendable {
     public func publish(
         _ request: FlagRequest, timeout: Duration = .seconds(10), catchUp: (@Sendable () throws -> Void)? = nil
     ) async throws -> ShadowStore.FlagChange {
+        try await deliver(request, key: request.country, timeout: timeout, catchUp: catchUp)
+        if let change = try store.flagChange(requestID: request.requestID) { return change }
+        let now = try store.flags()[request.country] ?? ShadowStore.defaultFlag
+        throw ShadowStoreError(
+            .superseded,
+            "\(request.country) was changed by someone else first (it is \(now.rawValue) now, not \(request.from.rawValue)); nothing was changed: look at the history and try again"
+        )
+    }
+
+    /// Publishes a plan command and waits until `store` has read the topic past it, as
+    /// ``publish(_:timeout:catchUp:)-(FlagRequest,_,_)`` does.
+    /// - Returns: The plan as the command left it.
+    /// - Throws: ``ShadowStoreError`` `.superseded` when another command came first and this one no
+    ///   longer fits, ``KafkaError`` when the topic did not take it.
+    public func publish(
+        _ request: PlanRequest, timeout: Duration = .seconds(10), catchUp: (@Sendable () throws -> Void)? = nil
+    ) async throws -> ShadowStore.RampPlan {
+        try await deliver(request, key: request.country, timeout: timeout, catchUp: catchUp)
+        if let plan = try store.plan(requestID: request.requestID) { return plan }
+        let now = try store.plan(country: request.country)
+        throw ShadowStoreError(
+            .superseded,
+            "another command for \(request.country)'s plan came first (the plan is \(now?.status.rawValue ?? "gone") now); nothing was changed: look at the plans and try again"
+        )
+    }
+
+    private func deliver(
+        _ message: some Encodable, key: String, timeout: Duration, catchUp: (@Sendable () throws -> Void)?
+    ) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let delivered = try await producer.send(
-            topic: topic, key: Array(request.country.utf8), value: Array(try encoder.encode(request)))
+            topic: topic, key: Array(key.utf8), value: Array(try encoder.encode(message)))
         let deadline = ContinuousClock.now + timeout
         while (try store.topicOffsets(topic: topic)[delivered.partition] ?? 0) <= delivered.offset {
             guard ContinuousClock.now < deadline else {
@@ -267,12 +307,6 @@ public struct FlagPublisher: Sendable {
             }
             if let catchUp { try catchUp() } else { try await Task.sleep(for: .milliseconds(20)) }
         }
-        if let change = try store.flagChange(requestID: request.requestID) { return change }
-        let now = try store.flags()[request.country] ?? ShadowStore.defaultFlag
-        throw ShadowStoreError(
-            .superseded,
-            "\(request.country) was changed by someone else first (it is \(now.rawValue) now, not \(request.from.rawValue)); nothing was changed: look at the history and try again"
-        )
     }
 
     /// Proposes the automatic revert of every `live` country whose recent comparisons regressed,
@@ -301,5 +335,33 @@ public struct FlagPublisher: Sendable {
             logger.error("cannot check the live countries for a regression", metadata: [LogKey.error: "\(error)"])
         }
         return reverted
+    }
+
+    /// Proposes the next step of every running ramp plan that may move, as
+    /// ``ShadowStore/advancePlans(policy:now:)`` decides it, on the topic: every instance may propose
+    /// it, the first applies, so each step happens once.
+    /// - Returns: The steps this call applied.
+    public func advancePlans(policy: CutoverPolicy, instance: String?, logger: Logger) async
+        -> [ShadowStore.FlagChange]
+    {
+        var applied: [ShadowStore.FlagChange] = []
+        do {
+            for request in try store.proposePlanSteps(policy: policy, instance: instance) {
+                do {
+                    let change = try await publish(request)
+                    logger.notice(
+                        "\(change.country): \(change.fromSetting.description) → \(change.toSetting.description) (\(change.reason))",
+                        metadata: [LogKey.country: "\(change.country)"])
+                    applied.append(change)
+                } catch let error as ShadowStoreError where error.code == .superseded {
+                    logger.info(
+                        "\(request.country): another instance's change came first",
+                        metadata: [LogKey.country: "\(request.country)"])
+                }
+            }
+        } catch {
+            logger.error("cannot advance the ramp plans", metadata: [LogKey.error: "\(error)"])
+        }
+        return applied
     }
 }

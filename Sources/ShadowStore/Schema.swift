@@ -56,7 +56,8 @@ import GRDB
 /// `ramp_plan`: one per country at most: `steps` (JSON array of live percentages), `target` (`live`
 /// or `swift`), `hold_ms` (the least time on a step), `status` (`running`, `paused`, `finished`,
 /// `cancelled`, `interrupted`), `step` (steps applied so far), `actor`, `created_ms`, `updated_ms`,
-/// `note` (what it waits for, or why it stopped).
+/// `note` (what it waits for, or why it stopped), `request_id` (the last plan command applied, for
+/// its proposer to find out what became of it).
 ///
 /// `topic_offset`: how far this store has applied a Kafka topic it materializes (the comparisons and
 /// flags topics of several instances): `topic`, `partition`, `next_offset`, written in the same
@@ -213,6 +214,9 @@ enum Schema {
                         note TEXT NOT NULL DEFAULT ''
                     );
                     """)
+        }
+        migrator.registerMigration("v10: plan commands between instances") { db in
+            try db.execute(sql: "ALTER TABLE ramp_plan ADD COLUMN request_id TEXT")
         }
         return migrator
     }

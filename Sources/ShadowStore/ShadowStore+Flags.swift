@@ -339,8 +339,10 @@ extension ShadowStore {
                 request.forced ? 1 : 0, evidenceJSON, request.changedMs, request.instance, request.requestID,
                 request.fromSetting.percentage, request.toSetting.percentage,
             ])
+        let id = db.lastInsertedRowID
+        try notePlanStep(db, request)
         return FlagChange(
-            id: db.lastInsertedRowID, country: request.country, from: request.from, to: request.to,
+            id: id, country: request.country, from: request.from, to: request.to,
             actor: request.actor, reason: request.reason, forced: request.forced, evidence: request.evidence,
             changedMs: request.changedMs, instance: request.instance, fromPercentage: request.fromSetting.percentage,
             toPercentage: request.toSetting.percentage)

@@ -149,23 +149,49 @@ extension ShadowStore {
         }
     }
 
-    /// Applies the flag changes of `messages` (read from `topic`) in order, each only if the
-    /// country's flag is still the one it was proposed from, with the topic's offsets in the same
-    /// transaction.
-    /// - Returns: The changes applied, in order (those superseded or applied before are not).
-    public func applyFlagRequests(topic: String, _ messages: [TopicMessage<FlagRequest>]) throws -> [FlagChange] {
-        guard !messages.isEmpty else { return [] }
+    /// What applying a batch of the flags topic did.
+    public struct FlagsApplied: Sendable {
+        /// The flag changes applied, in order (not those superseded or applied before).
+        public var changes: [FlagChange] = []
+        /// The plans as each applied plan command left them, in order.
+        public var plans: [RampPlan] = []
+        /// Plan commands that no longer fit when this store reached them, with why.
+        public var refusedPlans: [(request: PlanRequest, reason: String)] = []
+    }
+
+    /// Applies the flags topic's `messages` in order, with the topic's offsets in the same
+    /// transaction: a flag change only if the country's flag is still the one it was proposed from, a
+    /// plan command only if it still fits the country's plan.
+    public func applyFlagsTopic(topic: String, _ messages: [TopicMessage<FlagsTopicMessage>]) throws -> FlagsApplied {
+        guard !messages.isEmpty else { return FlagsApplied() }
         return try writeTransaction { db in
             var gaps: [TopicGap] = []
-            var applied: [FlagChange] = []
+            var applied = FlagsApplied()
             for message in try Self.advance(db, topic: topic, messages, gaps: &gaps) {
-                guard let request = message.value,
-                    try Self.currentSetting(db, country: request.country) == request.fromSetting
-                else { continue }
-                applied.append(try Self.recordChange(db, request))
+                switch message.value {
+                case .flag(let request):
+                    guard try Self.currentSetting(db, country: request.country) == request.fromSetting else { continue }
+                    applied.changes.append(try Self.recordChange(db, request))
+                case .plan(let request):
+                    do {
+                        applied.plans.append(try Self.apply(request, db))
+                    } catch let error as ShadowStoreError {
+                        applied.refusedPlans.append((request, error.message))
+                    }
+                case nil: continue
+                }
             }
             return applied
         }
+    }
+
+    /// ``applyFlagsTopic(topic:_:)`` for flag changes only.
+    /// - Returns: The changes applied, in order (those superseded or applied before are not).
+    public func applyFlagRequests(topic: String, _ messages: [TopicMessage<FlagRequest>]) throws -> [FlagChange] {
+        try applyFlagsTopic(
+            topic: topic,
+            messages.map { TopicMessage(partition: $0.partition, offset: $0.offset, value: $0.value.map { .flag($0) }) }
+        ).changes
     }
 
     /// The change a flag request made in this store, or nil (not applied yet, or superseded).

@@ -64,8 +64,8 @@ enum Pages {
     // MARK: - Overview
 
     static func overview(
-        _ snapshot: DashboardSnapshot, signatures: [DashboardSnapshot.SignatureCount], status: ServeStatus,
-        losses: [ShadowStore.EventLoss] = []
+        _ snapshot: DashboardSnapshot, flags: [FlagRow] = [], policy: CutoverPolicy = CutoverPolicy(),
+        signatures: [DashboardSnapshot.SignatureCount], status: ServeStatus, losses: [ShadowStore.EventLoss] = []
     )
         -> HTML
     {
@@ -95,9 +95,10 @@ enum Pages {
             <table id="countries">
             <thead><tr><th>Country</th><th>Flag</th><th>Swift serves</th><th>Comparisons</th><th>Parity</th>\
             <th>Legacy p50</th><th>Legacy p99</th><th>Swift p50</th><th>Swift p99</th><th>Skipped shadows</th>\
-            <th>Top signature</th></tr></thead>
+            <th>Top signature</th><th>Next step</th><th>Plan</th></tr></thead>
             <tbody>
             """
+        let cutover = Dictionary(flags.map { ($0.country, $0) }) { _, last in last }
         for row in snapshot.countries {
             let parity: HTML =
                 row.parity.map { value -> HTML in
@@ -117,7 +118,9 @@ enum Pages {
                 <td>\(flag(row.flag, percentage: row.percentage))</td><td class="num">\(swiftShare)</td>\
                 <td class="num">\(row.comparisons)</td><td class="num">\(parity)</td>\
                 \(latencyCells(row.legacyLatency))\(latencyCells(row.swiftLatency))\
-                <td class="num">\(row.skippedShadows)</td><td>\(top)</td></tr>
+                <td class="num">\(row.skippedShadows)</td><td>\(top)</td>\
+                <td>\(cutover[row.country].map { verdict($0, policy: policy) } ?? "–")</td>\
+                <td class="plan">\(plan(cutover[row.country]?.plan))</td></tr>
 
                 """
         }
@@ -218,11 +221,49 @@ enum Pages {
         /// With `live`, the share of customers Swift serves.
         var percentage: Double
         var evidence: CutoverEvidence
-        var nextStep: (to: CutoverFlag, decision: CutoverPolicy.Decision)?
+        /// Where the country goes next (its plan's next step, or the next state) and the gate's verdict.
+        var nextStep: (to: FlagSetting, decision: CutoverPolicy.Decision)?
+        var plan: ShadowStore.RampPlan?
+    }
+
+    /// The gate's verdict on a country's next step, with its bound: "live 25% allowed: parity ≥
+    /// 99.93% ≥ 99.9% at 95%", or why not yet and about how long that takes.
+    static func verdict(_ row: FlagRow, policy: CutoverPolicy) -> HTML {
+        guard let step = row.nextStep else { return "–" }
+        let target = step.to.description
+        switch step.decision.verdict {
+        case .allowed:
+            let bound: HTML =
+                step.decision.parityBound.map { bound -> HTML in
+                    ": parity ≥ \(Format.percent(bound)) ≥ \(Format.percent(policy.minimumParity)) at \(Format.formatted(policy.confidence * 100, decimals: 0))%"
+                } ?? ""
+            return "<span class=\"good\">\(target) allowed</span>\(bound)"
+        case .inconclusive:
+            return "<span>\(target) not yet:</span> \(step.decision.reasons.joined(separator: "; "))"
+        case .refused:
+            return "<span class=\"bad\">\(target) refused:</span> \(step.decision.reasons.joined(separator: "; "))"
+        }
+    }
+
+    /// A ramp plan in a line: its path with the steps done in bold, its status, and what it waits for.
+    static func plan(_ plan: ShadowStore.RampPlan?) -> HTML {
+        guard let plan else { return "–" }
+        var path: [HTML] = plan.steps.enumerated().map { index, percentage in
+            let text = FlagSetting(.live, percentage: percentage).description.replacingOccurrences(
+                of: "live ", with: "")
+            return index < plan.step ? "<strong>\(text)</strong>" : "\(text)"
+        }
+        if plan.target == .swift { path.append(plan.step > plan.steps.count ? "<strong>swift</strong>" : "swift") }
+        var cell: HTML =
+            "\(path.joined(separator: " → ")) · <span class=\"plan-\(plan.status.rawValue)\">\(plan.status.rawValue)</span>"
+        if let next = plan.next, [.running, .paused].contains(plan.status) { cell += " · next \(next.description)" }
+        if !plan.note.isEmpty { cell += "<br><small>\(plan.note)</small>" }
+        return cell
     }
 
     static func flags(
-        _ rows: [FlagRow], history: [ShadowStore.FlagChange], writesEnabled: Bool, message: (ok: Bool, text: String)?
+        _ rows: [FlagRow], policy: CutoverPolicy, history: [ShadowStore.FlagChange], writesEnabled: Bool,
+        message: (ok: Bool, text: String)?
     ) -> HTML {
         var body: HTML = "<h1>Cutover flags</h1>"
         if let message {
@@ -231,29 +272,19 @@ enum Pages {
         }
         body += """
             <p><code>legacy</code>: Python only · <code>shadow</code>: Python serves, Swift compared · \
-            <code>live</code>: Swift serves, Python compared · <code>swift</code>: Swift only. Moving forward needs the \
-            evidence below; moving back is always allowed; a live country goes back to shadow by itself on regression.</p>
+            <code>live</code>: Swift serves, Python compared (<code>live 10%</code>: for 10% of the country's customers) · \
+            <code>swift</code>: Swift only. Moving forward needs the evidence below; moving back is always allowed; \
+            a live country goes back to shadow by itself on regression.</p>
             <table id="flags"><thead><tr><th>Country</th><th>Flag</th><th>Comparisons</th><th>Parity</th>\
-            <th>Legacy p99</th><th>Swift p99</th><th>Next step</th></tr></thead><tbody>
+            <th>Legacy p99</th><th>Swift p99</th><th>Next step</th><th>Plan</th></tr></thead><tbody>
             """
         for row in rows {
-            var next: HTML = "–"
-            if let step = row.nextStep {
-                let bound = step.decision.parityBound.map { " (parity ≥ \(Format.percent($0)) at 95%)" } ?? ""
-                switch step.decision.verdict {
-                case .allowed: next = "<span class=\"good\">\(step.to.rawValue) allowed</span>\(bound)"
-                case .inconclusive:
-                    next = "<span>\(step.to.rawValue) not yet:</span> \(step.decision.reasons.joined(separator: "; "))"
-                case .refused:
-                    next =
-                        "<span class=\"bad\">\(step.to.rawValue) refused:</span> \(step.decision.reasons.joined(separator: "; "))"
-                }
-            }
             body += """
                 <tr data-country="\(row.country)"><td>\(row.country)</td><td>\(flag(row.flag, percentage: row.percentage))</td>\
                 <td class="num">\(row.evidence.comparisons)</td><td class="num">\(Format.percent(row.evidence.parity))</td>\
                 <td class="num">\(Format.milliseconds(row.evidence.legacyP99Ms))</td>\
-                <td class="num">\(Format.milliseconds(row.evidence.swiftP99Ms))</td><td>\(next)</td></tr>
+                <td class="num">\(Format.milliseconds(row.evidence.swiftP99Ms))</td><td>\(verdict(row, policy: policy))</td>\
+                <td class="plan">\(plan(row.plan))</td></tr>
 
                 """
         }
@@ -274,6 +305,22 @@ enum Pages {
             <label for="force">Override the gate</label><input id="force" name="force" type="checkbox" value="on">
             <span></span><button type="submit">Change</button>
             </form>
+            <h2>Ramp plans</h2>
+            <p>A plan moves a country through live percentages (sticky by customer), a step at a time: each once \
+            the hold has passed and the gate passes on that step's own evidence; it waits while inconclusive, and a \
+            revert or a change by hand interrupts it.</p>
+            <form class="change" method="post" action="/flags/plan">
+            <label for="plan-country">Country</label><select id="plan-country" name="country">\
+            \(ContractCountry.codes.map { code -> HTML in "<option>\(code)</option>" }.joined())</select>
+            <label for="plan-action">Action</label><select id="plan-action" name="action">\
+            <option>create</option><option>pause</option><option>resume</option><option>cancel</option></select>
+            <label for="plan-steps">Steps (create)</label><input id="plan-steps" name="steps" value="1,5,25,50,100">
+            <label for="plan-to">Ends at (create)</label><select id="plan-to" name="to"><option>swift</option>\
+            <option>live</option></select>
+            <label for="plan-hold">Hold, minutes (create)</label><input id="plan-hold" name="hold_minutes" value="30">
+            <label for="plan-token">Token (required)</label><input id="plan-token" name="token" type="password" required autocomplete="off">
+            <span></span><button type="submit">Submit</button>
+            </form>
             <h2>History</h2>
             <table id="history"><thead><tr><th>When</th><th>Country</th><th>From</th><th>To</th><th>Who</th>\
             <th>Reason</th><th>Forced</th><th>Evidence</th></tr></thead><tbody>
@@ -281,7 +328,8 @@ enum Pages {
         for change in history {
             body += """
                 <tr><td>\(time(change.changedMs))</td><td>\(change.country)</td>\
-                <td>\(flag(change.from))</td><td>\(flag(change.to))</td><td>\(change.actor)</td>\
+                <td>\(flag(change.from, percentage: change.fromSetting.percentage))</td>\
+                <td>\(flag(change.to, percentage: change.toSetting.percentage))</td><td>\(change.actor)</td>\
                 <td>\(change.reason)</td><td>\(change.forced ? "<span class=\"bad\">yes</span>" : "no" as HTML)</td>\
                 <td>\(change.evidence.comparisons) comparisons, \(Format.percent(change.evidence.parity)), p99 \
                 \(Format.milliseconds(change.evidence.legacyP99Ms)) / \(Format.milliseconds(change.evidence.swiftP99Ms))</td></tr>

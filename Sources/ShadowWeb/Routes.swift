@@ -46,8 +46,9 @@ struct Routes: Sendable {
     func overviewPage() throws -> Response {
         ShadowWeb.html(
             Pages.overview(
-                try store.dashboard(policy: configuration.policy), signatures: try store.signatureCounts(limit: 20),
-                status: configuration.status(), losses: try store.losses(limit: 20)))
+                try store.dashboard(policy: configuration.policy), flags: try flagRows(), policy: configuration.policy,
+                signatures: try store.signatureCounts(limit: 20), status: configuration.status(),
+                losses: try store.losses(limit: 20)))
     }
 
     func overviewJSON() throws -> Response {
@@ -77,27 +78,26 @@ struct Routes: Sendable {
 
     private func flagRows(_ countries: [String] = ContractCountry.codes) throws -> [Pages.FlagRow] {
         let settings = try store.flagSettings()
+        let plans = Dictionary(try store.plans().map { ($0.country, $0) }) { _, last in last }
         return try countries.map { country in
             let setting = settings[country] ?? FlagSetting(ShadowStore.defaultFlag)
-            let flag = setting.state
             let evidence = try store.gateEvidence(country: country, policy: configuration.policy)
-            let forward: CutoverFlag? =
-                switch flag {
-                case .legacy: .shadow
-                case .shadow: .live
-                case .live: .swift
-                case .swift: nil
-                }
+            let plan = plans[country]
+            // A plan that has not ended decides where the country goes next.
+            let next =
+                if let plan, [.running, .paused].contains(plan.status) { plan.next } else { setting.nextState }
             return Pages.FlagRow(
-                country: country, flag: flag, percentage: setting.percentage, evidence: evidence,
-                nextStep: forward.map { ($0, configuration.policy.decide(from: flag, to: $0, evidence: evidence)) })
+                country: country, flag: setting.state, percentage: setting.percentage, evidence: evidence,
+                nextStep: next.map { ($0, configuration.policy.decide(from: setting, to: $0, evidence: evidence)) },
+                plan: plan)
         }
     }
 
     func flagsPage(message: (ok: Bool, text: String)?, status: HTTPResponse.Status) throws -> Response {
         ShadowWeb.html(
             Pages.flags(
-                try flagRows(), history: try store.flagHistory(limit: 50), writesEnabled: !configuration.tokens.isEmpty,
+                try flagRows(), policy: configuration.policy, history: try store.flagHistory(limit: 50),
+                writesEnabled: !configuration.tokens.isEmpty,
                 message: message), status: status)
     }
 
@@ -106,9 +106,7 @@ struct Routes: Sendable {
             try flagRows().map { row in
                 FlagBody(
                     country: row.country, flag: row.flag.rawValue, percent: row.percentage, evidence: row.evidence,
-                    next: row.nextStep.map {
-                        NextStep(flag: $0.to.rawValue, allowed: $0.decision.allowed, reasons: $0.decision.reasons)
-                    })
+                    next: row.nextStep.map(NextStep.init), plan: row.plan)
             })
     }
 
@@ -118,9 +116,8 @@ struct Routes: Sendable {
         return try ShadowWeb.json(
             FlagDetailBody(
                 country: country, flag: row.flag.rawValue, percent: row.percentage, evidence: row.evidence,
-                next: row.nextStep.map {
-                    NextStep(flag: $0.to.rawValue, allowed: $0.decision.allowed, reasons: $0.decision.reasons)
-                }, history: try store.flagHistory(country: country)))
+                next: row.nextStep.map(NextStep.init), plan: row.plan,
+                history: try store.flagHistory(country: country)))
     }
 
     /// `PUT /api/flags/{country}` with a bearer token and `{"state", "percent", "reason", "force"}`.
@@ -160,9 +157,6 @@ struct Routes: Sendable {
         case .refused(let response): return response
         case .owner(let name): owner = name
         }
-        guard configuration.changeFlag == nil else {
-            return ShadowWeb.problem(.conflict, "ramp plans do not travel between instances yet (serve --instance)")
-        }
         struct Body: Decodable {
             var to: String?
             var steps: [Double]
@@ -181,58 +175,96 @@ struct Routes: Sendable {
             return ShadowWeb.problem(
                 .badRequest, #"the body must be JSON: {"to": "swift", "steps": [1, 5, 25], "hold_seconds": 1800}"#)
         }
-        guard let target = CutoverFlag(rawValue: body.to ?? "swift"), body.holdSeconds >= 0 else {
-            return ShadowWeb.problem(.badRequest, "to is live or swift, and hold_seconds is 0 or more")
-        }
-        do {
-            return try ShadowWeb.json(
-                try store.createPlan(
-                    country: country, target: target, steps: body.steps,
-                    hold: .milliseconds(Int64(body.holdSeconds * 1000)), actor: owner))
-        } catch let error as ShadowStoreError {
-            return ShadowWeb.problem(Self.status(of: error), error.message)
+        switch await submitPlan(
+            country: country, action: "create", target: body.to ?? "swift", steps: body.steps,
+            holdSeconds: body.holdSeconds, owner: owner)
+        {
+        case .success(let plan): return try ShadowWeb.json(plan)
+        case .failure(let failure): return ShadowWeb.problem(failure.status, failure.message)
         }
     }
 
     /// `POST /api/plans/{country}/pause` (or `resume`, `cancel`) with a bearer token.
-    func planAction(_ request: Request, country: String, action: String) throws -> Response {
+    func planAction(_ request: Request, country: String, action: String) async throws -> Response {
+        let owner: String
         switch Authorization.check(request, tokens: configuration.tokens) {
         case .refused(let response): return response
-        case .owner: break
+        case .owner(let name): owner = name
         }
-        let status: ShadowStore.RampPlan.Status
-        switch action {
-        case "pause": status = .paused
-        case "resume": status = .running
-        case "cancel": status = .cancelled
-        default: return ShadowWeb.problem(.notFound, "no action \(action): pause, resume or cancel")
+        switch await submitPlan(country: country, action: action, owner: owner) {
+        case .success(let plan): return try ShadowWeb.json(plan)
+        case .failure(let failure): return ShadowWeb.problem(failure.status, failure.message)
+        }
+    }
+
+    /// `POST /flags/plan`: the flags page's plan form (`action` create, pause, resume or cancel).
+    func submitPlanForm(_ request: Request) async throws -> Response {
+        let form: FormFields
+        let owner: String
+        switch try await authorizedForm(request) {
+        case .refused(let response): return response
+        case .form(let fields, let name):
+            form = fields
+            owner = name
+        }
+        let country = form["country"] ?? ""
+        let action = form["action"] ?? "create"
+        let steps = (form["steps"] ?? "").split(separator: ",").map {
+            Double($0.trimmingCharacters(in: .whitespaces)) ?? .nan
+        }
+        let hold = (form["hold_minutes"]).flatMap { Double($0.trimmingCharacters(in: .whitespaces)) } ?? .nan
+        switch await submitPlan(
+            country: country, action: action, target: form["to"] ?? "swift", steps: steps, holdSeconds: hold * 60,
+            owner: owner)
+        {
+        case .success(let plan):
+            return try flagsPage(
+                message: (true, "\(plan.country): plan \(plan.status.rawValue) by \(owner)"), status: .ok)
+        case .failure(let failure):
+            return try flagsPage(message: (false, failure.message), status: failure.status)
+        }
+    }
+
+    /// Checks a plan command against the store and carries it out: on the flags topic where
+    /// instances share their flags, on the store otherwise.
+    private func submitPlan(
+        country: String, action: String, target: String = "swift", steps: [Double] = [], holdSeconds: Double = 0,
+        owner: String
+    ) async -> Result<ShadowStore.RampPlan, Failure> {
+        guard let action = PlanRequest.Action(rawValue: action) else {
+            return .failure(Failure(status: .notFound, message: "no action \(action): create, pause, resume or cancel"))
         }
         do {
-            return try ShadowWeb.json(try store.setPlanStatus(country: country, to: status))
+            let request: PlanRequest
+            if action == .create {
+                guard let target = CutoverFlag(rawValue: target), holdSeconds >= 0 else {
+                    return .failure(
+                        Failure(status: .badRequest, message: "to is live or swift, and the hold is 0 or more"))
+                }
+                request = try store.planRequest(
+                    country: country, target: target, steps: steps, hold: .milliseconds(Int64(holdSeconds * 1000)),
+                    actor: owner)
+            } else {
+                request = try store.planRequest(country: country, action: action, actor: owner)
+            }
+            if let submit = configuration.submitPlan { return .success(try await submit(request)) }
+            return .success(try store.apply(request))
         } catch let error as ShadowStoreError {
-            return ShadowWeb.problem(Self.status(of: error), error.message)
+            return .failure(Failure(status: Self.status(of: error), message: error.message))
+        } catch {
+            return .failure(Failure(status: .serviceUnavailable, message: "\(error)"))
         }
     }
 
     /// `POST /flags`: the flags page's form (token in a form field, never in the URL).
     func submitFlagForm(_ request: Request) async throws -> Response {
-        if Authorization.hasCredentialInQuery(request) {
-            return try flagsPage(message: (false, problemText(.badRequest)), status: .badRequest)
-        }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: ShadowWeb.maximumBodyBytes)
-        } catch {
-            return try flagsPage(
-                message: (false, "the form is larger than \(ShadowWeb.maximumBodyBytes) bytes"),
-                status: .contentTooLarge)
-        }
-        let form = FormFields(String(buffer: body))
+        let form: FormFields
         let owner: String
-        switch Authorization.verify(form["token"], tokens: configuration.tokens) {
-        case .refused(let response):
-            return try flagsPage(message: (false, problemText(response.status)), status: response.status)
-        case .owner(let name): owner = name
+        switch try await authorizedForm(request) {
+        case .refused(let response): return response
+        case .form(let fields, let name):
+            form = fields
+            owner = name
         }
         let country = form["country"] ?? ""
         let result = try await apply(
@@ -247,6 +279,34 @@ struct Routes: Sendable {
         case .failure(let failure):
             return try flagsPage(message: (false, failure.message), status: failure.status)
         }
+    }
+
+    /// A form of the flags page with the owner of the token typed into it (never one in the URL),
+    /// or the flags page saying why not.
+    private func authorizedForm(_ request: Request) async throws -> AuthorizedForm {
+        if Authorization.hasCredentialInQuery(request) {
+            return .refused(try flagsPage(message: (false, problemText(.badRequest)), status: .badRequest))
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: ShadowWeb.maximumBodyBytes)
+        } catch {
+            return .refused(
+                try flagsPage(
+                    message: (false, "the form is larger than \(ShadowWeb.maximumBodyBytes) bytes"),
+                    status: .contentTooLarge))
+        }
+        let form = FormFields(String(buffer: body))
+        switch Authorization.verify(form["token"], tokens: configuration.tokens) {
+        case .refused(let response):
+            return .refused(try flagsPage(message: (false, problemText(response.status)), status: response.status))
+        case .owner(let name): return .form(form, owner: name)
+        }
+    }
+
+    private enum AuthorizedForm {
+        case form(FormFields, owner: String)
+        case refused(Response)
     }
 
     struct Failure: Error {
@@ -365,8 +425,26 @@ struct Routes: Sendable {
 
     private struct NextStep: Codable {
         var flag: String
+        var percent: Double
         var allowed: Bool
+        var verdict: String
+        /// The lower confidence bound on parity, percent.
+        var bound: Double?
         var reasons: [String]
+
+        init(_ step: (to: FlagSetting, decision: CutoverPolicy.Decision)) {
+            flag = step.to.state.rawValue
+            percent = step.to.percentage
+            allowed = step.decision.allowed
+            verdict =
+                switch step.decision.verdict {
+                case .allowed: "allowed"
+                case .inconclusive: "inconclusive"
+                case .refused: "refused"
+                }
+            bound = step.decision.parityBound
+            reasons = step.decision.reasons
+        }
     }
 
     private struct FlagBody: Codable {
@@ -375,6 +453,7 @@ struct Routes: Sendable {
         var percent: Double
         var evidence: CutoverEvidence
         var next: NextStep?
+        var plan: ShadowStore.RampPlan?
     }
 
     private struct FlagDetailBody: Codable {
@@ -383,6 +462,7 @@ struct Routes: Sendable {
         var percent: Double
         var evidence: CutoverEvidence
         var next: NextStep?
+        var plan: ShadowStore.RampPlan?
         var history: [ShadowStore.FlagChange]
     }
 

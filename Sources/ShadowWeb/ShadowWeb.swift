@@ -87,6 +87,9 @@ public enum ShadowWeb {
         /// directly; instances that share their flags propose it on the flags topic instead.
         public var changeFlag:
             (@Sendable (String, FlagSetting, String, String, Bool) async throws -> ShadowStore.FlagChange)?
+        /// How a ramp plan command is carried out. Nil: applied to ``store`` directly; instances that
+        /// share their flags propose it on the flags topic instead.
+        public var submitPlan: (@Sendable (PlanRequest) async throws -> ShadowStore.RampPlan)?
 
         /// Creates a configuration.
         public init(
@@ -104,6 +107,7 @@ public enum ShadowWeb {
         ) {
             self.changeFlag = changeFlag
             metricsText = nil
+            submitPlan = nil
             self.store = store
             self.objects = objects
             self.status = status
@@ -127,6 +131,7 @@ public enum ShadowWeb {
         router.get("signatures/:id") { _, context in try routes.signaturePage(context.parameters.get("id") ?? "") }
         router.get("flags") { _, _ in try routes.flagsPage(message: nil, status: .ok) }
         router.post("flags") { request, _ in try await routes.submitFlagForm(request) }
+        router.post("flags/plan") { request, _ in try await routes.submitPlanForm(request) }
         router.get("invoices/:number") { request, context in
             try routes.invoice(context.parameters.get("number") ?? "", request: request)
         }
@@ -143,7 +148,7 @@ public enum ShadowWeb {
             try await routes.putPlan(request, country: context.parameters.get("country") ?? "")
         }
         router.post("api/plans/:country/:action") { request, context in
-            try routes.planAction(
+            try await routes.planAction(
                 request, country: context.parameters.get("country") ?? "",
                 action: context.parameters.get("action") ?? "")
         }

@@ -67,4 +67,59 @@ private func clean(_ store: ShadowStore, _ country: String, _ count: Int, at: Da
             try store.createPlan(country: "SE", target: .live, steps: [50, 10], hold: .zero, actor: "ana")
         }
     }
+
+    @Test func plansTravelOnTheFlagsTopicAndEachStepAppliesOnce() throws {
+        // Two instances' stores read the same flags topic
+        let a = try ShadowStore.inMemory()
+        let b = try ShadowStore.inMemory()
+        let t0 = Date(timeIntervalSince1970: 1_796_000_000)
+        var topic: [FlagsTopicMessage] = []
+        func deliver() throws {
+            let messages = topic.enumerated().map { TopicMessage(partition: 0, offset: Int64($0), value: Optional($1)) }
+            for store in [a, b] { _ = try store.applyFlagsTopic(topic: "shadow.flags", messages) }
+        }
+        // A plan made on one instance, and a second one made at the same moment on the other
+        let plan = try a.planRequest(
+            country: "DE", target: .swift, steps: [10, 50], hold: .seconds(0), actor: "ana", now: t0)
+        let rival = try b.planRequest(
+            country: "DE", target: .live, steps: [5], hold: .seconds(0), actor: "ben", now: t0)
+        topic += [.plan(plan), .plan(rival)]
+        try deliver()
+        // Then both stores run the first, and the second is superseded everywhere
+        for store in [a, b] {
+            #expect(try store.plan(country: "DE")?.actor == "ana")
+            #expect(try store.plan(requestID: plan.requestID) != nil)
+            #expect(try store.plan(requestID: rival.requestID) == nil)
+        }
+        // When both instances propose the first step (on the same evidence)
+        for store in [a, b] { try clean(store, "DE", 3_000, at: t0, prefix: "a") }
+        let proposals = try [a, b].flatMap { try $0.proposePlanSteps(now: t0.addingTimeInterval(1), instance: "x") }
+        #expect(proposals.map(\.toSetting.description) == ["live 10%", "live 10%"])
+        // A proposal changes nothing until the topic brings it
+        #expect(try a.flagSettings()["DE"] == FlagSetting(.shadow))
+        topic += proposals.map { .flag($0) }
+        try deliver()
+        // Then it applies once, and each store's plan counts the step
+        for store in [a, b] {
+            #expect(try store.flagSettings()["DE"] == FlagSetting(.live, percentage: 10))
+            #expect(try store.flagHistory(country: "DE").count == 1)
+            #expect(try store.plan(country: "DE")?.step == 1)
+        }
+        // A pause travels too: no instance proposes a step while it holds
+        topic.append(.plan(try b.planRequest(country: "DE", action: .pause, actor: "ben", now: t0)))
+        try deliver()
+        for store in [a, b] {
+            try clean(store, "DE", 3_000, at: t0.addingTimeInterval(10), prefix: "b")
+            #expect(try store.plan(country: "DE")?.status == .paused)
+            #expect(try store.proposePlanSteps(now: t0.addingTimeInterval(20), instance: "x").isEmpty)
+        }
+        // A message of the old format (no type) is still a flag change
+        let old =
+            #"{"v":1,"request_id":"r","country":"FR","from":"legacy","to":"shadow","actor":"c","reason":"r","forced":false,"evidence":{"comparisons":0,"parity":0,"legacy_p99_ms":0,"swift_p99_ms":0,"window_hours":24},"changed_ms":1}"#
+        guard case .flag(let request) = try JSONDecoder().decode(FlagsTopicMessage.self, from: Data(old.utf8)) else {
+            Issue.record("an untyped message is a flag change")
+            return
+        }
+        #expect(request.country == "FR")
+    }
 }

@@ -52,13 +52,7 @@ struct FlagsList: ParsableCommand {
             let evidence = try store.gateEvidence(country: country, policy: policy)
             let bound = CutoverStatistics.wilsonLowerBound(
                 successes: evidence.atParity, trials: evidence.comparisons, confidence: policy.confidence)
-            let next: FlagSetting? =
-                switch setting.state {
-                case .legacy: FlagSetting(.shadow)
-                case .shadow: FlagSetting(.live)
-                case .live: FlagSetting(.swift)
-                case .swift: nil
-                }
+            let next = setting.nextState
             var verdict = "–"
             if let next {
                 let decision = policy.decide(from: setting, to: next, evidence: evidence)
@@ -112,14 +106,7 @@ struct FlagsSet: AsyncParsableCommand {
             valueName: "PERCENT"))
     var percent: Double = 100
 
-    @Option(
-        help: ArgumentHelp(
-            "Propose the change on the flags topic of this Kafka cluster (instances that share flags).",
-            valueName: "LIST"))
-    var brokers: String?
-
-    @Option(help: ArgumentHelp("The flags topic, with --brokers.", valueName: "TOPIC"))
-    var flagsTopic = SharedTopics().flags
+    @OptionGroup(title: "Instances that share their flags") var topic: FlagsTopicOptions
 
     @OptionGroup var store: StoreOption
 
@@ -139,28 +126,15 @@ struct FlagsSet: AsyncParsableCommand {
         let actor = actor ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
         let to = CutoverFlag(rawValue: flag)!
         let change: ShadowStore.FlagChange
-        if let brokers {
-            let logger = Logger.shadow(label: "flags", format: .text, level: .warning)
-            let reader = TopicMaterializer(
-                bootstrapServers: brokers, topic: flagsTopic, content: .flags, store: store, logger: logger)
-            // The gate sees the flags as every instance has them.
-            try reader.catchUp()
+        if let sharing = try topic.client(store: store, db: self.store.db) {
             let request = try store.proposeFlagChange(
                 country: country.uppercased(), to: to, percentage: percent, actor: actor, reason: reason,
                 force: force, policy: gate.policy, instance: nil)
-            let producer = try KafkaProducer.make(bootstrapServers: brokers, logger: logger)
-            defer { producer.close() }
-            change = try await FlagPublisher(producer: producer, topic: flagsTopic, store: store).publish(request) {
-                try reader.catchUp()
-            }
+            change = try await sharing.publish { try await $0.publish(request, catchUp: $1) }
         } else {
-            guard try store.topicOffsets(topic: flagsTopic).isEmpty else {
-                throw ValidationError(
-                    "\(self.store.db) takes its flags from the \(flagsTopic) topic (serve --instance): pass --brokers so that every instance gets the change"
-                )
-            }
             change = try store.setFlag(
-                country: country.uppercased(), to: to, actor: actor, reason: reason, force: force)
+                country: country.uppercased(), to: to, percentage: percent, actor: actor, reason: reason, force: force,
+                policy: gate.policy)
         }
         print(
             "\(change.country): \(change.fromSetting.description) → \(change.toSetting.description)\(change.forced ? " (forced)" : "")"
@@ -192,7 +166,7 @@ struct FlagsHistory: ParsableCommand {
     }
 }
 
-struct FlagsPlan: ParsableCommand {
+struct FlagsPlan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan", abstract: "Ramp a country through live percentages to its target, on evidence.",
         discussion: """
@@ -223,10 +197,9 @@ struct FlagsPlan: ParsableCommand {
     @Flag(help: "Resume it.") var resume = false
     @Flag(help: "Cancel it.") var cancel = false
 
-    @OptionGroup var store: StoreOption
+    @OptionGroup(title: "Instances that share their flags") var topic: FlagsTopicOptions
 
-    @Option(help: ArgumentHelp("The flags topic instances share, refused here (see --help).", valueName: "TOPIC"))
-    var flagsTopic = SharedTopics().flags
+    @OptionGroup var store: StoreOption
 
     static func duration(_ text: String) -> Duration? {
         guard let unit = text.last, let value = Double(text.dropLast()), value >= 0 else { return nil }
@@ -247,13 +220,9 @@ struct FlagsPlan: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let store = try store.open()
-        guard try store.topicOffsets(topic: flagsTopic).isEmpty else {
-            throw ValidationError(
-                "\(self.store.db) takes its flags from \(flagsTopic) (serve --instance): ramp plans do not travel between instances yet"
-            )
-        }
+        let sharing = try topic.client(store: store, db: self.store.db)
         guard let country = country?.uppercased() else {
             for plan in try store.plans() {
                 let steps = plan.steps.map { $0 == $0.rounded() ? String(Int($0)) : String($0) }.joined(separator: ",")
@@ -263,16 +232,79 @@ struct FlagsPlan: ParsableCommand {
             }
             return
         }
+        let actor = actor ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        let request: PlanRequest
         if pause || resume || cancel {
-            let plan = try store.setPlanStatus(country: country, to: pause ? .paused : resume ? .running : .cancelled)
-            print("\(country): plan \(plan.status.rawValue)")
-            return
+            request = try store.planRequest(
+                country: country, action: pause ? .pause : resume ? .resume : .cancel, actor: actor)
+        } else {
+            guard let steps else { throw ValidationError("a new plan needs --steps") }
+            request = try store.planRequest(
+                country: country, target: CutoverFlag(rawValue: to)!,
+                steps: steps.split(separator: ",").compactMap { Double($0) }, hold: Self.duration(hold)!, actor: actor)
         }
-        guard let steps else { throw ValidationError("a new plan needs --steps") }
-        let plan = try store.createPlan(
-            country: country, target: CutoverFlag(rawValue: to)!,
-            steps: steps.split(separator: ",").compactMap { Double($0) },
-            hold: Self.duration(hold)!, actor: actor ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown")
-        print("\(country): plan running, next \(plan.next?.description ?? "-")")
+        let plan =
+            if let sharing {
+                try await sharing.publish { try await $0.publish(request, catchUp: $1) }
+            } else {
+                try store.apply(request)
+            }
+        print(
+            "\(country): plan \(plan.status.rawValue)"
+                + (plan.status == .running ? ", next \(plan.next?.description ?? "-")" : ""))
+    }
+}
+
+/// `--brokers` and `--flags-topic` for the flags commands: where instances share their flags
+/// (serve --instance), a change or a plan command is proposed on the flags topic and applied by
+/// every instance in the topic's order.
+struct FlagsTopicOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Propose on the flags topic of this Kafka cluster (instances that share flags).", valueName: "LIST"))
+    var brokers: String?
+
+    @Option(help: ArgumentHelp("The flags topic, with --brokers.", valueName: "TOPIC"))
+    var flagsTopic = SharedTopics().flags
+
+    /// What proposes on the topic, read to its end into `store` first (so that the checks see the
+    /// flags and plans as every instance has them); nil without --brokers.
+    /// - Throws: ``ValidationError`` when the store follows the topic and --brokers is missing: a
+    ///   change made to it alone would be overwritten, and no other instance would see it.
+    func client(store: ShadowStore, db: String) throws -> Client? {
+        guard let brokers else {
+            guard try store.topicOffsets(topic: flagsTopic).isEmpty else {
+                throw ValidationError(
+                    "\(db) takes its flags from the \(flagsTopic) topic (serve --instance): pass --brokers so that every instance gets the change"
+                )
+            }
+            return nil
+        }
+        let logger = Logger.shadow(label: "flags", format: .text, level: .warning)
+        let reader = TopicMaterializer(
+            bootstrapServers: brokers, topic: flagsTopic, content: .flags, store: store, logger: logger)
+        try reader.catchUp()
+        return Client(brokers: brokers, topic: flagsTopic, store: store, reader: reader, logger: logger)
+    }
+
+    struct Client {
+        var brokers: String
+        var topic: String
+        var store: ShadowStore
+        var reader: TopicMaterializer
+        var logger: Logger
+
+        /// Runs `body` with a publisher and the catch-up that reads the topic into the store (this
+        /// process does not follow the topic otherwise).
+        func publish<Result>(
+            _ body: (FlagPublisher, @escaping @Sendable () throws -> Void) async throws -> Result
+        ) async throws -> Result {
+            let producer = try KafkaProducer.make(bootstrapServers: brokers, logger: logger)
+            defer { producer.close() }
+            let reader = reader
+            return try await body(FlagPublisher(producer: producer, topic: topic, store: store)) {
+                try reader.catchUp()
+            }
+        }
     }
 }

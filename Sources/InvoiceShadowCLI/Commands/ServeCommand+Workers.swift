@@ -69,9 +69,9 @@ extension ServeCommand {
                     return HealthReport(
                         checks: ServeHealth.Check.allCases.map(\.rawValue) + ["workers"], failing: failing,
                         consuming: down.count < count)
-                }, tokens: tokenBook, policy: gate.policy, changeFlag: sharing?.changeFlag)
+                }, tokens: tokenBook, policy: gate.policy)
             configuration.metricsText = { supervisor.metrics() }
-            services.append(try webService(configuration, logger: logger))
+            services.append(try webService(configuration, sharing: sharing, logger: logger))
         }
         services += sharing?.services ?? []
         services.append(

@@ -152,7 +152,7 @@ struct ServeCommand: AsyncParsableCommand {
         // A worker's supervisor notifies (it proposes the reverts); a worker alone does it itself.
         let notifier = notify.flatMap(URL.init(string:)).map { ChangeNotifier(url: $0, logger: logger) }
         if let notifier {
-            configuration.automaticChangeObserver = { change in notifier.notify(change) }
+            configuration.automaticChangeObserver = { change in notifier.notify(change, store: store) }
         }
         let engine = ServeEngine(
             consumer: consumer, producer: producer,
@@ -192,8 +192,8 @@ struct ServeCommand: AsyncParsableCommand {
                             HealthReport(
                                 checks: ServeHealth.Check.allCases.map(\.rawValue),
                                 failing: engine.health.reportFailures, consuming: engine.isConsuming)
-                        }, metrics: engine.metrics.registry, tokens: tokenBook, policy: gate.policy,
-                        changeFlag: sharing?.changeFlag), logger: logger))
+                        }, metrics: engine.metrics.registry, tokens: tokenBook, policy: gate.policy),
+                    sharing: sharing, logger: logger))
         }
         // Before the engine, so that they stop after it: what it published last is read in.
         services += sharing?.services ?? []
@@ -245,9 +245,13 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The dashboard's server as a service on --http, printing `http: http://HOST:PORT/` once it listens.
-    func webService(_ configuration: ShadowWeb.Configuration, logger: Logger) throws
+    func webService(_ configuration: ShadowWeb.Configuration, sharing: Sharing?, logger: Logger) throws
         -> ServiceGroupConfiguration.ServiceConfiguration
     {
+        var configuration = configuration
+        // Where instances share their flags, changes and plans go through the flags topic.
+        configuration.changeFlag = sharing?.changeFlag
+        configuration.submitPlan = sharing?.submitPlan
         var webLogger = logger
         webLogger[metadataKey: LogKey.component] = "http"
         let application = try ShadowWeb.buildApplication(address: http, configuration: configuration, logger: webLogger)

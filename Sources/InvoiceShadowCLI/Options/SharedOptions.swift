@@ -82,10 +82,15 @@ struct SharedOptions: ParsableArguments {
                 .init(service: MaterializerService(reader: comparisons), serviceName: "comparisons-topic"),
                 .init(
                     service: PeriodicService(interval: .seconds(1)) { [logger] in
+                        // Ramp plans advance where reverts are made, after them: a regressed
+                        // country goes back before its plan could take it further.
                         for change in await publisher.revertRegressed(
                             policy: policy, instance: instance, logger: logger)
                         {
-                            notifier?.notify(change)
+                            notifier?.notify(change, store: store)
+                        }
+                        for change in await publisher.advancePlans(policy: policy, instance: instance, logger: logger) {
+                            notifier?.notify(change, store: store)
                         }
                     }, serviceName: "reverter"),
             ],
@@ -94,7 +99,8 @@ struct SharedOptions: ParsableArguments {
                     country: country, to: setting.state, percentage: setting.percentage, actor: actor, reason: reason,
                     force: force, policy: policy, instance: instance)
                 return try await publisher.publish(request)
-            })
+            },
+            submitPlan: { request in try await publisher.publish(request) })
     }
 }
 
@@ -102,6 +108,7 @@ struct SharedOptions: ParsableArguments {
 struct Sharing {
     var services: [ServiceGroupConfiguration.ServiceConfiguration]
     var changeFlag: @Sendable (String, FlagSetting, String, String, Bool) async throws -> ShadowStore.FlagChange
+    var submitPlan: @Sendable (PlanRequest) async throws -> ShadowStore.RampPlan
 }
 
 /// A shared topic's reader as a service: it follows the topic until shut down.
