@@ -65,6 +65,24 @@ public struct DashboardSnapshot: Codable, Sendable, Equatable {
         }
     }
 
+    /// What Swift served in one slice of the window.
+    public struct SharePoint: Codable, Sendable, Equatable {
+        /// Start of the slice, Unix milliseconds.
+        public var startMs: Int64
+        /// Invoices served (every row: compared, one-sided, or with its shadow skipped).
+        public var served: Int
+        /// Of them, served by Swift.
+        public var swift: Int
+
+        /// Percent served by Swift; nil when nothing was served.
+        public var share: Double? { served == 0 ? nil : Double(swift) * 100 / Double(served) }
+
+        enum CodingKeys: String, CodingKey {
+            case startMs = "start_ms"
+            case served, swift
+        }
+    }
+
     /// One histogram bucket: render times up to `upperMs` (and above the previous bucket's).
     public struct Bucket: Codable, Sendable, Equatable {
         /// Upper bound in milliseconds; nil for the last, open bucket.
@@ -88,6 +106,9 @@ public struct DashboardSnapshot: Codable, Sendable, Equatable {
     public var parityOverTime: [ParityPoint]
     /// Latency histogram per side (`legacy`, `swift`).
     public var latencyHistogram: [String: [Bucket]]
+    /// Swift's share of the invoices served per slice of the window, oldest first: under `all`, and
+    /// under each country's code.
+    public var swiftShareOverTime: [String: [SharePoint]] = [:]
 
     enum CodingKeys: String, CodingKey {
         case windowHours = "window_hours"
@@ -95,6 +116,7 @@ public struct DashboardSnapshot: Codable, Sendable, Equatable {
         case countries
         case parityOverTime = "parity_over_time"
         case latencyHistogram = "latency_histogram"
+        case swiftShareOverTime = "swift_share_over_time"
     }
 
     /// The histogram's bucket bounds, milliseconds.
@@ -259,7 +281,22 @@ extension ShadowStore {
                 points[index].comparisons = total
                 points[index].parity = total == 0 ? nil : (previousOK + Double(ok)) * 100 / Double(total)
             }
-            return DashboardSnapshot(
+            let emptyShares = points.map { DashboardSnapshot.SharePoint(startMs: $0.startMs, served: 0, swift: 0) }
+            var shares = ["all": emptyShares]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT (recorded_ms - ?) / ? AS slice, country, COUNT(*) AS n, SUM(primary_side = 'swift') AS swift
+                    FROM comparison WHERE recorded_ms >= ? GROUP BY slice, country
+                    """, arguments: [since, sliceMs, since])
+            {
+                let index = min(points.count - 1, max(0, row["slice"] as Int))
+                for key in ["all", row["country"] as String] {
+                    shares[key, default: emptyShares][index].served += row["n"] as Int
+                    shares[key, default: emptyShares][index].swift += row["swift"] as Int
+                }
+            }
+            var snapshot = DashboardSnapshot(
                 windowHours: policy.windowHours, generatedMs: nowMs, countries: rows, parityOverTime: points,
                 latencyHistogram: histogram.mapValues { counts in
                     counts.enumerated().map { index, count in
@@ -268,6 +305,8 @@ extension ShadowStore {
                                 ? DashboardSnapshot.bucketBoundsMs[index] : nil, count: count)
                     }
                 })
+            snapshot.swiftShareOverTime = shares
+            return snapshot
         }
     }
 

@@ -1,22 +1,68 @@
+import ShadowCore
 import ShadowReports
 import ShadowStore
 
 /// Server-rendered SVG charts: nothing is fetched, nothing runs in the browser.
 enum Charts {
+    /// One line of a percent chart.
+    struct Series {
+        var label: String
+        /// Percent per slice; nil leaves a gap.
+        var values: [Double?]
+        /// What each point's tooltip says.
+        var titles: [String]
+        var colour: String
+        var width: Double
+    }
+
     /// Parity over the window as a line (0–100 %); slices without comparisons leave a gap.
     static func parity(_ points: [DashboardSnapshot.ParityPoint], windowHours: Double) -> HTML {
+        lines(
+            [
+                Series(
+                    label: "parity", values: points.map(\.parity),
+                    titles: points.map { "\($0.parity.map(Format.percent) ?? "–") of \($0.comparisons)" },
+                    colour: "#2f6fdf", width: 2)
+            ], label: "Parity over the last \(Format.formatted(windowHours, decimals: 0)) hours",
+            windowHours: windowHours, legend: false)
+    }
+
+    /// Swift's share of the invoices served over the window: all of them in a thick line, each country
+    /// that served anything in a thin one.
+    static func swiftShare(_ shares: [String: [DashboardSnapshot.SharePoint]], windowHours: Double) -> HTML {
+        let palette = ["#e0912f", "#17692b", "#a1160a", "#7a3fb8", "#0d8a8a", "#b8568f", "#6b6b00", "#555f6e"]
+        func series(_ key: String, colour: String, width: Double) -> Series {
+            let points = shares[key] ?? []
+            return Series(
+                label: key == "all" ? "all countries" : key, values: points.map(\.share),
+                titles: points.map { "\(key): \($0.share.map(Format.percent) ?? "–") of \($0.served)" },
+                colour: colour, width: width)
+        }
+        let countries = ContractCountry.codes.filter { (shares[$0] ?? []).contains { $0.served > 0 } }
+        return lines(
+            countries.enumerated().map { series($1, colour: palette[$0 % palette.count], width: 1.2) }
+                + [series("all", colour: "#2f6fdf", width: 3)],
+            label: "Swift's share of invoices served over the last \(Format.formatted(windowHours, decimals: 0)) hours",
+            windowHours: windowHours, legend: true)
+    }
+
+    private static func lines(_ series: [Series], label: String, windowHours: Double, legend: Bool) -> HTML {
         let width = 720.0
-        let height = 180.0
+        let height = legend ? 200.0 : 180.0
         let left = 40.0
-        let bottom = 24.0
+        let bottom = legend ? 44.0 : 24.0
         let plotWidth = width - left - 10
         let plotHeight = height - bottom - 10
+        let count = series.map(\.values.count).max() ?? 0
         func x(_ index: Int) -> Double {
-            left + (points.count <= 1 ? 0 : Double(index) * plotWidth / Double(points.count - 1))
+            left + (count <= 1 ? 0 : Double(index) * plotWidth / Double(count - 1))
         }
-        func y(_ parity: Double) -> Double { 10 + (100 - parity) * plotHeight / 100 }
+        func y(_ percent: Double) -> Double { 10 + (100 - percent) * plotHeight / 100 }
+        func point(_ index: Int, _ value: Double) -> String {
+            "\(Format.formatted(x(index), decimals: 1)),\(Format.formatted(y(value), decimals: 1))"
+        }
         var svg: HTML = """
-            <svg class="chart" role="img" aria-label="Parity over the last \(Format.formatted(windowHours, decimals: 0)) hours" \
+            <svg class="chart" role="img" aria-label="\(label)" \
             viewBox="0 0 \(Int(width)) \(Int(height))" width="\(Int(width))" height="\(Int(height))" \
             xmlns="http://www.w3.org/2000/svg">
             """
@@ -24,24 +70,35 @@ enum Charts {
             svg += "<line x1=\"\(left)\" x2=\"\(width - 10)\" y1=\"\(y(level))\" y2=\"\(y(level))\" class=\"grid\"/>"
             svg += "<text x=\"\(left - 4)\" y=\"\(y(level) + 4)\" text-anchor=\"end\">\(Int(level))%</text>"
         }
-        var segments: [[String]] = [[]]
-        for (index, point) in points.enumerated() {
-            if let parity = point.parity {
-                segments[segments.count - 1].append(
-                    "\(Format.formatted(x(index), decimals: 1)),\(Format.formatted(y(parity), decimals: 1))")
+        for line in series {
+            var segments: [[String]] = [[]]
+            for (index, value) in line.values.enumerated() {
+                if let value {
+                    segments[segments.count - 1].append(point(index, value))
+                    let xy = point(index, value).split(separator: ",")
+                    svg +=
+                        "<circle cx=\"\(String(xy[0]))\" cy=\"\(String(xy[1]))\" r=\"\(Format.formatted(line.width + 0.5, decimals: 1))\" fill=\"\(line.colour)\">"
+                        + "<title>\(line.titles[index])</title></circle>"
+                } else if !segments[segments.count - 1].isEmpty {
+                    segments.append([])
+                }
+            }
+            for segment in segments where segment.count > 1 {
                 svg +=
-                    "<circle cx=\"\(Format.formatted(x(index), decimals: 1))\" cy=\"\(Format.formatted(y(parity), decimals: 1))\" r=\"2.5\">"
-                    + "<title>\(Format.percent(parity)) of \(point.comparisons)</title></circle>"
-            } else if !segments[segments.count - 1].isEmpty {
-                segments.append([])
+                    "<polyline points=\"\(segment.joined(separator: " "))\" fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"\(Format.formatted(line.width, decimals: 1))\"/>"
             }
         }
-        for segment in segments where segment.count > 1 {
-            svg += "<polyline class=\"line\" points=\"\(segment.joined(separator: " "))\"/>"
+        svg +=
+            "<text x=\"\(left)\" y=\"\(height - bottom + 18)\">−\(Format.formatted(windowHours, decimals: 0)) h</text>"
+        svg += "<text x=\"\(width - 10)\" y=\"\(height - bottom + 18)\" text-anchor=\"end\">now</text>"
+        if legend {
+            svg += "<text x=\"\(left)\" y=\"\(height - 6)\">"
+            for line in series {
+                svg += "<tspan fill=\"\(line.colour)\">■ \(line.label)</tspan> "
+            }
+            svg += "</text>"
         }
-        svg += "<text x=\"\(left)\" y=\"\(height - 6)\">−\(Format.formatted(windowHours, decimals: 0)) h</text>"
-        svg += "<text x=\"\(width - 10)\" y=\"\(height - 6)\" text-anchor=\"end\">now</text></svg>"
-        return svg
+        return svg + "</svg>"
     }
 
     /// One histogram per side, bars on a shared bucket axis (heights relative to the side's largest bucket).

@@ -39,7 +39,6 @@ enum Pages {
         .bad { color: #a1160a; font-weight: 600; } .good { color: #17692b; }
         .chart { background: #fff; border: 1px solid #d8dde5; margin: 4px 16px 16px 0; }
         .chart text { font-size: 10px; fill: #556; } .chart .grid { stroke: #e3e6eb; }
-        .chart .line { fill: none; stroke: #2f6fdf; stroke-width: 2; } .chart circle { fill: #2f6fdf; }
         .chart rect.legacy { fill: #e0912f; } .chart rect.swift { fill: #2f6fdf; }
         .legacy-text { fill: #e0912f; } .swift-text { fill: #2f6fdf; }
         .sides { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
@@ -132,6 +131,9 @@ enum Pages {
                 "<p id=\"swift-share\">Swift served \(Format.percent(Double(swift) * 100 / Double(served))) of all invoices in the window.</p>"
         }
         body += "<h2>Parity over time</h2>" + Charts.parity(snapshot.parityOverTime, windowHours: snapshot.windowHours)
+        body +=
+            "<h2>Swift's share over time</h2>"
+            + Charts.swiftShare(snapshot.swiftShareOverTime, windowHours: snapshot.windowHours)
         body += "<h2>Render latency</h2>" + Charts.latency(snapshot.latencyHistogram)
         body += "<h2>Signatures not at parity</h2>"
         if signatures.isEmpty {
@@ -235,7 +237,7 @@ enum Pages {
         case .allowed:
             let bound: HTML =
                 step.decision.parityBound.map { bound -> HTML in
-                    ": parity ≥ \(Format.percent(bound)) ≥ \(Format.percent(policy.minimumParity)) at \(Format.formatted(policy.confidence * 100, decimals: 0))%"
+                    ": parity ≥ \(Format.percent(bound)) ≥ \(trimmed(policy.minimumParity))% at \(trimmed(policy.confidence * 100))%"
                 } ?? ""
             return "<span class=\"good\">\(target) allowed</span>\(bound)"
         case .inconclusive:
@@ -243,6 +245,14 @@ enum Pages {
         case .refused:
             return "<span class=\"bad\">\(target) refused:</span> \(step.decision.reasons.joined(separator: "; "))"
         }
+    }
+
+    /// `99.9`, `95`: as few decimals as the value needs (up to three).
+    private static func trimmed(_ value: Double) -> String {
+        var text = Format.formatted(value, decimals: 3)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
     }
 
     /// A ramp plan in a line: its path with the steps done in bold, its status, and what it waits for.

@@ -175,6 +175,72 @@ extension TestResponse {
         }
     }
 
+    @Test func theOverviewShowsEachCountrysVerdictPlanAndSwiftsShareOverTime() async throws {
+        // Given FR live for half its customers with 3,000 clean comparisons since, half served by Swift
+        let fixture = try await Fixture()
+        try fixture.store.setFlag(
+            country: "FR", to: .live, percentage: 50, actor: "alice", reason: "ramp", force: true,
+            now: Date().addingTimeInterval(-60))
+        let run = try fixture.store.startRun(
+            source: "test", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
+        let side = SideResult(
+            outcome: .rendered(RenderedInvoice(invoiceJSON: "{}", html: "")), latency: .milliseconds(1))
+        try fixture.store.record(
+            (0..<3_000).map { index in
+                ShadowStore.Record(
+                    comparison: OutcomeComparator().compare(
+                        facts: EventFacts(
+                            eventID: "fr-\(index)", country: "FR", businessLine: "eats", eventType: "order_delivered"),
+                        legacy: side, swift: side), event: [], primary: index % 2 == 0 ? .swift : .legacy,
+                    recordedAt: Date())
+            }, runID: run)
+        let router = ShadowWeb.buildRouter(fixture.configuration())
+        try await withTestServer(router) { client in
+            // When a plan for NL is made through the flags page's form
+            try await client.execute(
+                uri: "/flags/plan", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(
+                    string:
+                        "country=NL&action=create&steps=1%2C5%2C25&to=swift&hold_minutes=30&token=alice-token-0123456789"
+                )
+            ) { response in
+                #expect(response.status == .ok)
+                #expect(response.text.contains("NL: plan running by alice"))
+            }
+            // Then the overview shows each verdict with its bound, the plan, and Swift's share over time
+            try await client.execute(uri: "/", method: .get) { response in
+                let page = response.text
+                let france = try #require(page.range(of: "<tr data-country=\"FR\">"))
+                let row = page[france.lowerBound...].prefix { $0 != "\n" }
+                #expect(row.contains("live 50%"))
+                #expect(row.contains("swift allowed</span>: parity ≥ 99.90% ≥ 99.9% at 95%"))
+                let germany = try #require(page.range(of: "<tr data-country=\"DE\">"))
+                #expect(page[germany.lowerBound...].prefix { $0 != "\n" }.contains("live refused:"))
+                let netherlands = try #require(page.range(of: "<tr data-country=\"NL\">"))
+                let plan = page[netherlands.lowerBound...].prefix { $0 != "\n" }
+                #expect(
+                    plan.contains("1% → 5% → 25% → swift · <span class=\"plan-running\">running</span> · next live 1%"))
+                #expect(plan.contains("live 1% not yet:"))
+                #expect(page.contains("aria-label=\"Swift&#39;s share of invoices served"))
+                #expect(page.contains("■ FR"))
+            }
+            try await client.execute(uri: "/api/overview", method: .get) { response in
+                let dashboard = (try response.json() as? [String: Any])?["dashboard"] as? [String: Any]
+                let shares = dashboard?["swift_share_over_time"] as? [String: [[String: Any]]]
+                #expect(shares?["all"]?.reduce(0) { $0 + ($1["swift"] as? Int ?? 0) } == 1_500)
+                #expect(shares?["all"]?.reduce(0) { $0 + ($1["served"] as? Int ?? 0) } == 3_040)
+                #expect(shares?["FR"]?.reduce(0) { $0 + ($1["served"] as? Int ?? 0) } == 3_000)
+            }
+            try await client.execute(uri: "/api/flags/NL", method: .get) { response in
+                let detail = try response.json() as? [String: Any]
+                let next = detail?["next"] as? [String: Any]
+                #expect(next?["flag"] as? String == "live" && next?["percent"] as? Double == 1)
+                #expect(next?["verdict"] as? String == "inconclusive")
+                #expect((detail?["plan"] as? [String: Any])?["status"] as? String == "running")
+            }
+        }
+    }
+
     @Test func aPlanIsMadeAndPausedThroughTheAPIWithAToken() async throws {
         let fixture = try await Fixture()
         let router = ShadowWeb.buildRouter(fixture.configuration())
