@@ -17,7 +17,8 @@ public struct CutoverEvidence: Codable, Sendable, Equatable {
     /// The one-sided Mann-Whitney p-value that Swift's render times are larger than legacy's, over
     /// the window's most recent samples; nil when either side has fewer than 20.
     public var swiftSlowerPValue: Double?
-    /// Comparisons counted in the last hour of the window: the pace at which evidence arrives.
+    /// Comparisons per hour at the last hour's pace (measured over the time evidence has been
+    /// arriving when that is shorter than an hour): how fast evidence arrives.
     public var lastHourComparisons: Int
 
     enum CodingKeys: String, CodingKey {

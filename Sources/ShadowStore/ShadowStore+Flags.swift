@@ -116,12 +116,18 @@ extension ShadowStore {
         let row = try Row.fetchOne(
             db,
             sql: """
-                SELECT COUNT(*) AS n, SUM(kind IN (\(parityKinds))) AS ok, SUM(recorded_ms >= ?) AS recent
+                SELECT COUNT(*) AS n, SUM(kind IN (\(parityKinds))) AS ok, SUM(recorded_ms >= ?) AS recent,
+                    MIN(CASE WHEN recorded_ms >= ? THEN recorded_ms END) AS first_recent
                 FROM comparison WHERE country = ? AND recorded_ms >= ? AND kind != 'skipped' AND \(notKnown)
-                """, arguments: [nowMs - 3_600_000, country, since] + StatementArguments(known))
+                """, arguments: [nowMs - 3_600_000, nowMs - 3_600_000, country, since] + StatementArguments(known))
         let count: Int = row?["n"] ?? 0
         let atParity: Int = row?["ok"] ?? 0
+        // The pace per hour: over the last hour, or over the time since evidence began arriving when
+        // that is shorter (a country that went live a minute ago), but never less than a minute.
         let recent: Int = row?["recent"] ?? 0
+        let firstRecent: Int64 = row?["first_recent"] ?? nowMs
+        let span = min(3_600_000, max(60_000, nowMs - firstRecent))
+        let perHour = Int((Double(recent) * 3_600_000 / Double(span)).rounded())
         let knownCount =
             known.isEmpty
             ? 0
@@ -157,7 +163,7 @@ extension ShadowStore {
             legacyP99Ms: ParityReport.Latency(sortedMicroseconds: try values("legacy_us")).p99,
             swiftP99Ms: ParityReport.Latency(sortedMicroseconds: try values("swift_us")).p99,
             windowHours: policy.windowHours, atParity: atParity, knownDifferences: knownCount,
-            swiftSlowerPValue: pValue, lastHourComparisons: recent)
+            swiftSlowerPValue: pValue, lastHourComparisons: perHour)
     }
 
     /// Changes a country's flag if the policy allows it (or `force` with a reason), and writes the audit row.

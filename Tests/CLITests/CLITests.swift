@@ -182,6 +182,12 @@ import Testing
         #expect(result.error.contains("serve: done:"))
         let rows = try ShadowStoreProbe.count(db)
         #expect(rows > 20)
+        // The demo's story: a ramp plan for DE, under the demo-only gate, written down as it waits
+        #expect(result.error.contains("demo: ramp plan for DE: live 10% → live 50% → swift"))
+        #expect(result.error.contains("at least 200 comparisons, parity ≥ 99.0% at 95%"))
+        let plan = try ShadowStoreProbe.lines(
+            db, "SELECT actor, status, steps, hold_ms FROM ramp_plan WHERE country = 'DE'")
+        #expect(plan == ["demo|running|[10,50]|30000"])
     }
 }
 

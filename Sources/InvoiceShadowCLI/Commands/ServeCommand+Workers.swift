@@ -33,11 +33,13 @@ extension ServeCommand {
             source: "serve --workers \(count)", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
         let notifier = notify.flatMap(URL.init(string:)).map { ChangeNotifier(url: $0, logger: logger) }
         let sharing = try shared.start(
-            bootstrap: bootstrap, store: store, producer: producer, health: health, runID: run, policy: gate.policy,
+            bootstrap: bootstrap, store: store, producer: producer, health: health, runID: run,
+            policy: gateInEffect.policy,
             notifier: notifier, logger: logger, reloadFlags: {})
         logger.info(
             "started \(count) workers",
             metadata: ["store": "\(db)", "objects": "\(objects)", "group": "\(group)", "demo": "\(demo)"])
+        if demo { await startDemoPlan(store: store, sharing: sharing, logger: logger) }
 
         let status: @Sendable () -> ServeStatus = {
             let text = supervisor.metrics()
@@ -69,7 +71,7 @@ extension ServeCommand {
                     return HealthReport(
                         checks: ServeHealth.Check.allCases.map(\.rawValue) + ["workers"], failing: failing,
                         consuming: down.count < count)
-                }, tokens: tokenBook, policy: gate.policy)
+                }, tokens: tokenBook, policy: gateInEffect.policy)
             configuration.metricsText = { supervisor.metrics() }
             services.append(try webService(configuration, sharing: sharing, logger: logger))
         }
@@ -113,7 +115,7 @@ extension ServeCommand {
         // Without --instance each worker reverts in the shared store itself, so each notifies; with
         // it, the supervisor proposes the reverts and notifies.
         if let notify, shared.instance == nil { arguments += ["--notify", notify] }
-        arguments += legacy.arguments + logging.arguments + gate.arguments + shared.arguments
+        arguments += legacy.arguments + logging.arguments + gateInEffect.arguments + shared.arguments
         if demo && index == 0 { arguments += ["--demo", "--demo-rate", "\(demoRate)"] }
         return arguments
     }

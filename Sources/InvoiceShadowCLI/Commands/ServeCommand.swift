@@ -43,6 +43,12 @@ struct ServeCommand: AsyncParsableCommand {
 
             Try it:
               invoice-shadow serve --demo          # embedded broker + 50 generated events/s
+
+            --demo also starts a ramp plan for one country in shadow (DE on a new store): live 10%,
+            live 50%, then swift, 30 s holds, each step on its own evidence, so that the dashboard
+            shows a country moving over about three minutes. Unless --gate-* options are given, the
+            demo lowers the gate to 200 comparisons at 99% (a demo-only floor; 1,000 at 99.9% is the
+            default everywhere else).
               kcat -b HOST:PORT -t invoices.rendered -C -o beginning -e
               sqlite3 shadow.db "SELECT country, kind, COUNT(*) FROM comparison GROUP BY 1, 2"
             """)
@@ -82,7 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Feed generated events into the input topic, so the whole system can be watched working.")
     var demo = false
 
-    @Option(help: "Events per second fed by --demo.")
+    @Option(help: "Events per second fed by --demo (with a ramp plan for one country: see --help).")
     var demoRate = 50
 
     @Option(help: "Stop after this many seconds (default: run until interrupted).")
@@ -158,7 +164,7 @@ struct ServeCommand: AsyncParsableCommand {
             consumer: consumer, producer: producer,
             legacy: LegacyRenderer(service: service, timeout: .milliseconds(Int(timeout * 1000))),
             swift: SwiftRenderer(), comparator: OutcomeComparator(), store: store,
-            objects: objectStore, configuration: configuration, policy: gate.policy, logger: logger)
+            objects: objectStore, configuration: configuration, policy: gateInEffect.policy, logger: logger)
         let run = try store.startRun(source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
         // Instances that share their evidence and flags: the flags first, so that nothing is served
         // on a flag the others changed while this one was down.
@@ -168,9 +174,11 @@ struct ServeCommand: AsyncParsableCommand {
             ? nil
             : try shared.start(
                 bootstrap: bootstrap, store: store, producer: producer, health: engine.health, runID: run,
-                policy: gate.policy, notifier: notifier, logger: logger, reloadFlags: { try engine.reloadFlags() })
+                policy: gateInEffect.policy, notifier: notifier, logger: logger,
+                reloadFlags: { try engine.reloadFlags() })
         logger.info(
             "started", metadata: ["store": "\(db)", "objects": "\(objects)", "group": "\(group)", "demo": "\(demo)"])
+        if demo && workerIndex == nil { await startDemoPlan(store: store, sharing: sharing, logger: logger) }
         logger.info("\(service.interpreter.placement)")
 
         let status: @Sendable () -> ServeStatus = {
@@ -192,7 +200,7 @@ struct ServeCommand: AsyncParsableCommand {
                             HealthReport(
                                 checks: ServeHealth.Check.allCases.map(\.rawValue),
                                 failing: engine.health.reportFailures, consuming: engine.isConsuming)
-                        }, metrics: engine.metrics.registry, tokens: tokenBook, policy: gate.policy),
+                        }, metrics: engine.metrics.registry, tokens: tokenBook, policy: gateInEffect.policy),
                     sharing: sharing, logger: logger))
         }
         // Before the engine, so that they stop after it: what it published last is read in.
@@ -371,42 +379,5 @@ struct RecordCommand: AsyncParsableCommand {
         try sink.close()
         consumer.close()
         FileHandle.standardError.write(Data("recorded \(count) events from \(topic) into \(output)\n".utf8))
-    }
-}
-
-/// serve --demo's events: `rate` generated events a second, a new seed each second, and never
-/// more than ``maximumBacklog`` ahead of what serve consumed (a demo at a rate serve cannot keep
-/// up with would otherwise fill the embedded broker until it drops events).
-final class DemoFeeder: Sendable {
-    /// The most events fed and not consumed yet.
-    static let maximumBacklog = 2_000
-
-    private let producer: KafkaProducer
-    private let rate: Int
-    private let consumed: @Sendable () -> Int
-    private let seed = Mutex(UInt64(Date().timeIntervalSince1970))
-    private let fed = Mutex(0)
-
-    init(producer: KafkaProducer, rate: Int, consumed: @escaping @Sendable () -> Int) {
-        self.producer = producer
-        self.rate = rate
-        self.consumed = consumed
-    }
-
-    /// One second's events, spread over the second; waits while serve is behind.
-    func feedOneSecond() async throws {
-        while fed.withLock({ $0 }) - consumed() > Self.maximumBacklog {
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        let seed = self.seed.withLock { seed in
-            defer { seed += 1 }
-            return seed
-        }
-        for event in EventGenerator().events(seed: seed, count: rate) {
-            if Task.isCancelled { return }
-            _ = try await producer.send(topic: "money.events", key: nil, value: Array(event.utf8))
-            fed.withLock { $0 += 1 }
-            try await Task.sleep(for: .milliseconds(1000 / rate))
-        }
     }
 }

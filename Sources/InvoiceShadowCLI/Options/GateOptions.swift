@@ -41,6 +41,14 @@ struct GateOptions: ParsableArguments {
         if let gateKnown { _ = try KnownDifferencesFile.load(gateKnown) }
     }
 
+    /// Whether the parity rules are the defaults (none of --gate-comparisons, --gate-parity,
+    /// --gate-confidence given, or given as the defaults).
+    var isDefault: Bool {
+        let defaults = CutoverPolicy()
+        return gateComparisons == defaults.minimumComparisons && gateParity == defaults.minimumParity
+            && gateConfidence == defaults.confidence
+    }
+
     /// These options as arguments, for a worker process.
     var arguments: [String] {
         [
