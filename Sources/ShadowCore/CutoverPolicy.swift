@@ -178,7 +178,8 @@ public struct CutoverPolicy: Sendable, Equatable {
         value >= 0.001 ? String(format: "%.3g", value) : String(format: "%.1e", value)
     }
 
-    private static func duration(hours: Double) -> String {
+    /// `12 min`, `3.5 h`, `4 days`: how long a wait of `hours` reads best.
+    public static func duration(hours: Double) -> String {
         if hours < 1 { return "\(max(1, Int((hours * 60).rounded()))) min" }
         if hours < 48 { return String(format: "%.1f h", hours) }
         return String(format: "%.0f days", hours / 24)

@@ -262,16 +262,23 @@ extension ShadowStore {
                     skippedShadows: tally.skipped, topSignature: top[country])
             }
 
-            let sliceMs = max(1, windowMs / Int64(max(1, slices)))
+            // The charts span the window, or only the time since the oldest comparison in it (but at
+            // least ten minutes) when that is shorter: a harness that started minutes ago shows its
+            // minutes, not one point at the end of a day.
+            let oldest = try Int64.fetchOne(
+                db, sql: "SELECT MIN(recorded_ms) FROM comparison WHERE recorded_ms >= ?", arguments: [since])
+            let chartSince = max(since, min(oldest ?? since, nowMs - 600_000))
+            let sliceMs = max(1, (nowMs - chartSince) / Int64(max(1, slices)) + 1)
             var points = (0..<max(1, slices)).map { index in
-                DashboardSnapshot.ParityPoint(startMs: since + Int64(index) * sliceMs, comparisons: 0, parity: nil)
+                DashboardSnapshot.ParityPoint(
+                    startMs: chartSince + Int64(index) * sliceMs, comparisons: 0, parity: nil)
             }
             for row in try Row.fetchAll(
                 db,
                 sql: """
                     SELECT (recorded_ms - ?) / ? AS slice, COUNT(*) AS n, SUM(kind IN (\(parityKinds))) AS ok
                     FROM comparison WHERE recorded_ms >= ? AND kind != 'skipped' GROUP BY slice
-                    """, arguments: [since, sliceMs, since])
+                    """, arguments: [chartSince, sliceMs, chartSince])
             {
                 let index = min(points.count - 1, max(0, row["slice"] as Int))
                 let n: Int = row["n"]
@@ -288,7 +295,7 @@ extension ShadowStore {
                 sql: """
                     SELECT (recorded_ms - ?) / ? AS slice, country, COUNT(*) AS n, SUM(primary_side = 'swift') AS swift
                     FROM comparison WHERE recorded_ms >= ? GROUP BY slice, country
-                    """, arguments: [since, sliceMs, since])
+                    """, arguments: [chartSince, sliceMs, chartSince])
             {
                 let index = min(points.count - 1, max(0, row["slice"] as Int))
                 for key in ["all", row["country"] as String] {

@@ -16,20 +16,21 @@ enum Charts {
     }
 
     /// Parity over the window as a line (0–100 %); slices without comparisons leave a gap.
-    static func parity(_ points: [DashboardSnapshot.ParityPoint], windowHours: Double) -> HTML {
-        lines(
+    static func parity(_ points: [DashboardSnapshot.ParityPoint], now: Int64) -> HTML {
+        let span = span(from: points.first?.startMs, to: now)
+        return lines(
             [
                 Series(
                     label: "parity", values: points.map(\.parity),
                     titles: points.map { "\($0.parity.map(Format.percent) ?? "–") of \($0.comparisons)" },
                     colour: "#2f6fdf", width: 2)
-            ], label: "Parity over the last \(Format.formatted(windowHours, decimals: 0)) hours",
-            windowHours: windowHours, legend: false)
+            ], label: "Parity over the last \(span)", span: span, legend: false)
     }
 
     /// Swift's share of the invoices served over the window: all of them in a thick line, each country
     /// that served anything in a thin one.
-    static func swiftShare(_ shares: [String: [DashboardSnapshot.SharePoint]], windowHours: Double) -> HTML {
+    static func swiftShare(_ shares: [String: [DashboardSnapshot.SharePoint]], now: Int64) -> HTML {
+        let span = span(from: shares["all"]?.first?.startMs, to: now)
         let palette = ["#e0912f", "#17692b", "#a1160a", "#7a3fb8", "#0d8a8a", "#b8568f", "#6b6b00", "#555f6e"]
         func series(_ key: String, colour: String, width: Double) -> Series {
             let points = shares[key] ?? []
@@ -42,11 +43,17 @@ enum Charts {
         return lines(
             countries.enumerated().map { series($1, colour: palette[$0 % palette.count], width: 1.2) }
                 + [series("all", colour: "#2f6fdf", width: 3)],
-            label: "Swift's share of invoices served over the last \(Format.formatted(windowHours, decimals: 0)) hours",
-            windowHours: windowHours, legend: true)
+            label: "Swift's share of invoices served over the last \(span)", span: span, legend: true)
     }
 
-    private static func lines(_ series: [Series], label: String, windowHours: Double, legend: Bool) -> HTML {
+    /// How long the charts span, in the unit that reads best: `24 h`, `35 min`.
+    private static func span(from start: Int64?, to now: Int64) -> String {
+        let minutes = Double(now - (start ?? now)) / 60_000
+        return minutes >= 120
+            ? "\(Format.formatted(minutes / 60, decimals: 0)) h" : "\(Format.formatted(minutes, decimals: 0)) min"
+    }
+
+    private static func lines(_ series: [Series], label: String, span: String, legend: Bool) -> HTML {
         let width = 720.0
         let height = legend ? 200.0 : 180.0
         let left = 40.0
@@ -89,7 +96,7 @@ enum Charts {
             }
         }
         svg +=
-            "<text x=\"\(left)\" y=\"\(height - bottom + 18)\">−\(Format.formatted(windowHours, decimals: 0)) h</text>"
+            "<text x=\"\(left)\" y=\"\(height - bottom + 18)\">−\(span)</text>"
         svg += "<text x=\"\(width - 10)\" y=\"\(height - bottom + 18)\" text-anchor=\"end\">now</text>"
         if legend {
             svg += "<text x=\"\(left)\" y=\"\(height - 6)\">"

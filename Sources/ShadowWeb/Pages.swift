@@ -130,10 +130,10 @@ enum Pages {
             body +=
                 "<p id=\"swift-share\">Swift served \(Format.percent(Double(swift) * 100 / Double(served))) of all invoices in the window.</p>"
         }
-        body += "<h2>Parity over time</h2>" + Charts.parity(snapshot.parityOverTime, windowHours: snapshot.windowHours)
+        body += "<h2>Parity over time</h2>" + Charts.parity(snapshot.parityOverTime, now: snapshot.generatedMs)
         body +=
             "<h2>Swift's share over time</h2>"
-            + Charts.swiftShare(snapshot.swiftShareOverTime, windowHours: snapshot.windowHours)
+            + Charts.swiftShare(snapshot.swiftShareOverTime, now: snapshot.generatedMs)
         body += "<h2>Render latency</h2>" + Charts.latency(snapshot.latencyHistogram)
         body += "<h2>Signatures not at parity</h2>"
         if signatures.isEmpty {
@@ -240,8 +240,17 @@ enum Pages {
                     ": parity ≥ \(Format.percent(bound)) ≥ \(trimmed(policy.minimumParity))% at \(trimmed(policy.confidence * 100))%"
                 } ?? ""
             return "<span class=\"good\">\(target) allowed</span>\(bound)"
-        case .inconclusive:
-            return "<span>\(target) not yet:</span> \(step.decision.reasons.joined(separator: "; "))"
+        case .inconclusive(let needed):
+            var text =
+                "\(target) inconclusive: parity ≥ \(Format.percent(step.decision.parityBound ?? 0)) at \(trimmed(policy.confidence * 100))% over \(row.evidence.comparisons)"
+            if let needed {
+                text += "; about \(needed) more clean"
+                if row.evidence.lastHourComparisons > 0 {
+                    text +=
+                        ", ~" + CutoverPolicy.duration(hours: Double(needed) / Double(row.evidence.lastHourComparisons))
+                }
+            }
+            return "<span title=\"\(step.decision.reasons.joined(separator: "; "))\">\(text)</span>"
         case .refused:
             return "<span class=\"bad\">\(target) refused:</span> \(step.decision.reasons.joined(separator: "; "))"
         }
