@@ -51,6 +51,13 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        // OpenSSL's libcrypto: HMAC-SHA256 for redaction tokens (Debian's, already beside librdkafka;
+        // swift-crypto would add BoringSSL's compile to every clean build for one function).
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
 
         // Log lines as text or JSON, metadata keys in one place, repeated failures counted not dropped.
         .target(
@@ -84,8 +91,10 @@ let package = Package(
         // The two implementations behind one protocol (ShadowCore's InvoiceRenderer), for replay, serve,
         // the fuzzer and the benchmarks.
         .target(name: "InvoiceRenderers", dependencies: ["ShadowCore", "PythonBridge", "InvoiceService"]),
+        // Personal fields of events, and their traces in invoices, replaced by keyed tokens of the same shape.
+        .target(name: "Redaction", dependencies: ["CLibCrypto", "ShadowCore", "ShadowStore"]),
         // Replay: both implementations over recorded events, compared and recorded.
-        .target(name: "ShadowHarness", dependencies: ["ShadowCore", "ShadowStore"]),
+        .target(name: "ShadowHarness", dependencies: ["ShadowCore", "ShadowStore", "Redaction"]),
         // One thread that writes what many tasks submit, in batches (rows, documents).
         .target(name: "BatchWriting", dependencies: ["CThreadTuning"]),
         // Published invoices: HTML in an append-only pack, indexed by number in SQLite.
@@ -99,7 +108,7 @@ let package = Package(
             name: "ShadowServe",
             dependencies: [
                 "ShadowCore", "ShadowStore", "DocumentStore", "BatchWriting", "KafkaIO", "CThreadTuning",
-                "ShadowLogging",
+                "ShadowLogging", "Redaction",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -132,7 +141,7 @@ let package = Package(
                 "ShadowReports", "ShadowBenchmarks", "ShadowLogging", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                "ShadowServe", "DocumentStore", "KafkaIO", "ShadowStore", "ShadowWeb",
+                "ShadowServe", "DocumentStore", "KafkaIO", "ShadowStore", "ShadowWeb", "Redaction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -171,6 +180,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "BatchWritingTests", dependencies: ["BatchWriting"]),
+        .testTarget(
+            name: "RedactionTests",
+            dependencies: [
+                "Redaction", "ShadowCore", "ShadowStore", "EventGenerator", "InvoiceRenderers", "TestSupport",
+            ]),
         .testTarget(
             name: "ShadowLoggingTests",
             dependencies: ["ShadowLogging", .product(name: "Logging", package: "swift-log")]),

@@ -9,6 +9,7 @@ PACKAGES=(
     libexpat1-dev zlib1g-dev                                     # linked beside the static libpython3.11.a
     librdkafka-dev kcat                                          # Kafka and its embedded mock broker
     libsqlite3-dev sqlite3                                       # the store
+    libssl-dev                                                   # libcrypto's HMAC-SHA256 keys the redaction tokens
     libxml2-utils                                                # xmllint validates the JUnit reports
     chromium                                                     # the dashboard's headless-browser check
     libcurl4                                                     # FoundationNetworking (the web tests' HTTP client)
