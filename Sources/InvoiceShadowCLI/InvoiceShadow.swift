@@ -16,7 +16,7 @@ struct InvoiceShadow: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, BrokerCommand.self, RecordCommand.self, ReplayCommand.self, ReportCommand.self,
-            FlagsCommand.self, GenerateCommand.self, RenderCommand.self, BenchCommand.self,
+            CorpusCommand.self, FlagsCommand.self, GenerateCommand.self, RenderCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Redaction
 import ShadowCore
 import ShadowStore
 
@@ -31,6 +32,8 @@ public struct ReplayEngine: Sendable {
     public var concurrency: Int
     /// Comparisons recorded per transaction.
     public var batchSize: Int
+    /// Replaces personal data in what is recorded (nil: kept as is).
+    public var redactor: Redactor?
 
     /// Creates an engine.
     /// - Parameters:
@@ -103,6 +106,7 @@ public struct ReplayEngine: Sendable {
         let swiftResult = await swift.render(event: event)
         let comparison = comparator.compare(
             facts: facts, legacy: legacyResult, swift: swiftResult, legacyRepeat: repeatResult)
-        return ShadowStore.Record(comparison: comparison, event: event, primary: .legacy, recordedAt: Date())
+        let record = ShadowStore.Record(comparison: comparison, event: event, primary: .legacy, recordedAt: Date())
+        return redactor.map { $0.redact(record) } ?? record
     }
 }

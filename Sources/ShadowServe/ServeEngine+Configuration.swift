@@ -1,3 +1,4 @@
+import Redaction
 import ShadowCore
 import ShadowStore
 
@@ -58,6 +59,8 @@ extension ServeEngine {
         /// Whether the engine reverts a regressed `live` country in the store itself. Instances that
         /// share their flags turn it off: their reverts are proposed on the flags topic. Default true.
         public var automaticRevert = true
+        /// Replaces personal data in the rows it writes and the evidence it publishes (nil: kept as is).
+        public var redactor: Redactor?
         /// Delays between retries toward the store and the object store after a failure: 50 ms
         /// doubling up to 5 s. Writes are retried until they succeed; nothing is dropped.
         var retryBackoff = Backoff()

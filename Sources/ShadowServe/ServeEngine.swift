@@ -4,6 +4,7 @@ import DocumentStore
 import Foundation
 import KafkaIO
 import Logging
+import Redaction
 import ShadowCore
 import ShadowLogging
 import ShadowStore
@@ -400,7 +401,11 @@ public final class ServeEngine: Sendable {
     private func write(_ batch: [Done], runID: Int64) throws {
         // Elements are read in place, field by field, after this one copy: a copy of a Done or a
         // Record retains every reference it holds (a lazy map's iterator copies each element).
-        let records = batch.map(\.record)
+        // Redacted here, the one door to the store and the comparisons topic (a row at parity keeps
+        // no event and passes through).
+        let records =
+            configuration.redactor.map { redactor in batch.map { redactor.redact($0.record) } }
+            ?? batch.map(\.record)
         // A store that cannot take the rows (a full disk, a lock held too long) is retried with
         // backoff, never given up on: the row writer waits, so the windows fill, the dispatch loop
         // stops taking batches and the consumer stops polling, until the store takes them.

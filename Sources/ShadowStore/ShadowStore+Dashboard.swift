@@ -335,6 +335,20 @@ extension ShadowStore {
         }
     }
 
+    /// The stored events of up to `limit` examples of signature `id`, newest first: what `corpus add`
+    /// appends to a corpus (redacted, when the store was written with redaction).
+    public func exampleEvents(signature id: String, limit: Int) throws -> [[UInt8]] {
+        try read { db in
+            try Data.fetchAll(
+                db,
+                sql: """
+                    SELECT d.event FROM comparison c JOIN discrepancy d ON d.event_id = c.event_id
+                    WHERE c.signature_id = ? ORDER BY c.recorded_ms DESC, c.event_id LIMIT ?
+                    """, arguments: [id, limit]
+            ).map { Array($0) }
+        }
+    }
+
     /// One signature's page, or nil when the store has no such signature.
     /// - Parameters:
     ///   - id: The signature id.

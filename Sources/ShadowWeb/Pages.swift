@@ -159,9 +159,14 @@ enum Pages {
 
     // MARK: - Signature
 
-    static func signature(_ detail: SignatureDetail) -> HTML {
+    static func signature(_ detail: SignatureDetail, storePath: String) -> HTML {
         var body: HTML = "<h1>Signature <code>\(detail.id)</code></h1>"
         body += "<p><code>\(detail.text)</code></p>"
+        body += """
+            <p id="pin">Pin it as a regression test (the examples as stored, redacted):</p>
+            <pre>invoice-shadow corpus add --signature \(detail.id) --db \(storePath)
+            invoice-shadow replay Tests/Corpus/events.jsonl --signature \(detail.id)</pre>
+            """
         body += "<table id=\"facts\"><tbody>"
         body += "<tr><th>Kind</th><td>\(detail.kind)</td></tr>"
         body +=

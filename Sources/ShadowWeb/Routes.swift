@@ -64,7 +64,7 @@ struct Routes: Sendable {
         guard let detail = try store.signatureDetail(id: id) else {
             return ShadowWeb.html(Pages.notFound("No signature \(id) in the store."), status: .notFound)
         }
-        return ShadowWeb.html(Pages.signature(detail))
+        return ShadowWeb.html(Pages.signature(detail, storePath: store.path))
     }
 
     func signatureJSON(_ id: String) throws -> Response {

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import InvoiceRenderers
+import Logging
 import ShadowCore
 import ShadowHarness
+import ShadowLogging
 import ShadowStore
 
 /// `invoice-shadow replay`: both implementations over recorded events, no Kafka.
@@ -42,20 +44,43 @@ struct ReplayCommand: AsyncParsableCommand {
 
     @OptionGroup var legacy: LegacyOptions
 
+    @OptionGroup(title: "Personal data") var redaction: RedactionOptions
+
+    @Option(
+        help: ArgumentHelp(
+            "Replay only the events `corpus add` pinned for this signature (from each file's FILE.signatures.json).",
+            valueName: "ID"))
+    var signature: String?
+
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("name at least one events file") }
     }
 
     func run() async throws {
         var events: [[UInt8]] = []
-        for file in files { events += try ReplayInput.events(path: file) }
+        for file in files {
+            var fileEvents = try ReplayInput.events(path: file)
+            if let signature {
+                let pinned = Set(try CorpusIndex.load(corpus: file).signatures[signature]?.events ?? [])
+                fileEvents = fileEvents.filter { pinned.contains(EventFacts.read($0).eventID) }
+            }
+            events += fileEvents
+        }
+        if let signature, events.isEmpty {
+            throw ValidationError(
+                "no events of signature \(signature) in \(files.joined(separator: ", ")) (their .signatures.json index): pin them with invoice-shadow corpus add --signature \(signature)"
+            )
+        }
         let rules = try loadIgnoreRules()
         let store = try ShadowStore.open(path: reportOptions.db)
+        let logger = Logger.shadow(label: "replay", format: .text, level: .notice)
+        let redactor = try redaction.redactor(besides: reportOptions.db, logger: logger)
         let service = try await legacy.start()
-        let engine = ReplayEngine(
+        var engine = ReplayEngine(
             legacy: LegacyRenderer(service: service, timeout: .milliseconds(Int(timeout * 1000))),
             swift: SwiftRenderer(), comparator: OutcomeComparator(ignoreRules: rules), store: store,
             noiseCheck: noiseCheck)
+        engine.redactor = redactor
         let progress = ProgressLine(label: "replay")
         let runID = try await engine.replay(events, source: "replay " + files.joined(separator: " ")) { update in
             progress.show(done: update.done, total: update.total, atParity: update.atParity, elapsed: update.elapsed)

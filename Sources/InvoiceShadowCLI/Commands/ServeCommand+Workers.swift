@@ -19,8 +19,10 @@ extension ServeCommand {
         let logger = logging.logger(label: "serve")
         let tokenBook = try loadTokens(logger: logger)
         if !noHTTP { _ = try ShadowWeb.parse(address: http) }
-        // Checked here, once, rather than failing in every worker.
+        // Checked here, once, rather than failing in every worker; the redaction key is made here
+        // too, so that the workers read one key rather than race to make theirs.
         _ = try legacy.resolvedDirectory()
+        _ = try redaction.redactor(besides: db, logger: logger)
         let (embedded, bootstrap) = try startBroker(logger: logger)
         let store = try ShadowStore.open(path: db)
         let objectStore = try PackedObjectStore(directory: objects)
@@ -116,6 +118,7 @@ extension ServeCommand {
         // it, the supervisor proposes the reverts and notifies.
         if let notify, shared.instance == nil { arguments += ["--notify", notify] }
         arguments += legacy.arguments + logging.arguments + gateInEffect.arguments + shared.arguments
+        arguments += redaction.arguments(besides: db)
         if demo && index == 0 { arguments += ["--demo", "--demo-rate", "\(demoRate)"] }
         return arguments
     }

@@ -120,6 +120,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var shared: SharedOptions
 
+    @OptionGroup(title: "Personal data") var redaction: RedactionOptions
+
     @OptionGroup(title: "Cutover gate") var gate: GateOptions
 
     @OptionGroup var legacy: LegacyOptions
@@ -155,6 +157,7 @@ struct ServeCommand: AsyncParsableCommand {
         let objectStore = try PackedObjectStore(directory: objects)
         var configuration = ServeEngine.Configuration()
         shared.configure(&configuration)
+        configuration.redactor = try redaction.redactor(besides: db, logger: logger)
         // A worker's supervisor notifies (it proposes the reverts); a worker alone does it itself.
         let notifier = notify.flatMap(URL.init(string:)).map { ChangeNotifier(url: $0, logger: logger) }
         if let notifier {
@@ -338,7 +341,8 @@ struct RecordCommand: AsyncParsableCommand {
         abstract: "Copy events from a Kafka topic into a JSON-lines file that replay reads.",
         discussion: """
             Reads the topic from the beginning in a group of its own (nothing is committed for
-            serve's group) and writes one event per line, byte for byte; an event that cannot
+            serve's group) and writes one event per line, byte for byte but its personal data
+            (replaced by keyed tokens of the same shape; --no-redaction keeps it); an event that cannot
             travel as one line is written as {"$bytes": "<base64>"}. Stops after --max events or
             after --idle seconds without a new one.
               invoice-shadow record --brokers HOST:PORT --output Tests/Corpus/live.jsonl --max 5000
@@ -359,7 +363,12 @@ struct RecordCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many seconds without a new event.")
     var idle: Double = 5
 
+    @OptionGroup(title: "Personal data") var redaction: RedactionOptions
+
     func run() async throws {
+        let redactor = try redaction.redactor(
+            besides: output, logger: Logger.shadow(label: "record", format: .text, level: .notice))
+        var placeholders = 0
         let consumer = try KafkaConsumer.make(
             bootstrapServers: brokers, groupID: "invoice-shadow-record-\(UUID().uuidString)", topics: [topic])
         let limit = max ?? Int.max
@@ -371,13 +380,26 @@ struct RecordCommand: AsyncParsableCommand {
             threadName: "record-poll")
         for await batch in batches {
             for message in batch.messages.prefix(limit - count) {
-                try sink.write(ReplayInput.line(for: message.value))
+                guard let redactor else {
+                    try sink.write(ReplayInput.line(for: message.value))
+                    continue
+                }
+                let redacted = redactor.redact(event: message.value)
+                if !redacted.complete { placeholders += 1 }
+                try sink.write(ReplayInput.line(for: redacted.bytes))
             }
             count = Swift.min(limit, count + batch.messages.count)
             if count == limit { batches.finish() }
         }
         try sink.close()
         consumer.close()
-        FileHandle.standardError.write(Data("recorded \(count) events from \(topic) into \(output)\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                ("recorded \(count) events from \(topic) into \(output)"
+                    + (redactor == nil ? "" : ", personal data redacted")
+                    + (placeholders == 0
+                        ? ""
+                        : " (\(placeholders) that were not JSON kept as placeholders: the topic has the originals)")
+                    + "\n").utf8))
     }
 }
