@@ -234,7 +234,10 @@ struct ReadAccess: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        if configuration.readsNeedToken && request.method == .get && request.uri.path != "/health"
+        // A published invoice is the service's output as the customer got it, personal data and all:
+        // a token holder's to read, wherever the server listens (the evidence pages are redacted).
+        let publishedInvoice = request.uri.path.hasPrefix("/invoices/")
+        if (configuration.readsNeedToken || publishedInvoice) && request.method == .get && request.uri.path != "/health"
             && request.uri.path != "/ready"
         {
             if case .refused(let response) = Authorization.check(request, tokens: configuration.tokens) {

@@ -368,19 +368,27 @@ extension TestResponse {
         let configuration = fixture.configuration()
         let router = ShadowWeb.buildRouter(configuration)
         try await withTestServer(router) { client in
+            // The published invoice, personal data and all, is for token holders only, even on loopback
             try await client.execute(uri: "/invoices/\(fixture.invoiceNumber)", method: .get) { response in
+                #expect(response.status == .unauthorized)
+            }
+            let token: HTTPFields = [.authorization: "Bearer alice-token-0123456789"]
+            try await client.execute(uri: "/invoices/\(fixture.invoiceNumber)", method: .get, headers: token) {
+                response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "text/html; charset=utf-8")
                 #expect(response.headers[.contentSecurityPolicy]?.hasPrefix("sandbox") == true)
                 #expect(response.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
             }
             try await client.execute(
-                uri: "/invoices/\(fixture.invoiceNumber)", method: .get, headers: [.accept: "application/json"]
+                uri: "/invoices/\(fixture.invoiceNumber)", method: .get,
+                headers: [.accept: "application/json", .authorization: "Bearer alice-token-0123456789"]
             ) { response in
                 let invoice = try response.json() as? [String: Any]
                 #expect(invoice?["number"] as? String == fixture.invoiceNumber)
             }
-            try await client.execute(uri: "/invoices/..%2F..%2Fetc%2Fpasswd", method: .get) { response in
+            try await client.execute(uri: "/invoices/..%2F..%2Fetc%2Fpasswd", method: .get, headers: token) {
+                response in
                 #expect(response.status == .notFound)
             }
             try await client.execute(uri: "/health", method: .get) { response in
