@@ -72,6 +72,8 @@ let package = Package(
         // Embeds Debian's CPython and runs the legacy service on one dedicated thread.
         // sched_setaffinity for the Python thread (glibc declares it only with _GNU_SOURCE).
         .target(name: "CThreadTuning"),
+        // The running binary's GNU build id: the port's version in the store.
+        .target(name: "CBuildID"),
         .target(
             name: "PythonBridge", dependencies: ["CPython", "CThreadTuning", "ShadowCore"], linkerSettings: staticPython
         ),
@@ -141,7 +143,7 @@ let package = Package(
                 "ShadowReports", "ShadowBenchmarks", "ShadowLogging", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                "ShadowServe", "DocumentStore", "KafkaIO", "ShadowStore", "ShadowWeb", "Redaction",
+                "ShadowServe", "DocumentStore", "KafkaIO", "ShadowStore", "ShadowWeb", "Redaction", "CBuildID",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -34,6 +34,8 @@ public struct ReplayEngine: Sendable {
     public var batchSize: Int
     /// Replaces personal data in what is recorded (nil: kept as is).
     public var redactor: Redactor?
+    /// The versions of both implementations, recorded with the run.
+    public var versions: ShadowStore.Versions?
 
     /// Creates an engine.
     /// - Parameters:
@@ -66,7 +68,8 @@ public struct ReplayEngine: Sendable {
         _ events: [[UInt8]], source: String, progress: @Sendable (Progress) -> Void = { _ in }
     ) async throws -> Int64 {
         let runID = try store.startRun(
-            source: source, ignoreRules: comparator.ignoreRules, noiseCheck: noiseCheck, startedAt: Date())
+            source: source, ignoreRules: comparator.ignoreRules, noiseCheck: noiseCheck, startedAt: Date(),
+            versions: versions)
         let started = ContinuousClock.now
         var pending: [ShadowStore.Record] = []
         var done = 0

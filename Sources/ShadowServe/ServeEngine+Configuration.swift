@@ -59,6 +59,9 @@ extension ServeEngine {
         /// Whether the engine reverts a regressed `live` country in the store itself. Instances that
         /// share their flags turn it off: their reverts are proposed on the flags topic. Default true.
         public var automaticRevert = true
+        /// The versions of both implementations, carried by the comparisons published to the
+        /// evidence topic (a store that writes rows takes them from its run).
+        public var versions: ShadowStore.Versions?
         /// Replaces personal data in the rows it writes and the evidence it publishes (nil: kept as is).
         public var redactor: Redactor?
         /// Delays between retries toward the store and the object store after a failure: 50 ms

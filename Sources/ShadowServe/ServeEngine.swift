@@ -403,9 +403,12 @@ public final class ServeEngine: Sendable {
         // Record retains every reference it holds (a lazy map's iterator copies each element).
         // Redacted here, the one door to the store and the comparisons topic (a row at parity keeps
         // no event and passes through).
-        let records =
+        var records =
             configuration.redactor.map { redactor in batch.map { redactor.redact($0.record) } }
             ?? batch.map(\.record)
+        if configuration.evidenceTopic != nil, let versions = configuration.versions {
+            for index in records.indices { records[index].versions = versions }
+        }
         // A store that cannot take the rows (a full disk, a lock held too long) is retried with
         // backoff, never given up on: the row writer waits, so the windows fill, the dispatch loop
         // stops taking batches and the consumer stops polling, until the store takes them.

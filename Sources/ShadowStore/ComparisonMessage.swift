@@ -10,7 +10,7 @@ import ShadowCore
 ///  "legacy": {"outcome": {…}, "latency_ns": 812000, "wait_ns": 0}, "swift": {…} or absent,
 ///  "differences": […], "ignored": […], "noise_paths": […], "html_diff": […],
 ///  "event": "<base64>" (only for a comparison that keeps a discrepancy), "event_hash": "…",
-///  "recorded_ms": 1764763200000}
+///  "recorded_ms": 1764763200000, "legacy_version": "…", "port_version": "…" (the instance's)}
 /// ```
 ///
 /// A match carries neither the event nor its invoices (the store keeps neither for it), so most
@@ -30,7 +30,8 @@ public enum ComparisonMessage {
             swift: comparison.swift.map(Side.init), differences: comparison.differences, ignored: comparison.ignored,
             noisePaths: comparison.noisePaths, htmlDiff: comparison.htmlDiff,
             event: slim.keepsDiscrepancy ? Data(slim.event) : nil,
-            eventHash: slim.eventHash ?? StableHash.fnv1aHex(slim.event), recordedMs: milliseconds(slim.recordedAt))
+            eventHash: slim.eventHash ?? StableHash.fnv1aHex(slim.event), recordedMs: milliseconds(slim.recordedAt),
+            legacyVersion: slim.versions?.legacy, portVersion: slim.versions?.port)
         return Array(try JSONEncoder().encode(wire))
     }
 
@@ -53,10 +54,14 @@ public enum ComparisonMessage {
                 eventType: wire.eventType),
             kind: wire.kind, signature: wire.signature, legacy: wire.legacy.result, swift: wire.swift?.result,
             differences: wire.differences, ignored: wire.ignored, noisePaths: wire.noisePaths, htmlDiff: wire.htmlDiff)
-        return ShadowStore.Record(
+        var record = ShadowStore.Record(
             comparison: comparison, event: wire.event.map { Array($0) } ?? [], primary: wire.primary,
             recordedAt: Date(timeIntervalSince1970: Double(wire.recordedMs) / 1000), eventHash: wire.eventHash,
             instance: wire.instance)
+        if let legacy = wire.legacyVersion, let port = wire.portVersion {
+            record.versions = ShadowStore.Versions(legacy: legacy, port: port)
+        }
+        return record
     }
 
     private struct Wire: Codable {
@@ -78,6 +83,9 @@ public enum ComparisonMessage {
         var event: Data?
         var eventHash: String
         var recordedMs: Int64
+        // Optional in version 1: older instances did not send them.
+        var legacyVersion: String?
+        var portVersion: String?
 
         enum CodingKeys: String, CodingKey {
             case v, instance, country, kind, signature, primary, legacy, swift, differences, ignored, event
@@ -88,6 +96,8 @@ public enum ComparisonMessage {
             case htmlDiff = "html_diff"
             case eventHash = "event_hash"
             case recordedMs = "recorded_ms"
+            case legacyVersion = "legacy_version"
+            case portVersion = "port_version"
         }
     }
 

@@ -59,6 +59,12 @@ import GRDB
 /// `note` (what it waits for, or why it stopped), `request_id` (the last plan command applied, for
 /// its proposer to find out what became of it).
 ///
+/// `build`: a pair of versions the harness ran with, `legacy` (a content hash of the legacy
+/// package) and `port` (the binary's build id), and when this store first saw it (`first_ms`);
+/// `run.build_id` and `comparison.build_id` name the pair a run and a comparison were made with (a
+/// comparison read from another instance keeps that instance's); `signature.first_build_id` and
+/// `last_build_id` the pairs it was first and last seen with.
+///
 /// `topic_offset`: how far this store has applied a Kafka topic it materializes (the comparisons and
 /// flags topics of several instances): `topic`, `partition`, `next_offset`, written in the same
 /// transaction as the rows a message made, so that each message is applied exactly once.
@@ -217,6 +223,22 @@ enum Schema {
         }
         migrator.registerMigration("v10: plan commands between instances") { db in
             try db.execute(sql: "ALTER TABLE ramp_plan ADD COLUMN request_id TEXT")
+        }
+        migrator.registerMigration("v11: the versions of both implementations") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE build (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        legacy TEXT NOT NULL,
+                        port TEXT NOT NULL,
+                        first_ms INTEGER NOT NULL,
+                        UNIQUE (legacy, port)
+                    );
+                    ALTER TABLE run ADD COLUMN build_id INTEGER REFERENCES build(id);
+                    ALTER TABLE comparison ADD COLUMN build_id INTEGER REFERENCES build(id);
+                    ALTER TABLE signature ADD COLUMN first_build_id INTEGER REFERENCES build(id);
+                    ALTER TABLE signature ADD COLUMN last_build_id INTEGER REFERENCES build(id);
+                    """)
         }
         return migrator
     }

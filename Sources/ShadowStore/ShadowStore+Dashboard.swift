@@ -48,6 +48,8 @@ public struct DashboardSnapshot: Codable, Sendable, Equatable {
         public var kind: String
         /// Comparisons with it in the window.
         public var count: Int
+        /// Its builds: whether it appeared after a version change.
+        public var versions = SignatureVersions()
     }
 
     /// Parity in one slice of the window.
@@ -177,13 +179,47 @@ public struct SignatureDetail: Codable, Sendable, Equatable {
     public var countriesAffected: [String: Int]
     /// Up to a few example events.
     public var examples: [Example]
+    /// The versions it was first and last seen with, and those the store ran with before it first
+    /// appeared, when it appeared after a version change.
+    public var versions = SignatureVersions()
 
     enum CodingKeys: String, CodingKey {
-        case id, text, country, kind, paths, count, examples
+        case id, text, country, kind, paths, count, examples, versions
         case businessLine = "business_line"
         case firstSeenMs = "first_seen_ms"
         case lastSeenMs = "last_seen_ms"
         case countriesAffected = "countries_affected"
+    }
+}
+
+/// Which builds a signature was seen with.
+public struct SignatureVersions: Codable, Sendable, Equatable {
+    /// The versions it was first seen with (nil for signatures recorded before versions were).
+    public var first: ShadowStore.Versions?
+    /// The versions it was last seen with.
+    public var last: ShadowStore.Versions?
+    /// The versions the store saw before ``first``, when it has seen others: the signature appeared
+    /// after a version change, and this is the build it did not appear with.
+    public var before: ShadowStore.Versions?
+
+    /// No versions known.
+    public init(
+        first: ShadowStore.Versions? = nil, last: ShadowStore.Versions? = nil, before: ShadowStore.Versions? = nil
+    ) {
+        self.first = first
+        self.last = last
+        self.before = before
+    }
+
+    /// "the port changed", "the legacy changed", "both changed"; nil when it did not appear after a change.
+    public var change: String? {
+        guard let first, let before else { return nil }
+        switch (first.legacy != before.legacy, first.port != before.port) {
+        case (true, true): return "both implementations changed"
+        case (true, false): return "the legacy changed"
+        case (false, true): return "the port changed"
+        case (false, false): return nil
+        }
     }
 }
 
@@ -329,10 +365,38 @@ extension ShadowStore {
                     """, arguments: [limit]
             ).map { row throws in
                 let signature = try Self.signature(row, countryColumn: "country")
-                return DashboardSnapshot.SignatureCount(
+                var count = DashboardSnapshot.SignatureCount(
                     id: row["id"], text: signature.text, kind: signature.kind.rawValue, count: row["n"])
+                count.versions = try Self.versions(db, signature: row["id"])
+                return count
             }
         }
+    }
+
+    /// The builds signature `id` was first and last seen with, and the one before its first, if any.
+    static func versions(_ db: Database, signature id: String) throws -> SignatureVersions {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT f.legacy AS fl, f.port AS fp, f.first_ms AS ff, l.legacy AS ll, l.port AS lp
+                    FROM signature s LEFT JOIN build f ON f.id = s.first_build_id
+                        LEFT JOIN build l ON l.id = s.last_build_id
+                    WHERE s.id = ?
+                    """, arguments: [id])
+        else { return SignatureVersions() }
+        func versions(_ legacy: String?, _ port: String?) -> Versions? {
+            guard let legacy, let port else { return nil }
+            return Versions(legacy: legacy, port: port)
+        }
+        var result = SignatureVersions(first: versions(row["fl"], row["fp"]), last: versions(row["ll"], row["lp"]))
+        if let firstMs = row["ff"] as Int64? {
+            result.before = try Row.fetchOne(
+                db, sql: "SELECT legacy, port FROM build WHERE first_ms < ? ORDER BY first_ms DESC, id DESC LIMIT 1",
+                arguments: [firstMs]
+            ).flatMap { versions($0["legacy"], $0["port"]) }
+        }
+        return result
     }
 
     /// The stored events of up to `limit` examples of signature `id`, newest first: what `corpus add`
@@ -389,11 +453,13 @@ extension ShadowStore {
                     legacyHTML: example.legacyHTML, swiftHTML: example.swiftHTML, legacyError: example.legacyError,
                     swiftError: example.swiftError)
             }
-            return SignatureDetail(
+            var detail = SignatureDetail(
                 id: row["id"], text: signature.text, country: signature.country, businessLine: signature.businessLine,
                 kind: signature.kind.rawValue, paths: signature.paths, count: row["n"],
                 firstSeenMs: row["first_ms"] ?? 0, lastSeenMs: row["last_ms"] ?? 0, countriesAffected: affected,
                 examples: examples)
+            detail.versions = try Self.versions(db, signature: id)
+            return detail
         }
     }
 

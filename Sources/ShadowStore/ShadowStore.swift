@@ -56,14 +56,43 @@ public final class ShadowStore: Sendable {
     ///   - ignoreRules: The rules in force.
     ///   - noiseCheck: Whether the legacy runs twice per event.
     ///   - startedAt: When the run started.
-    public func startRun(source: String, ignoreRules: IgnoreRules, noiseCheck: Bool, startedAt: Date) throws -> Int64 {
+    public func startRun(
+        source: String, ignoreRules: IgnoreRules, noiseCheck: Bool, startedAt: Date, versions: Versions? = nil
+    ) throws -> Int64 {
         let rules = String(decoding: try JSONEncoder().encode(ignoreRules.rules), as: UTF8.self)
         return try writer.write { db in
+            let build = try versions.map { try Self.buildID($0, db, seen: startedAt) }
             try db.execute(
-                sql: "INSERT INTO run (started_ms, source, ignore_rules, noise_check) VALUES (?, ?, ?, ?)",
-                arguments: [milliseconds(startedAt), source, rules, noiseCheck ? 1 : 0])
+                sql: "INSERT INTO run (started_ms, source, ignore_rules, noise_check, build_id) VALUES (?, ?, ?, ?, ?)",
+                arguments: [milliseconds(startedAt), source, rules, noiseCheck ? 1 : 0, build])
             return db.lastInsertedRowID
         }
+    }
+
+    /// The versions of both implementations a run or a comparison was made with.
+    public struct Versions: Codable, Sendable, Hashable {
+        /// The legacy package's: a content hash of its files.
+        public var legacy: String
+        /// The port's: the binary's build id.
+        public var port: String
+
+        /// Versions.
+        public init(legacy: String, port: String) {
+            self.legacy = legacy
+            self.port = port
+        }
+
+        /// `legacy 3f2a9c1e07b4 · port 4d00ea42abf7`.
+        public var description: String { "legacy \(legacy.prefix(12)) · port \(port.prefix(12))" }
+    }
+
+    /// The id of a pair of versions, made the first time it is seen (at `seen`).
+    static func buildID(_ versions: Versions, _ db: Database, seen: Date) throws -> Int64 {
+        try db.execute(
+            sql: "INSERT INTO build (legacy, port, first_ms) VALUES (?, ?, ?) ON CONFLICT(legacy, port) DO NOTHING",
+            arguments: [versions.legacy, versions.port, milliseconds(seen)])
+        return try Int64.fetchOne(
+            db, sql: "SELECT id FROM build WHERE legacy = ? AND port = ?", arguments: [versions.legacy, versions.port])!
     }
 
     /// Records the end of a run.
@@ -95,6 +124,9 @@ public final class ShadowStore: Sendable {
         public var eventHash: String?
         /// The `serve --instance` that compared it, if one was named.
         public var instance: String?
+        /// The versions it was compared with, when they are not its run's (a comparison read from
+        /// another instance).
+        public var versions: Versions?
 
         /// Creates a record.
         /// - Parameters:
@@ -169,22 +201,28 @@ public final class ShadowStore: Sendable {
             // per batch was most of the row writer's CPU (sqlite3Parser at the top of its profile).
             let upsertSignature = try db.cachedStatement(
                 sql: """
-                    INSERT INTO signature (id, country, business_line, kind, paths) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT(id) DO NOTHING
+                    INSERT INTO signature (id, country, business_line, kind, paths, first_build_id, last_build_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET last_build_id = coalesce(excluded.last_build_id, last_build_id),
+                        first_build_id = coalesce(first_build_id, excluded.first_build_id)
                     """)
             let upsertComparison = try RawStatement(
                 db.cachedStatement(
                     sql: """
                         INSERT INTO comparison (event_id, run_id, country, business_line, event_type, kind, signature_id,
-                            primary_side, legacy_us, swift_us, noise_paths, recorded_ms, event_hash, instance)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            primary_side, legacy_us, swift_us, noise_paths, recorded_ms, event_hash, instance, build_id)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT(event_id) DO UPDATE SET run_id = excluded.run_id, country = excluded.country,
                             business_line = excluded.business_line, event_type = excluded.event_type, kind = excluded.kind,
                             signature_id = excluded.signature_id, primary_side = excluded.primary_side,
                             legacy_us = excluded.legacy_us, swift_us = excluded.swift_us,
                             noise_paths = excluded.noise_paths, recorded_ms = excluded.recorded_ms,
-                            event_hash = excluded.event_hash, instance = excluded.instance
+                            event_hash = excluded.event_hash, instance = excluded.instance,
+                            build_id = excluded.build_id
                         """), in: db)
+            // The run's versions, and those of comparisons read from other instances, resolved once.
+            let runBuild = try Int64.fetchOne(db, sql: "SELECT build_id FROM run WHERE id = ?", arguments: [runID])
+            var builds: [Versions: Int64] = [:]
             let replaceDiscrepancy = try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO discrepancy (event_id, event, differences, ignored, html_diff,
@@ -197,10 +235,18 @@ public final class ShadowStore: Sendable {
             // its comparison, retained every reference it holds and released them again.
             func upsert(_ record: Record) throws {
                 let signatureID = record.comparison.signature.id  // a hash of its text: once per row
+                var build = runBuild
+                if let versions = record.versions {
+                    if builds[versions] == nil {
+                        builds[versions] = try Self.buildID(versions, db, seen: record.recordedAt)
+                    }
+                    build = builds[versions]
+                }
                 if signaturesWritten.insert(signatureID).inserted {
                     try upsertSignature.execute(arguments: [
                         signatureID, record.comparison.signature.country, record.comparison.signature.businessLine,
                         record.comparison.signature.kind.rawValue, Self.jsonArray(record.comparison.signature.paths),
+                        build, build,
                     ])
                 }
                 // A one-sided comparison (the shadow did not run) carries its only result in `legacy`;
@@ -222,6 +268,7 @@ public final class ShadowStore: Sendable {
                 upsertComparison.bind(12, milliseconds(record.recordedAt))
                 upsertComparison.bind(13, record.eventHash ?? StableHash.fnv1aHex(record.event))
                 upsertComparison.bind(14, record.instance)
+                upsertComparison.bind(15, build)
                 try upsertComparison.execute()
                 // (An old discrepancy of the event went with the upsert: Schema's v4 trigger.)
                 if record.keepsDiscrepancy {

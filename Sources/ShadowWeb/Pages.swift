@@ -140,11 +140,15 @@ enum Pages {
             body += "<p>None: every comparison is at parity.</p>"
         } else {
             body +=
-                "<table id=\"signatures\"><thead><tr><th>Signature</th><th>Kind</th><th>Events</th></tr></thead><tbody>"
+                "<table id=\"signatures\"><thead><tr><th>Signature</th><th>Kind</th><th>Events</th><th>Since</th></tr></thead><tbody>"
             for signature in signatures {
+                let since: HTML =
+                    signature.versions.change.map { change -> HTML in
+                        "<span class=\"bad\" title=\"first seen with \(signature.versions.first?.description ?? "")\">new: \(change)</span>"
+                    } ?? "\(signature.versions.first.map { "port \($0.port.prefix(12))" } ?? "–")"
                 body +=
                     "<tr><td><a href=\"/signatures/\(signature.id)\"><code>\(signature.text)</code></a></td>"
-                    + "<td>\(signature.kind)</td><td class=\"num\">\(signature.count)</td></tr>"
+                    + "<td>\(signature.kind)</td><td class=\"num\">\(signature.count)</td><td>\(since)</td></tr>"
             }
             body += "</tbody></table>"
         }
@@ -162,6 +166,12 @@ enum Pages {
     static func signature(_ detail: SignatureDetail, storePath: String) -> HTML {
         var body: HTML = "<h1>Signature <code>\(detail.id)</code></h1>"
         body += "<p><code>\(detail.text)</code></p>"
+        if let change = detail.versions.change, let before = detail.versions.before, let first = detail.versions.first {
+            body += """
+                <div class="message error" id="new-after-change">It appeared after a version change: \(change) \
+                (first seen with \(first.description); before it the store ran \(before.description)).</div>
+                """
+        }
         body += """
             <p id="pin">Pin it as a regression test (the examples as stored, redacted):</p>
             <pre>invoice-shadow corpus add --signature \(detail.id) --db \(storePath)
@@ -174,6 +184,8 @@ enum Pages {
         body += "<tr><th>Events</th><td class=\"num\">\(detail.count)</td></tr>"
         body += "<tr><th>First seen</th><td>\(time(detail.firstSeenMs))</td></tr>"
         body += "<tr><th>Last seen</th><td>\(time(detail.lastSeenMs))</td></tr>"
+        body += "<tr><th>First seen with</th><td>\(detail.versions.first?.description ?? "–")</td></tr>"
+        body += "<tr><th>Last seen with</th><td>\(detail.versions.last?.description ?? "–")</td></tr>"
         let affected = detail.countriesAffected.sorted { $0.key < $1.key }.map { (country, count) -> HTML in
             "\(country) (\(count))"
         }

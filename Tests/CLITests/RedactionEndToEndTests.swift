@@ -127,6 +127,15 @@ extension RealProcesses {
             // The signature page says how to pin it
             let first = try #require(await serve.get("/signatures/\(signatures[0])"))
             #expect(first.body.contains("invoice-shadow corpus add --signature \(signatures[0])"))
+            // And which build each was seen with: the legacy by its content, the port by its build id
+            #expect(
+                try ShadowStoreProbe.lines(
+                    path("shadow.db"),
+                    "SELECT length(b.legacy), length(b.port) FROM build b JOIN run r ON r.build_id = b.id WHERE r.source LIKE 'replay %'"
+                ) == [
+                    "16|40"
+                ])
+            #expect(first.body.contains("<tr><th>First seen with</th><td>legacy "))
 
             // When every signature's redacted examples are added to a corpus and replayed
             for signature in signatures {

@@ -81,6 +81,7 @@ struct ReplayCommand: AsyncParsableCommand {
             swift: SwiftRenderer(), comparator: OutcomeComparator(ignoreRules: rules), store: store,
             noiseCheck: noiseCheck)
         engine.redactor = redactor
+        engine.versions = .current(legacyDirectory: try legacy.resolvedDirectory())
         let progress = ProgressLine(label: "replay")
         let runID = try await engine.replay(events, source: "replay " + files.joined(separator: " ")) { update in
             progress.show(done: update.done, total: update.total, atParity: update.atParity, elapsed: update.elapsed)

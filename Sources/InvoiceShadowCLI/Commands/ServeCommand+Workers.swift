@@ -32,7 +32,8 @@ extension ServeCommand {
         }
         let health = ServeHealth(registry: supervisor.registry, logger: logger)
         let run = try store.startRun(
-            source: "serve --workers \(count)", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
+            source: "serve --workers \(count)", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date(),
+            versions: .current(legacyDirectory: try legacy.resolvedDirectory()))
         let notifier = notify.flatMap(URL.init(string:)).map { ChangeNotifier(url: $0, logger: logger) }
         let sharing = try shared.start(
             bootstrap: bootstrap, store: store, producer: producer, health: health, runID: run,

@@ -158,6 +158,8 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServeEngine.Configuration()
         shared.configure(&configuration)
         configuration.redactor = try redaction.redactor(besides: db, logger: logger)
+        let versions = ShadowStore.Versions.current(legacyDirectory: try legacy.resolvedDirectory())
+        configuration.versions = versions
         // A worker's supervisor notifies (it proposes the reverts); a worker alone does it itself.
         let notifier = notify.flatMap(URL.init(string:)).map { ChangeNotifier(url: $0, logger: logger) }
         if let notifier {
@@ -168,7 +170,8 @@ struct ServeCommand: AsyncParsableCommand {
             legacy: LegacyRenderer(service: service, timeout: .milliseconds(Int(timeout * 1000))),
             swift: SwiftRenderer(), comparator: OutcomeComparator(), store: store,
             objects: objectStore, configuration: configuration, policy: gateInEffect.policy, logger: logger)
-        let run = try store.startRun(source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date())
+        let run = try store.startRun(
+            source: "serve", ignoreRules: IgnoreRules(), noiseCheck: false, startedAt: Date(), versions: versions)
         // Instances that share their evidence and flags: the flags first, so that nothing is served
         // on a flag the others changed while this one was down.
         // (A worker's supervisor reads the shared topics into the store the workers share.)
