@@ -65,6 +65,9 @@ import GRDB
 /// comparison read from another instance keeps that instance's); `signature.first_build_id` and
 /// `last_build_id` the pairs it was first and last seen with.
 ///
+/// `daily_count`: comparisons folded by retention, per UTC `day` (YYYY-MM-DD), `country`,
+/// `signature_id` and `kind`; `comparison.kept` marks the examples retention keeps whatever their age.
+///
 /// `topic_offset`: how far this store has applied a Kafka topic it materializes (the comparisons and
 /// flags topics of several instances): `topic`, `partition`, `next_offset`, written in the same
 /// transaction as the rows a message made, so that each message is applied exactly once.
@@ -238,6 +241,25 @@ enum Schema {
                     ALTER TABLE comparison ADD COLUMN build_id INTEGER REFERENCES build(id);
                     ALTER TABLE signature ADD COLUMN first_build_id INTEGER REFERENCES build(id);
                     ALTER TABLE signature ADD COLUMN last_build_id INTEGER REFERENCES build(id);
+                    """)
+        }
+        migrator.registerMigration("v12: retention") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE comparison ADD COLUMN kept INTEGER NOT NULL DEFAULT 0;
+                    CREATE TABLE daily_count (
+                        day TEXT NOT NULL,
+                        country TEXT NOT NULL,
+                        signature_id TEXT NOT NULL REFERENCES signature(id),
+                        kind TEXT NOT NULL,
+                        count INTEGER NOT NULL,
+                        PRIMARY KEY (day, country, signature_id, kind)
+                    ) WITHOUT ROWID;
+                    -- Only an event recorded again loses its old discrepancy, not a row retention keeps.
+                    DROP TRIGGER comparison_recorded_again;
+                    CREATE TRIGGER comparison_recorded_again AFTER UPDATE OF recorded_ms ON comparison BEGIN
+                        DELETE FROM discrepancy WHERE event_id = NEW.event_id;
+                    END;
                     """)
         }
         return migrator

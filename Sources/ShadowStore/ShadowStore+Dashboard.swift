@@ -356,12 +356,18 @@ extension ShadowStore {
     /// The signatures not at parity, most frequent first (all runs).
     public func signatureCounts(limit: Int = 100) throws -> [DashboardSnapshot.SignatureCount] {
         try read { db in
+            // Comparisons still kept, and those retention folded into the daily counts.
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT s.id, s.country, s.business_line, s.kind, s.paths, COUNT(*) AS n
-                    FROM comparison c JOIN signature s ON s.id = c.signature_id
-                    WHERE c.kind NOT IN (\(Self.parityKindsSQL)) GROUP BY s.id ORDER BY n DESC, s.id LIMIT ?
+                    SELECT s.id, s.country, s.business_line, s.kind, s.paths, SUM(n) AS n FROM (
+                        SELECT signature_id, COUNT(*) AS n FROM comparison
+                        WHERE kind NOT IN (\(Self.parityKindsSQL)) GROUP BY signature_id
+                        UNION ALL
+                        SELECT signature_id, SUM(count) AS n FROM daily_count
+                        WHERE kind NOT IN (\(Self.parityKindsSQL)) GROUP BY signature_id
+                    ) AS counted JOIN signature s ON s.id = counted.signature_id
+                    GROUP BY s.id ORDER BY n DESC, s.id LIMIT ?
                     """, arguments: [limit]
             ).map { row throws in
                 let signature = try Self.signature(row, countryColumn: "country")
@@ -430,6 +436,9 @@ extension ShadowStore {
                         """, arguments: [id])
             else { return nil }
             let signature = try Self.signature(row, countryColumn: "country")
+            let folded =
+                try Int.fetchOne(db, sql: "SELECT SUM(count) FROM daily_count WHERE signature_id = ?", arguments: [id])
+                ?? 0
             var affected: [String: Int] = [:]
             for other in try Row.fetchAll(
                 db,
@@ -455,7 +464,7 @@ extension ShadowStore {
             }
             var detail = SignatureDetail(
                 id: row["id"], text: signature.text, country: signature.country, businessLine: signature.businessLine,
-                kind: signature.kind.rawValue, paths: signature.paths, count: row["n"],
+                kind: signature.kind.rawValue, paths: signature.paths, count: (row["n"] as Int) + folded,
                 firstSeenMs: row["first_ms"] ?? 0, lastSeenMs: row["last_ms"] ?? 0, countriesAffected: affected,
                 examples: examples)
             detail.versions = try Self.versions(db, signature: id)

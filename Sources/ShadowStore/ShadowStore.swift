@@ -25,6 +25,10 @@ public final class ShadowStore: Sendable {
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
             configuration.prepareDatabase { db in
+                // Incremental vacuum, so that retention can give deleted pages back to the file
+                // system; it takes effect in a new file only (before its first table), and is a
+                // no-op on a store made before (its freed pages are reused, the file does not shrink).
+                if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
                 // A checkpoint every 8,000 WAL pages (32 MB) rather than SQLite's 1,000: the index
                 // on event_id takes its inserts on random pages, so a page is dirtied by several
                 // transactions between two checkpoints and copied back once (the row writer's

@@ -64,7 +64,8 @@ enum Pages {
 
     static func overview(
         _ snapshot: DashboardSnapshot, flags: [FlagRow] = [], policy: CutoverPolicy = CutoverPolicy(),
-        signatures: [DashboardSnapshot.SignatureCount], status: ServeStatus, losses: [ShadowStore.EventLoss] = []
+        signatures: [DashboardSnapshot.SignatureCount], status: ServeStatus, losses: [ShadowStore.EventLoss] = [],
+        daily: [ShadowStore.DailyParity] = []
     )
         -> HTML
     {
@@ -134,6 +135,19 @@ enum Pages {
         body +=
             "<h2>Swift's share over time</h2>"
             + Charts.swiftShare(snapshot.swiftShareOverTime, now: snapshot.generatedMs)
+        if daily.count > 1 {
+            // Beyond the window, from the daily counts retention keeps.
+            body +=
+                "<h2>Parity per day</h2><table id=\"daily\"><thead><tr><th>Day (UTC)</th><th>Comparisons</th>"
+                + "<th>Parity</th></tr></thead><tbody>"
+            for day in daily.suffix(30).reversed() {
+                let parity = day.comparisons == 0 ? 0 : Double(day.atParity) * 100 / Double(day.comparisons)
+                body +=
+                    "<tr><td>\(day.day)</td><td class=\"num\">\(day.comparisons)</td>"
+                    + "<td class=\"num\">\(Format.percent(parity))</td></tr>"
+            }
+            body += "</tbody></table>"
+        }
         body += "<h2>Render latency</h2>" + Charts.latency(snapshot.latencyHistogram)
         body += "<h2>Signatures not at parity</h2>"
         if signatures.isEmpty {

@@ -48,7 +48,7 @@ struct Routes: Sendable {
             Pages.overview(
                 try store.dashboard(policy: configuration.policy), flags: try flagRows(), policy: configuration.policy,
                 signatures: try store.signatureCounts(limit: 20), status: configuration.status(),
-                losses: try store.losses(limit: 20)))
+                losses: try store.losses(limit: 20), daily: try store.dailyParity(days: 30)))
     }
 
     func overviewJSON() throws -> Response {

@@ -94,6 +94,31 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many seconds (default: run until interrupted).")
     var duration: Double?
 
+    @Option(
+        help: ArgumentHelp(
+            "Keep comparisons this long (90s, 30m, 12h, 30d; forever): older ones are folded into per-day counts and deleted, the examples of each signature kept.",
+            valueName: "DURATION"))
+    var retain = "30d"
+
+    /// --retain as a duration; nil for forever.
+    var retention: Duration? { retain == "forever" ? nil : FlagsPlan.duration(retain) }
+
+    /// serve's retention service, run by the process that owns the store (not by a worker).
+    func retentionService(store: ShadowStore, logger: Logger) -> ServiceGroupConfiguration.ServiceConfiguration? {
+        guard let period = retention else {
+            logger.notice("retention is off (--retain forever): the store keeps every comparison")
+            return nil
+        }
+        if (try? store.reclaimsSpace()) == false {
+            logger.notice(
+                "\(db) was made before retention could shrink it: deleted comparisons' pages are reused, but the file does not shrink (sqlite3 \(db) 'PRAGMA auto_vacuum = INCREMENTAL; VACUUM' while serve is stopped changes that)"
+            )
+        }
+        let retention = StoreRetention(store: store, period: period, logger: logger)
+        return .init(
+            service: PeriodicService(interval: .seconds(10)) { await retention.pass() }, serviceName: "retention")
+    }
+
     @Option(help: "Seconds each legacy render may take.")
     var timeout: Double = 10
 
@@ -130,6 +155,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let workers, !(1...64).contains(workers) { throw ValidationError("--workers takes 1 to 64") }
+        guard retain == "forever" || (FlagsPlan.duration(retain).map { $0 > .zero } ?? false) else {
+            throw ValidationError("--retain takes a duration such as 90s, 30m, 12h, 30d, or forever")
+        }
         if let notify, URL(string: notify)?.scheme.map({ ["http", "https"].contains($0) }) != true {
             throw ValidationError("--notify takes an http:// or https:// URL")
         }
@@ -211,6 +239,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // Before the engine, so that they stop after it: what it published last is read in.
         services += sharing?.services ?? []
+        if workerIndex == nil, let retention = retentionService(store: store, logger: logger) {
+            services.append(retention)
+        }
         services.append(
             .init(
                 service: EngineService(engine: engine, runID: run),

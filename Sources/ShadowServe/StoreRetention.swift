@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import ShadowLogging
+import ShadowStore
+
+/// `serve --retain`: comparisons older than the retention period are folded into per-day counts
+/// and deleted, a small batch per transaction with a pause between, so that the row writer, which
+/// shares the store, never waits long; the examples of each signature are kept whatever their age,
+/// and freed pages are given back to the file system.
+public struct StoreRetention: Sendable {
+    let store: ShadowStore
+    let period: Duration
+    let examplesPerSignature: Int
+    let logger: Logger
+
+    /// Retention of `store` to `period`, keeping `examplesPerSignature` examples of each signature.
+    public init(store: ShadowStore, period: Duration, examplesPerSignature: Int = 5, logger: Logger) {
+        self.store = store
+        self.period = period
+        self.examplesPerSignature = examplesPerSignature
+        var logger = logger
+        logger[metadataKey: LogKey.component] = "retention"
+        self.logger = logger
+    }
+
+    /// One pass: everything older than the period, a batch at a time. Errors are logged; the next
+    /// pass tries again.
+    /// - Returns: What the pass did, in total.
+    @discardableResult
+    public func pass(now: Date = Date()) async -> ShadowStore.RetentionStep {
+        let cutoff = now.addingTimeInterval(-Double(period.components.seconds))
+        var total = ShadowStore.RetentionStep()
+        do {
+            while !Task.isCancelled {
+                let step = try store.retainStep(before: cutoff, examplesPerSignature: examplesPerSignature)
+                total.folded += step.folded
+                total.kept += step.kept
+                guard step.more else { break }
+                // Room for the row writer between two batches.
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            var reclaimed = 0
+            if total.folded > 0 {
+                while !Task.isCancelled {
+                    let pages = try store.reclaim()
+                    reclaimed += pages
+                    if pages == 0 { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                logger.info(
+                    "folded \(total.folded) comparisons recorded before \(ISO8601DateFormatter().string(from: cutoff)) into the daily counts and deleted them; \(total.kept) more kept as examples; \(reclaimed) pages given back"
+                )
+            }
+        } catch is CancellationError {
+            // Shut down mid-pass: the batches done are done, the rest waits for the next start.
+        } catch {
+            logger.error(
+                "cannot fold old comparisons; the store grows until the next pass succeeds",
+                metadata: [LogKey.error: "\(error)"])
+        }
+        return total
+    }
+}
