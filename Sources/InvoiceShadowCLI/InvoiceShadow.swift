@@ -16,7 +16,8 @@ struct InvoiceShadow: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, BrokerCommand.self, RecordCommand.self, ReplayCommand.self, ReportCommand.self,
-            CorpusCommand.self, FlagsCommand.self, GenerateCommand.self, RenderCommand.self, BenchCommand.self,
+            CorpusCommand.self, ExportCommand.self, FlagsCommand.self, GenerateCommand.self, RenderCommand.self,
+            BenchCommand.self,
         ]
     )
 }
