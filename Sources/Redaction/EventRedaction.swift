@@ -102,6 +102,8 @@ extension Redactor {
         return pairs
     }
 
+    /// As Python's `json.dumps` writes a string's inside (`\b` and `\f` by name, unlike
+    /// `JSONValue.writeString`): the legacy's invoices, and the port's, which match them.
     private static func jsonEscaped(_ text: String) -> String {
         var output = ""
         for scalar in text.unicodeScalars {

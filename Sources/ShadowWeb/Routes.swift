@@ -199,14 +199,10 @@ struct Routes: Sendable {
 
     /// `POST /flags/plan`: the flags page's plan form (`action` create, pause, resume or cancel).
     func submitPlanForm(_ request: Request) async throws -> Response {
-        let form: FormFields
-        let owner: String
-        switch try await authorizedForm(request) {
-        case .refused(let response): return response
-        case .form(let fields, let name):
-            form = fields
-            owner = name
-        }
+        try await withAuthorizedForm(request) { form, owner in try await submitPlanForm(form, owner: owner) }
+    }
+
+    private func submitPlanForm(_ form: FormFields, owner: String) async throws -> Response {
         let country = form["country"] ?? ""
         let action = form["action"] ?? "create"
         let steps = (form["steps"] ?? "").split(separator: ",").map {
@@ -258,14 +254,10 @@ struct Routes: Sendable {
 
     /// `POST /flags`: the flags page's form (token in a form field, never in the URL).
     func submitFlagForm(_ request: Request) async throws -> Response {
-        let form: FormFields
-        let owner: String
-        switch try await authorizedForm(request) {
-        case .refused(let response): return response
-        case .form(let fields, let name):
-            form = fields
-            owner = name
-        }
+        try await withAuthorizedForm(request) { form, owner in try await submitFlagForm(form, owner: owner) }
+    }
+
+    private func submitFlagForm(_ form: FormFields, owner: String) async throws -> Response {
         let country = form["country"] ?? ""
         let result = try await apply(
             country: country, state: form["state"], reason: form["reason"], force: form["force"] == "on", owner: owner)
@@ -283,6 +275,15 @@ struct Routes: Sendable {
 
     /// A form of the flags page with the owner of the token typed into it (never one in the URL),
     /// or the flags page saying why not.
+    private func withAuthorizedForm(
+        _ request: Request, _ body: (FormFields, String) async throws -> Response
+    ) async throws -> Response {
+        switch try await authorizedForm(request) {
+        case .refused(let response): return response
+        case .form(let form, let owner): return try await body(form, owner)
+        }
+    }
+
     private func authorizedForm(_ request: Request) async throws -> AuthorizedForm {
         if Authorization.hasCredentialInQuery(request) {
             return .refused(try flagsPage(message: (false, problemText(.badRequest)), status: .badRequest))

@@ -12,26 +12,20 @@ extension RealProcesses {
         /// A copy of `legacy/` whose invoices gain a field for any event that mentions "Regress": a
         /// legacy fixture that differs, for the events a test chooses.
         static func legacyWithPlantedRegression(in directory: URL) throws -> String {
-            let copy = directory.appendingPathComponent("legacy")
-            try FileManager.default.copyItem(
-                at: URL(fileURLWithPath: TestSupport.legacyDirectory).appendingPathComponent("invoicing"),
-                to: copy.appendingPathComponent("invoicing"))
-            let entry = copy.appendingPathComponent("invoicing/__init__.py")
-            var text = try String(contentsOf: entry, encoding: .utf8)
-            text += """
+            try legacyCopy(
+                in: directory,
+                appending: """
 
-                _render_event = render_event
+                    _render_event = render_event
 
 
-                def render_event(data):
-                    result = _render_event(data)
-                    if b"Regress" in data:
-                        result["invoice"] = '{"planted":1,' + result["invoice"][1:]
-                    return result
+                    def render_event(data):
+                        result = _render_event(data)
+                        if b"Regress" in data:
+                            result["invoice"] = '{"planted":1,' + result["invoice"][1:]
+                        return result
 
-                """
-            try text.write(to: entry, atomically: true, encoding: .utf8)
-            return copy.path
+                    """)
         }
 
         /// `count` generated DE events; with `regress`, each names its customer "Regress …".

@@ -10,14 +10,9 @@ extension RealProcesses {
         /// A copy of `legacy/` that differs on purpose: DE invoices gain a field, and FR renders fail
         /// with an error that names the customer (as a careless traceback would).
         static func legacyWithPlantedDiscrepancies(in directory: URL) throws -> String {
-            let copy = directory.appendingPathComponent("legacy")
-            try FileManager.default.copyItem(
-                at: URL(fileURLWithPath: TestSupport.legacyDirectory).appendingPathComponent("invoicing"),
-                to: copy.appendingPathComponent("invoicing"))
-            let entry = copy.appendingPathComponent("invoicing/__init__.py")
-            try
-                (try String(contentsOf: entry, encoding: .utf8)
-                    + """
+            try legacyCopy(
+                in: directory,
+                appending: """
 
                     import json as _json
 
@@ -33,8 +28,7 @@ extension RealProcesses {
                             raise RuntimeError("no account for " + event["customer"]["name"])
                         return result
 
-                    """).write(to: entry, atomically: true, encoding: .utf8)
-            return copy.path
+                    """)
         }
 
         /// Every personal value of `events` long enough to be traced in rendered text, but those that

@@ -147,3 +147,15 @@ final class BrokerProcess: Sendable {
         process.waitUntilExit()
     }
 }
+
+/// A copy of the repository's legacy package with `python` appended to its `__init__.py` (a planted
+/// difference: a render that wraps the real one), in `directory`; returns the copy's `--legacy` path.
+func legacyCopy(in directory: URL, appending python: String) throws -> String {
+    let copy = directory.appendingPathComponent("legacy")
+    try FileManager.default.copyItem(
+        at: URL(fileURLWithPath: TestSupport.legacyDirectory).appendingPathComponent("invoicing"),
+        to: copy.appendingPathComponent("invoicing"))
+    let entry = copy.appendingPathComponent("invoicing/__init__.py")
+    try (try String(contentsOf: entry, encoding: .utf8) + python).write(to: entry, atomically: true, encoding: .utf8)
+    return copy.path
+}
