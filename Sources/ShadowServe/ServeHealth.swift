@@ -25,6 +25,9 @@ public final class ServeHealth: Sendable {
         /// With `--instance`: the shared comparisons and flags topics reach this store, and none of
         /// their messages was dropped before the store read it.
         case sharedTopics = "shared_topics"
+        /// `--retain`: the last pass that folds old comparisons succeeded (while it fails, the store
+        /// grows).
+        case retention
     }
 
     /// A failing check: why, and since when.

@@ -11,11 +11,17 @@ public struct StoreRetention: Sendable {
     let store: ShadowStore
     let period: Duration
     let examplesPerSignature: Int
+    let health: ServeHealth?
     let logger: Logger
 
-    /// Retention of `store` to `period`, keeping `examplesPerSignature` examples of each signature.
-    public init(store: ShadowStore, period: Duration, examplesPerSignature: Int = 5, logger: Logger) {
+    /// Retention of `store` to `period`, keeping `examplesPerSignature` examples of each signature;
+    /// a failing pass fails `health`'s `retention` check until one succeeds.
+    public init(
+        store: ShadowStore, period: Duration, examplesPerSignature: Int = 5, health: ServeHealth? = nil,
+        logger: Logger
+    ) {
         self.store = store
+        self.health = health
         self.period = period
         self.examplesPerSignature = examplesPerSignature
         var logger = logger
@@ -51,12 +57,17 @@ public struct StoreRetention: Sendable {
                     "folded \(total.folded) comparisons recorded before \(ISO8601DateFormatter().string(from: cutoff)) into the daily counts and deleted them; \(total.kept) more kept as examples; \(reclaimed) pages given back"
                 )
             }
+            health?.pass(.retention)
         } catch is CancellationError {
             // Shut down mid-pass: the batches done are done, the rest waits for the next start.
         } catch {
-            logger.error(
-                "cannot fold old comparisons; the store grows until the next pass succeeds",
-                metadata: [LogKey.error: "\(error)"])
+            // The health check logs it (once, until a pass succeeds).
+            health?.fail(.retention, "cannot fold old comparisons, the store grows: \(error)")
+            if health == nil {
+                logger.error(
+                    "cannot fold old comparisons; the store grows until the next pass succeeds",
+                    metadata: [LogKey.error: "\(error)"])
+            }
         }
         return total
     }

@@ -104,7 +104,9 @@ struct ServeCommand: AsyncParsableCommand {
     var retention: Duration? { retain == "forever" ? nil : FlagsPlan.duration(retain) }
 
     /// serve's retention service, run by the process that owns the store (not by a worker).
-    func retentionService(store: ShadowStore, logger: Logger) -> ServiceGroupConfiguration.ServiceConfiguration? {
+    func retentionService(store: ShadowStore, health: ServeHealth, logger: Logger)
+        -> ServiceGroupConfiguration.ServiceConfiguration?
+    {
         guard let period = retention else {
             logger.notice("retention is off (--retain forever): the store keeps every comparison")
             return nil
@@ -114,7 +116,7 @@ struct ServeCommand: AsyncParsableCommand {
                 "\(db) was made before retention could shrink it: deleted comparisons' pages are reused, but the file does not shrink (sqlite3 \(db) 'PRAGMA auto_vacuum = INCREMENTAL; VACUUM' while serve is stopped changes that)"
             )
         }
-        let retention = StoreRetention(store: store, period: period, logger: logger)
+        let retention = StoreRetention(store: store, period: period, health: health, logger: logger)
         return .init(
             service: PeriodicService(interval: .seconds(10)) { await retention.pass() }, serviceName: "retention")
     }
@@ -239,7 +241,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // Before the engine, so that they stop after it: what it published last is read in.
         services += sharing?.services ?? []
-        if workerIndex == nil, let retention = retentionService(store: store, logger: logger) {
+        if workerIndex == nil, let retention = retentionService(store: store, health: engine.health, logger: logger) {
             services.append(retention)
         }
         services.append(
