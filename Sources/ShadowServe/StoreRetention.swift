@@ -46,13 +46,13 @@ public struct StoreRetention: Sendable {
                 try await Task.sleep(for: .milliseconds(20))
             }
             var reclaimed = 0
+            // Freed pages are reused by the next inserts: giving them back to the file system only
+            // moves pages about while the store is busy. Only when a fifth of the file is free (the
+            // load fell) is some of it given back, a little each pass.
+            if total.folded > 0, try store.freeShare() > 0.2 {
+                reclaimed = try store.reclaim(pages: 2_048)
+            }
             if total.folded > 0 {
-                while !Task.isCancelled {
-                    let pages = try store.reclaim()
-                    reclaimed += pages
-                    if pages == 0 { break }
-                    try await Task.sleep(for: .milliseconds(20))
-                }
                 logger.info(
                     "folded \(total.folded) comparisons recorded before \(ISO8601DateFormatter().string(from: cutoff)) into the daily counts and deleted them; \(total.kept) more kept as examples; \(reclaimed) pages given back"
                 )

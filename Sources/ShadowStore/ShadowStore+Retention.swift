@@ -99,6 +99,15 @@ extension ShadowStore {
         }
     }
 
+    /// The share of the file's pages that are free (0 to 1).
+    public func freeShare() throws -> Double {
+        try read { db in
+            let free = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            return pages == 0 ? 0 : Double(free) / Double(pages)
+        }
+    }
+
     /// Whether the file can shrink when comparisons are deleted (it was made with incremental vacuum).
     public func reclaimsSpace() throws -> Bool {
         try read { db in try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 2 }
