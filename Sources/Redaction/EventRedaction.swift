@@ -122,6 +122,8 @@ extension Redactor {
         return output
     }
 
+    /// As markupsafe writes it (`&#34;`, `&#39;`), which Jinja2 and the port use in invoices; not
+    /// ShadowReports' escaper, which writes our own pages.
     private static func htmlEscaped(_ text: String) -> String {
         var output = ""
         for character in text.unicodeScalars {

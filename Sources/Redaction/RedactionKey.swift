@@ -56,6 +56,7 @@ public struct RedactionKey: Sendable, Equatable {
         }
         // Another process may be writing it this instant: a moment for its 65 bytes to land.
         for _ in 0..<50 {
+            // A half-written file fails to load: tried again; the last attempt below throws its error.
             if let key = try? load(path: path) { return (key, false) }
             usleep(20_000)
         }

@@ -225,7 +225,9 @@ public final class ShadowStore: Sendable {
                             build_id = excluded.build_id
                         """), in: db)
             // The run's versions, and those of comparisons read from other instances, resolved once.
-            let runBuild = try Int64.fetchOne(db, sql: "SELECT build_id FROM run WHERE id = ?", arguments: [runID])
+            // Cached like the statements above: serve writes hundreds of batches a second.
+            let runBuild = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT build_id FROM run WHERE id = ?"), arguments: [runID])
             var builds: [Versions: Int64] = [:]
             let replaceDiscrepancy = try db.cachedStatement(
                 sql: """

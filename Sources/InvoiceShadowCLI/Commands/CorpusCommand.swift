@@ -61,6 +61,7 @@ struct CorpusAdd: ParsableCommand {
                 }
             }
             let handle = try FileHandle(forUpdating: URL(fileURLWithPath: output))
+            // Synchronized before it closes: a failing close can lose nothing written.
             defer { try? handle.close() }
             let end = try handle.seekToEnd()
             // A file whose last line has no line break gets one first, so no event is glued to it.

@@ -111,7 +111,15 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("retention is off (--retain forever): the store keeps every comparison")
             return nil
         }
-        if (try? store.reclaimsSpace()) == false {
+        let reclaims: Bool
+        do {
+            reclaims = try store.reclaimsSpace()
+        } catch {
+            logger.warning(
+                "cannot tell whether \(db) can shrink; retention runs anyway", metadata: [LogKey.error: "\(error)"])
+            reclaims = true
+        }
+        if !reclaims {
             logger.notice(
                 "\(db) was made before retention could shrink it: deleted comparisons' pages are reused, but the file does not shrink (sqlite3 \(db) 'PRAGMA auto_vacuum = INCREMENTAL; VACUUM' while serve is stopped changes that)"
             )
