@@ -145,6 +145,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 "ShadowServe", "DocumentStore", "KafkaIO", "ShadowStore", "ShadowWeb", "Redaction", "CBuildID",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 

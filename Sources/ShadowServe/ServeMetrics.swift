@@ -10,6 +10,9 @@ import ShadowStore
 ///   `events_lost_total` (offsets the broker dropped before they were consumed): counters.
 /// - `retries_total{target}`: writes to the store, the object store or the broker retried after a
 ///   failure.
+/// - `retention_folded_total`: comparisons `--retain` folded into the daily counts and deleted, on
+///   the registry of the process that owns the store (``StoreRetention``); its rate against
+///   `comparisons_total`'s says whether retention keeps up.
 /// - `health{check}`: 1 while a health check passes, 0 while it fails (``ServeHealth``).
 /// - `comparisons_total{country, kind}`: one per recorded event; a country outside the contract is
 ///   `country="other"`, so hostile input cannot grow the number of series.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Prometheus
 import ShadowLogging
 import ShadowStore
 
@@ -12,16 +13,22 @@ public struct StoreRetention: Sendable {
     let period: Duration
     let examplesPerSignature: Int
     let health: ServeHealth?
+    let folded: Counter?
     let logger: Logger
 
     /// Retention of `store` to `period`, keeping `examplesPerSignature` examples of each signature;
-    /// a failing pass fails `health`'s `retention` check until one succeeds.
+    /// a failing pass fails `health`'s `retention` check until one succeeds; what it folds is counted
+    /// in `registry`'s `invoice_shadow_retention_folded_total`.
     public init(
         store: ShadowStore, period: Duration, examplesPerSignature: Int = 5, health: ServeHealth? = nil,
-        logger: Logger
+        registry: PrometheusCollectorRegistry? = nil, logger: Logger
     ) {
         self.store = store
         self.health = health
+        self.folded = registry?.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "invoice_shadow", metricName: "retention_folded", unitName: "total",
+                helpText: "Comparisons folded into the daily counts and deleted by retention."))
         self.period = period
         self.examplesPerSignature = examplesPerSignature
         var logger = logger
@@ -38,8 +45,9 @@ public struct StoreRetention: Sendable {
         var total = ShadowStore.RetentionStep()
         do {
             while !Task.isCancelled {
-                let step = try store.retainStep(before: cutoff, examplesPerSignature: examplesPerSignature)
+                let step = try await store.retainStep(before: cutoff, examplesPerSignature: examplesPerSignature)
                 total.folded += step.folded
+                folded?.increment(by: Int64(step.folded))
                 total.kept += step.kept
                 guard step.more else { break }
                 // Room for the row writer between two batches.

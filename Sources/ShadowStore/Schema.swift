@@ -262,6 +262,12 @@ enum Schema {
                     END;
                     """)
         }
+        migrator.registerMigration("v13: the examples retention keeps, indexed") { db in
+            // Retention counts a signature's kept examples for each signature it meets; through
+            // comparison_signature that read every row of the signature (tens of thousands), most of
+            // a retention step. Kept rows are a handful per signature, so their index is tiny.
+            try db.execute(sql: "CREATE INDEX comparison_kept ON comparison(signature_id) WHERE kept = 1")
+        }
         return migrator
     }
 }

@@ -437,6 +437,11 @@ public final class ShadowStore: Sendable {
     func writeTransaction<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
         try writer.write(body)
     }
+
+    /// Runs `body` in one write transaction, suspending rather than blocking while the writer is busy.
+    func writeTransaction<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        try await writer.write(body)
+    }
 }
 
 func milliseconds(_ date: Date) -> Int64 {

@@ -23,7 +23,7 @@ private func records(_ prefix: String, _ count: Int, at: Date, mismatchAt path: 
 }
 
 @Suite struct RetentionTests {
-    @Test func oldComparisonsAreFoldedDeletedAndGivenBackButExamplesStay() throws {
+    @Test func oldComparisonsAreFoldedDeletedAndGivenBackButExamplesStay() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("retain-\(UUID()).db").path
         defer {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
@@ -39,9 +39,9 @@ private func records(_ prefix: String, _ count: Int, at: Date, mismatchAt path: 
         let pagesBefore = try store.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
 
         // A small batch leaves more to do
-        let first = try store.retainStep(before: t0.addingTimeInterval(86_400), batch: 1_000)
+        let first = try await store.retainStep(before: t0.addingTimeInterval(86_400), batch: 1_000)
         #expect(first.more && first.folded + first.kept == 1_000)
-        while try store.retainStep(before: t0.addingTimeInterval(86_400), batch: 1_000).more {}
+        while try await store.retainStep(before: t0.addingTimeInterval(86_400), batch: 1_000).more {}
 
         // Everything older than a day is folded, but five examples of the mismatch
         #expect(try store.comparisonCount() == 105)

@@ -79,7 +79,10 @@ extension ServeCommand {
             services.append(try webService(configuration, sharing: sharing, logger: logger))
         }
         services += sharing?.services ?? []
-        if let retention = retentionService(store: store, health: health, logger: logger) { services.append(retention) }
+        if let retention = retentionService(store: store, health: health, registry: supervisor.registry, logger: logger)
+        {
+            services.append(retention)
+        }
         services.append(
             .init(
                 service: SupervisorService(supervisor: supervisor),

@@ -5,6 +5,7 @@ import Foundation
 import InvoiceRenderers
 import KafkaIO
 import Logging
+import Prometheus
 import ServiceLifecycle
 import ShadowCore
 import ShadowHarness
@@ -104,7 +105,9 @@ struct ServeCommand: AsyncParsableCommand {
     var retention: Duration? { retain == "forever" ? nil : FlagsPlan.duration(retain) }
 
     /// serve's retention service, run by the process that owns the store (not by a worker).
-    func retentionService(store: ShadowStore, health: ServeHealth, logger: Logger)
+    func retentionService(
+        store: ShadowStore, health: ServeHealth, registry: PrometheusCollectorRegistry, logger: Logger
+    )
         -> ServiceGroupConfiguration.ServiceConfiguration?
     {
         guard let period = retention else {
@@ -124,7 +127,8 @@ struct ServeCommand: AsyncParsableCommand {
                 "\(db) was made before retention could shrink it: deleted comparisons' pages are reused, but the file does not shrink (sqlite3 \(db) 'PRAGMA auto_vacuum = INCREMENTAL; VACUUM' while serve is stopped changes that)"
             )
         }
-        let retention = StoreRetention(store: store, period: period, health: health, logger: logger)
+        let retention = StoreRetention(
+            store: store, period: period, health: health, registry: registry, logger: logger)
         return .init(
             service: PeriodicService(interval: .seconds(10)) { await retention.pass() }, serviceName: "retention")
     }
@@ -249,7 +253,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // Before the engine, so that they stop after it: what it published last is read in.
         services += sharing?.services ?? []
-        if workerIndex == nil, let retention = retentionService(store: store, health: engine.health, logger: logger) {
+        if workerIndex == nil,
+            let retention = retentionService(
+                store: store, health: engine.health, registry: engine.metrics.registry, logger: logger)
+        {
             services.append(retention)
         }
         services.append(
