@@ -20,6 +20,7 @@ let package = Package(
     products: [
         .executable(name: "invoice-shadow", targets: ["InvoiceShadowCLI"]),
         .executable(name: "invoice-fuzz", targets: ["InvoiceFuzz"]),
+        .executable(name: "python-floor", targets: ["PythonFloor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -135,6 +136,8 @@ let package = Package(
                 "DocumentStore", "KafkaIO", "ShadowStore", "ShadowReports", "ShadowLogging",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // python3 built from the library the bridge links, for `bench` to measure the bridge against.
+        .executableTarget(name: "PythonFloor", linkerSettings: staticPython),
         // The `invoice-shadow` command.
         .executableTarget(
             name: "InvoiceShadowCLI",

@@ -6,6 +6,31 @@ import ShadowCore
 
 /// The measurements behind `invoice-shadow bench`, shared by its subcommands.
 package enum Benchmarks {
+    /// A figure measured several times in one run, its repetitions alternating with what it is
+    /// compared against: the median is the figure, the lowest and highest its spread. One
+    /// measurement on these shared machines says little (the same code moved by tens of percent
+    /// from one minute to the next); a median and its spread say what the machine did.
+    package struct Repeated: Sendable {
+        /// Each repetition's figure, in the order measured.
+        package var values: [Double]
+
+        package init(_ values: [Double]) { self.values = values }
+
+        package var median: Double { Benchmarks.median(values) }
+        package var low: Double { values.min() ?? 0 }
+        package var high: Double { values.max() ?? 0 }
+
+        /// `34.8 (33.9 to 35.6 over 3)`, each number `scale`d and printed with `format`.
+        package func text(_ format: String, scale: Double = 1) -> String {
+            String(format: format, median * scale) + " ("
+                + String(format: format, low * scale) + " to " + String(format: format, high * scale)
+                + " over \(values.count))"
+        }
+
+        /// For bench.json.
+        package var json: [String: Any] { ["median": median, "min": low, "max": high, "values": values] }
+    }
+
     /// Render CPU per invoice, per country.
     package struct RenderCPU: Sendable {
         /// Events per country.
@@ -20,8 +45,10 @@ package enum Benchmarks {
         package var swiftAll = 0.0
         /// Mean wall time of the legacy's Python work per render, µs (its throughput ceiling is 1 ÷ this).
         package var legacyWallMicroseconds = 0.0
-        /// Legacy ÷ Swift.
-        package var ratio: Double { legacyAll / swiftAll }
+        /// Legacy ÷ Swift in each round (legacy and port alternating which goes first).
+        package var roundRatios = Repeated([])
+        /// Legacy ÷ Swift: the median of the rounds.
+        package var ratio: Double { roundRatios.values.isEmpty ? legacyAll / swiftAll : roundRatios.median }
     }
 
     /// The legacy's mean Python work per render over `payloads`, rendered one after the other
@@ -32,9 +59,21 @@ package enum Benchmarks {
         return work.seconds * 1e6 / Double(max(1, payloads.count))
     }
 
-    /// Renders `payloads` once through the bridge and `swiftPasses` times through the port.
-    package static func renderCPU(service: LegacyInvoiceService, payloads: [[UInt8]], swiftPasses: Int) async
-        -> RenderCPU
+    /// The port's CPU per render over `payloads`, µs, `passes` times over (after a warm-up).
+    package static func portRenderCPU(_ payloads: [[UInt8]], passes: Int = 1) -> Double {
+        let port = SwiftInvoiceService()
+        for payload in payloads.prefix(300) { _ = try? port.render(event: payload) }
+        let before = ThreadCPUClock.now()
+        for _ in 0..<passes {
+            for payload in payloads { _ = try? port.render(event: payload) }
+        }
+        return (ThreadCPUClock.now() - before).seconds * 1e6 / Double(max(1, payloads.count * passes))
+    }
+
+    /// Renders `payloads` through the bridge once and through the port `swiftPasses` times, in
+    /// `rounds` rounds that alternate which side goes first; each round gives a ratio.
+    package static func renderCPU(service: LegacyInvoiceService, payloads: [[UInt8]], swiftPasses: Int, rounds: Int = 1)
+        async -> RenderCPU
     {
         let countries = payloads.map { EventFacts.read($0).country }
         var legacyCPU: [String: Duration] = [:]
@@ -42,52 +81,92 @@ package enum Benchmarks {
         var figures = RenderCPU()
         var legacyWall = Duration.zero
         for payload in payloads.prefix(300) { _ = await service.render(event: payload, timeout: .seconds(60)) }
-        for (index, payload) in payloads.enumerated() {
-            let run = await service.render(event: payload, timeout: .seconds(60))
-            legacyCPU[countries[index], default: .zero] += run.cpuTime
-            legacyWall += run.pythonTime
-            figures.counts[countries[index], default: 0] += 1
-        }
         let port = SwiftInvoiceService()
         for payload in payloads.prefix(300) { _ = try? port.render(event: payload) }
-        for _ in 0..<swiftPasses {
-            for (index, payload) in payloads.enumerated() {
-                let before = ThreadCPUClock.now()
-                _ = try? port.render(event: payload)
-                swiftCPU[countries[index], default: .zero] += ThreadCPUClock.now() - before
+        for (index, _) in payloads.enumerated() { figures.counts[countries[index], default: 0] += 1 }
+        var ratios: [Double] = []
+        for round in 0..<rounds {
+            var legacyRound = Duration.zero
+            var swiftRound = Duration.zero
+            func legacy() async {
+                for (index, payload) in payloads.enumerated() {
+                    let run = await service.render(event: payload, timeout: .seconds(60))
+                    legacyCPU[countries[index], default: .zero] += run.cpuTime
+                    legacyRound += run.cpuTime
+                    legacyWall += run.pythonTime
+                }
             }
+            func swift() {
+                for _ in 0..<swiftPasses {
+                    for (index, payload) in payloads.enumerated() {
+                        let before = ThreadCPUClock.now()
+                        _ = try? port.render(event: payload)
+                        let spent = ThreadCPUClock.now() - before
+                        swiftCPU[countries[index], default: .zero] += spent
+                        swiftRound += spent
+                    }
+                }
+            }
+            if round.isMultiple(of: 2) {
+                await legacy()
+                swift()
+            } else {
+                swift()
+                await legacy()
+            }
+            ratios.append(legacyRound.seconds * Double(swiftPasses) / swiftRound.seconds)
         }
         for (country, count) in figures.counts {
-            figures.legacyMicroseconds[country] = legacyCPU[country, default: .zero].seconds * 1e6 / Double(count)
+            figures.legacyMicroseconds[country] =
+                legacyCPU[country, default: .zero].seconds * 1e6 / Double(count * rounds)
             figures.swiftMicroseconds[country] =
-                swiftCPU[country, default: .zero].seconds * 1e6 / Double(count * swiftPasses)
+                swiftCPU[country, default: .zero].seconds * 1e6 / Double(count * swiftPasses * rounds)
         }
-        figures.legacyAll = legacyCPU.values.reduce(.zero, +).seconds * 1e6 / Double(payloads.count)
-        figures.swiftAll = swiftCPU.values.reduce(.zero, +).seconds * 1e6 / Double(payloads.count * swiftPasses)
-        figures.legacyWallMicroseconds = legacyWall.seconds * 1e6 / Double(payloads.count)
+        figures.legacyAll = legacyCPU.values.reduce(.zero, +).seconds * 1e6 / Double(payloads.count * rounds)
+        figures.swiftAll =
+            swiftCPU.values.reduce(.zero, +).seconds * 1e6 / Double(payloads.count * swiftPasses * rounds)
+        figures.legacyWallMicroseconds = legacyWall.seconds * 1e6 / Double(payloads.count * rounds)
+        figures.roundRatios = Repeated(ratios)
         return figures
     }
 
-    /// The bridge against a plain python3 process on the same events.
+    /// The bridge against a plain python3 process, and against the floor, on the same events.
     package struct BridgeOverhead: Sendable {
         /// Calls per second through the bridge.
         package var bridgeCallsPerSecond: Double
         /// Renders per second in the plain python3 loop.
         package var pythonCallsPerSecond: Double
-        /// Median over paired batches of bridge ÷ python3, minus 1.
-        package var medianOverhead: Double
+        /// Renders per second in the same loop in `python-floor`, if it was found.
+        package var floorCallsPerSecond: Double?
+        /// Per round, the median over its batches of bridge ÷ python3, minus 1.
+        package var overPython: Repeated
+        /// Per round, the median over its batches of bridge ÷ floor, minus 1 (nil without the floor).
+        package var overFloor: Repeated?
+        /// Per round, the median over its batches of floor ÷ python3, minus 1: what the library
+        /// costs before any bridge (nil without the floor).
+        package var floorOverPython: Repeated?
+        /// Against python3: the median of the rounds.
+        package var medianOverhead: Double { overPython.median }
         /// On the totals, minus 1.
         package var totalOverhead: Double
         /// Wall time per call outside the Python work, µs.
         package var ownCostMicroseconds: Double
-        /// Paired batches.
+        /// Batches per side.
         package var batches: Int
     }
 
-    /// Alternates the bridge and a plain `/usr/bin/python3` loop batch by batch over `lines`.
+    /// Where `python-floor` is: beside this executable (`swift build -c release` builds both).
+    package static var floorExecutable: String? {
+        let path = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("python-floor").path
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+
+    /// Alternates the bridge, a plain `/usr/bin/python3` loop and, if `floor` names it, the same
+    /// loop in `python-floor`, batch by batch over `lines` (the order rotating from batch to batch).
     package static func bridgeOverhead(
-        service: LegacyInvoiceService, lines: [String], legacyDirectory: String, rounds: Int, batch: Int,
-        concurrency: Int, progress: (String) -> Void
+        service: LegacyInvoiceService, lines: [String], legacyDirectory: String, floor: String? = floorExecutable,
+        rounds: Int, batch: Int, concurrency: Int, progress: (String) -> Void
     ) async throws -> BridgeOverhead {
         let corpus = FileManager.default.temporaryDirectory.appendingPathComponent("bridge-bench-\(getpid()).jsonl")
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: corpus)
@@ -95,50 +174,70 @@ package enum Benchmarks {
         let payloads = lines.map { Array($0.utf8) }
         let events = payloads.count
         let python = try PlainPythonLoop(legacyDirectory: legacyDirectory, corpus: corpus.path)
-        // Warm-up on both sides: imports, template caches, the allocator.
+        let floorLoop = try floor.map {
+            try PlainPythonLoop(executable: $0, legacyDirectory: legacyDirectory, corpus: corpus.path)
+        }
+        // Warm-up on every side: imports, template caches, the allocator.
         _ = try await renderAll(payloads[0..<min(500, events)], service: service, concurrency: concurrency)
         _ = try python.render(0..<min(500, events))
+        _ = try floorLoop?.render(0..<min(500, events))
 
-        // The two sides alternate batch by batch (and swap who goes first), so that the shared
-        // machine's slow and fast moments fall on both alike; per-batch ratios are then robust.
-        var bridgeTotal = 0.0
-        var pythonTotal = 0.0
+        // The sides alternate batch by batch (the order rotating), so that the shared machine's
+        // slow and fast moments fall on all alike; per-batch ratios are then robust.
+        enum Side { case bridge, python, floor }
+        let sides: [Side] = floorLoop == nil ? [.bridge, .python] : [.bridge, .python, .floor]
+        var totals: [Side: Double] = [:]
         var pythonWork = Duration.zero
-        var ratios: [Double] = []
+        var overPython: [Double] = []
+        var overFloor: [Double] = []
+        var floorOverPython: [Double] = []
+        var batches = 0
         for round in 1...rounds {
-            var roundBridge = 0.0
-            var roundPython = 0.0
+            var roundSeconds: [Side: Double] = [:]
+            var ratios: (python: [Double], floor: [Double], floorPython: [Double]) = ([], [], [])
             for (index, start) in stride(from: 0, to: events, by: batch).enumerated() {
                 let range = start..<min(start + batch, events)
-                var bridgeSeconds = 0.0
-                var pythonSeconds = 0.0
-                func bridge() async throws {
-                    let started = ContinuousClock.now
-                    pythonWork += try await renderAll(payloads[range], service: service, concurrency: concurrency)
-                    bridgeSeconds = (ContinuousClock.now - started).seconds
+                var seconds: [Side: Double] = [:]
+                for offset in 0..<sides.count {
+                    let side = sides[(index + offset) % sides.count]
+                    switch side {
+                    case .bridge:
+                        let started = ContinuousClock.now
+                        pythonWork += try await renderAll(payloads[range], service: service, concurrency: concurrency)
+                        seconds[.bridge] = (ContinuousClock.now - started).seconds
+                    case .python: seconds[.python] = try python.render(range)
+                    case .floor: seconds[.floor] = try floorLoop!.render(range)
+                    }
                 }
-                if index.isMultiple(of: 2) {
-                    try await bridge()
-                    pythonSeconds = try python.render(range)
-                } else {
-                    pythonSeconds = try python.render(range)
-                    try await bridge()
+                ratios.python.append(seconds[.bridge]! / seconds[.python]!)
+                if let floorSeconds = seconds[.floor] {
+                    ratios.floor.append(seconds[.bridge]! / floorSeconds)
+                    ratios.floorPython.append(floorSeconds / seconds[.python]!)
                 }
-                ratios.append(bridgeSeconds / pythonSeconds)
-                roundBridge += bridgeSeconds
-                roundPython += pythonSeconds
+                for (side, value) in seconds { roundSeconds[side, default: 0] += value }
+                batches += round == 1 ? 1 : 0
             }
-            bridgeTotal += roundBridge
-            pythonTotal += roundPython
+            for (side, value) in roundSeconds { totals[side, default: 0] += value }
+            overPython.append(median(ratios.python) - 1)
+            if !ratios.floor.isEmpty {
+                overFloor.append(median(ratios.floor) - 1)
+                floorOverPython.append(median(ratios.floorPython) - 1)
+            }
             progress(
-                "round \(round): bridge \(Int(Double(events) / roundBridge)) calls/s, "
-                    + "python3 loop \(Int(Double(events) / roundPython)) calls/s")
+                "round \(round): bridge \(Int(Double(events) / roundSeconds[.bridge]!)) calls/s, "
+                    + "python3 loop \(Int(Double(events) / roundSeconds[.python]!))"
+                    + (roundSeconds[.floor].map { ", python-floor loop \(Int(Double(events) / $0))" } ?? "")
+                    + String(format: "; bridge %+.2f%% against python3", overPython.last! * 100)
+                    + (overFloor.last.map { String(format: ", %+.2f%% against the floor", $0 * 100) } ?? ""))
         }
         let calls = Double(events * rounds)
         return BridgeOverhead(
-            bridgeCallsPerSecond: calls / bridgeTotal, pythonCallsPerSecond: calls / pythonTotal,
-            medianOverhead: median(ratios) - 1, totalOverhead: bridgeTotal / pythonTotal - 1,
-            ownCostMicroseconds: (bridgeTotal - pythonWork.seconds) / calls * 1e6, batches: ratios.count)
+            bridgeCallsPerSecond: calls / totals[.bridge]!, pythonCallsPerSecond: calls / totals[.python]!,
+            floorCallsPerSecond: totals[.floor].map { calls / $0 }, overPython: Repeated(overPython),
+            overFloor: overFloor.isEmpty ? nil : Repeated(overFloor),
+            floorOverPython: floorOverPython.isEmpty ? nil : Repeated(floorOverPython),
+            totalOverhead: totals[.bridge]! / totals[.python]! - 1,
+            ownCostMicroseconds: (totals[.bridge]! - pythonWork.seconds) / calls * 1e6, batches: batches)
     }
 
     /// Renders every payload through the bridge, `concurrency` at a time; the Python work time summed.

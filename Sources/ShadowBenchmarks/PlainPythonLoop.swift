@@ -1,8 +1,9 @@
 import Foundation
 
-/// A plain `/usr/bin/python3` process that renders slices of the same corpus on request, so
-/// that benchmark rounds can alternate with the bridge batch by batch and share the machine's
-/// slow and fast moments. Timing is taken inside Python around the loop only.
+/// A plain `/usr/bin/python3` process (or the `python-floor` one, Python's own main linked with the
+/// library the bridge links) that renders slices of the same corpus on request, so that benchmark
+/// rounds can alternate with the bridge batch by batch and share the machine's slow and fast
+/// moments. Timing is taken inside Python around the loop only.
 package final class PlainPythonLoop {
     private let process = Process()
     private let input = Pipe()
@@ -26,14 +27,14 @@ package final class PlainPythonLoop {
             print(time.perf_counter() - started, flush=True)
         """
 
-    /// Starts `/usr/bin/python3 -I` with the legacy service and the corpus loaded.
-    package init(legacyDirectory: String, corpus: String) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    /// Starts `executable -I` with the legacy service and the corpus loaded.
+    package init(executable: String = "/usr/bin/python3", legacyDirectory: String, corpus: String) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["-I", "-c", Self.script, legacyDirectory, corpus]
         process.standardInput = input
         process.standardOutput = output
         try process.run()
-        guard try readLine() == "ready" else { throw BenchmarkError("the plain python3 loop did not start") }
+        guard try readLine() == "ready" else { throw BenchmarkError("the plain loop in \(executable) did not start") }
     }
 
     /// Renders events `range` of the corpus; the seconds Python measured around its loop.

@@ -79,7 +79,10 @@ package final class ServeBenchmark {
     private var producer: KafkaProducer { openProducer! }
     private let legacy: LegacyRenderer
     private let directory: URL
-    package static let topics = ["bench.shadow", "bench.latency", "bench.swift", "bench.memory"]
+    /// A paced phase produces while it runs, so each of its repetitions needs a topic of its own
+    /// (`bench.latency.1` ...); a preloaded topic is read again by each repetition.
+    package static let topics =
+        ["bench.shadow", "bench.swift", "bench.memory"] + (1...5).map { "bench.latency.\($0)" }
     /// The primary path's stages as bench.json names them, in the order they happen.
     package static let stages: KeyValuePairs<String, @Sendable (ServeEngine.PrimaryTiming) -> Duration> = [
         "before_render": { $0.beforeRender }, "render_hand_off": { $0.renderHandOff },
@@ -171,12 +174,14 @@ package final class ServeBenchmark {
     ///   - feed: Produces the input while the engine runs (paced runs), if any.
     ///   - residentAt: Recorded-event counts at which to read resident memory.
     ///   - recordsTimings: Keep every event's primary-path timing (the latency phase only).
+    ///   - repetition: Which repetition of the phase this is: each has its own store and objects and
+    ///     its own consumer group, so a preloaded topic is read whole again.
     package func run(
         flag: CutoverFlag, topic: String, expected: Int, residentAt: [Int] = [], recordsTimings: Bool = false,
-        feed: Feed? = nil,
+        repetition: Int = 0, feed: Feed? = nil,
         tune: (inout ServeEngine.Configuration) -> Void = { _ in }, progress: @escaping (String) -> Void
     ) async throws -> Run {
-        let phase = directory.appendingPathComponent(topic)
+        let phase = directory.appendingPathComponent("\(topic)-\(repetition)")
         let store = try ShadowStore.open(path: phase.appendingPathComponent("shadow.db").path)
         for country in ContractCountry.codes where flag != ShadowStore.defaultFlag {
             try store.setFlag(country: country, to: flag, actor: "bench", reason: "benchmark", force: true)

@@ -5,6 +5,7 @@ import InvoiceRenderers
 import KafkaIO
 import ShadowBenchmarks
 import ShadowCore
+import ShadowStore
 
 /// `invoice-shadow bench` (`bench all`): every figure the migration is judged by, in one run.
 struct BenchAllCommand: AsyncParsableCommand {
@@ -48,10 +49,11 @@ struct BenchAllCommand: AsyncParsableCommand {
     @OptionGroup var legacy: LegacyOptions
 
     struct Sizes {
+        /// Repetitions of each measured target (alternating with what it is compared against).
+        var repetitions: Int
         var render: Int
         var swiftPasses: Int
         var bridge: Int
-        var bridgeRounds: Int
         var bridgeBatch: Int
         var shadow: Int
         var latency: Int
@@ -65,10 +67,10 @@ struct BenchAllCommand: AsyncParsableCommand {
         let sizes =
             quick
             ? Sizes(
-                render: 3_000, swiftPasses: 3, bridge: 1_000, bridgeRounds: 1, bridgeBatch: 100, shadow: 3_000,
+                repetitions: 3, render: 3_000, swiftPasses: 3, bridge: 1_000, bridgeBatch: 100, shadow: 3_000,
                 latency: 1_000, swift: 20_000, memory: [0, 2_000, 10_000], workers: 3_000, workerPairs: 3)
             : Sizes(
-                render: 10_000, swiftPasses: 5, bridge: 5_000, bridgeRounds: 2, bridgeBatch: 250, shadow: 5_000,
+                repetitions: 3, render: 10_000, swiftPasses: 5, bridge: 5_000, bridgeBatch: 250, shadow: 5_000,
                 latency: 3_000, swift: 200_000, memory: [0, 100_000, 1_000_000], workers: 10_000,
                 workerPairs: 3)
         let started = Date()
@@ -86,61 +88,86 @@ struct BenchAllCommand: AsyncParsableCommand {
         let corpus = generator.events(seed: seed, count: max(sizes.render, sizes.shadow))
         let renderLines = Array(corpus.prefix(sizes.render))
         let render = await Benchmarks.renderCPU(
-            service: service, payloads: renderLines.map { Array($0.utf8) }, swiftPasses: sizes.swiftPasses)
+            service: service, payloads: renderLines.map { Array($0.utf8) }, swiftPasses: sizes.swiftPasses,
+            rounds: sizes.repetitions)
         log(
             String(
-                format: "  legacy %.1f µs, swift %.2f µs per invoice: %.1f×", render.legacyAll, render.swiftAll,
-                render.ratio))
+                format: "  legacy %.1f µs, swift %.2f µs per invoice: %@", render.legacyAll, render.swiftAll,
+                render.roundRatios.text("%.1f×")))
         let bridge = try await Benchmarks.bridgeOverhead(
             service: service, lines: Array(renderLines.prefix(sizes.bridge)),
-            legacyDirectory: try legacy.resolvedDirectory(), rounds: sizes.bridgeRounds, batch: sizes.bridgeBatch,
+            legacyDirectory: try legacy.resolvedDirectory(), rounds: sizes.repetitions, batch: sizes.bridgeBatch,
             concurrency: 32
         ) { log("  " + $0) }
-        log(String(format: "  bridge overhead %+.2f%%", bridge.medianOverhead * 100))
+        if bridge.overFloor == nil {
+            log(
+                "  python-floor is not beside this binary: build it (swift build -c release) to measure the bridge against its floor"
+            )
+        }
 
         let bench = try ServeBenchmark(legacy: LegacyRenderer(service: service, timeout: .seconds(10)))
         defer { bench.close() }
-        log("bench 2/6: serve in shadow mode, \(sizes.shadow) events preloaded")
+        log("bench 2/6: serve in shadow mode, \(sizes.shadow) events preloaded, \(sizes.repetitions) rounds")
         let shadowEvents = corpus.prefix(sizes.shadow).map { Array($0.utf8) }
         try await bench.produce(shadowEvents, topic: "bench.shadow")
-        // The legacy alone is measured again right before and right after the phase, on its own
-        // events, and the ceiling is the fastest of the three measurements: these machines' speed
-        // drifts by tens of percent within minutes, and a slow spell during any one of them must
-        // not raise the fraction (README, "Ceiling"). The fastest makes the target hardest to meet.
-        let before = await Benchmarks.legacyPythonWork(service: service, payloads: shadowEvents)
-        let shadow = try await bench.run(flag: .shadow, topic: "bench.shadow", expected: sizes.shadow, progress: log)
-        let after = await Benchmarks.legacyPythonWork(service: service, payloads: shadowEvents)
-        let ceilingWork = (before: before, after: after)
-        let ceiling = BenchReport.ceiling(render: render, around: ceilingWork)
-        log(
-            String(
-                format: "  %.0f events/s against a ceiling of %.0f/s (Python work per render alone: %.1f µs before, "
-                    + "%.1f after)", shadow.rate, ceiling, before, after))
-
-        let pace = ceiling / 4
-        log("bench 3/6: added latency, \(sizes.latency) events fed at \(Int(pace))/s")
-        let latencyEvents = generator.events(seed: seed + 2, count: sizes.latency).map { Array($0.utf8) }
-        let latency = try await bench.run(
-            flag: .shadow, topic: "bench.latency", expected: sizes.latency, recordsTimings: true,
-            feed: ServeBenchmark.pacedFeed(latencyEvents, topic: "bench.latency", perSecond: pace), progress: log)
-        let added = latency.addedMilliseconds
-        let addedFigures = (
-            p50: Benchmarks.percentile(added, 0.5), p99: Benchmarks.percentile(added, 0.99), max: added.last ?? 0
-        )
-        log(
-            String(
-                format: "  p50 %.3f ms, p99 %.3f ms, max %.3f ms", addedFigures.p50, addedFigures.p99, addedFigures.max)
-        )
-
-        log("bench 4/6: serve in swift mode, \(sizes.swift) events preloaded")
-        for chunk in stride(from: 0, to: sizes.swift, by: 10_000) {
-            try await bench.produce(
-                generator.events(seed: seed + 1_000 + UInt64(chunk), count: min(10_000, sizes.swift - chunk)).map {
-                    Array($0.utf8)
-                }, topic: "bench.swift")
+        // Each round measures the legacy alone right before and right after its phase, on the
+        // phase's own events: these machines' speed drifts by tens of percent within minutes, and
+        // the faster of the two makes the target hardest to meet (README, "Ceiling").
+        var shadow: [BenchReport.ShadowRound] = []
+        for round in 1...sizes.repetitions {
+            let before = await Benchmarks.legacyPythonWork(service: service, payloads: shadowEvents)
+            let run = try await bench.run(
+                flag: .shadow, topic: "bench.shadow", expected: sizes.shadow, repetition: round, progress: log)
+            let after = await Benchmarks.legacyPythonWork(service: service, payloads: shadowEvents)
+            shadow.append(BenchReport.ShadowRound(run: run, before: before, after: after))
+            log(
+                String(
+                    format:
+                        "  round %d: %.0f events/s against a ceiling of %.0f/s: %.3f; Python work per render %.1f µs "
+                        + "in the phase, %.1f before and %.1f after alone", round, run.rate, shadow.last!.ceiling,
+                    shadow.last!.fraction, run.legacyRenderMicroseconds ?? 0, before, after))
         }
-        let swift = try await bench.run(flag: .swift, topic: "bench.swift", expected: sizes.swift, progress: log)
-        log(String(format: "  %.0f events/s", swift.rate))
+
+        let pace = Benchmarks.median(shadow.map(\.ceiling)) / 4
+        log("bench 3/6: added latency, \(sizes.latency) events fed at \(Int(pace))/s, \(sizes.repetitions) rounds")
+        var latency: [ServeBenchmark.Run] = []
+        for round in 1...sizes.repetitions {
+            let events = generator.events(seed: seed + 2 + UInt64(round), count: sizes.latency).map { Array($0.utf8) }
+            let topic = "bench.latency.\(round)"
+            let run = try await bench.run(
+                flag: .shadow, topic: topic, expected: sizes.latency, recordsTimings: true, repetition: round,
+                feed: ServeBenchmark.pacedFeed(events, topic: topic, perSecond: pace), progress: log)
+            latency.append(run)
+            let added = run.addedMilliseconds
+            log(
+                String(
+                    format: "  round %d: p50 %.3f ms, p99 %.3f ms, max %.3f ms", round,
+                    Benchmarks.percentile(added, 0.5),
+                    Benchmarks.percentile(added, 0.99), added.last ?? 0))
+        }
+
+        log("bench 4/6: serve in swift mode, \(sizes.swift) events preloaded, \(sizes.repetitions) rounds")
+        var swiftSample: [[UInt8]] = []
+        for chunk in stride(from: 0, to: sizes.swift, by: 10_000) {
+            let events = generator.events(seed: seed + 1_000 + UInt64(chunk), count: min(10_000, sizes.swift - chunk))
+                .map { Array($0.utf8) }
+            // The port's render CPU is measured on the phase's own events (the first 20,000).
+            if swiftSample.count < 20_000 { swiftSample += events.prefix(20_000 - swiftSample.count) }
+            try await bench.produce(events, topic: "bench.swift")
+        }
+        var swift: [BenchReport.SwiftRound] = []
+        for round in 1...sizes.repetitions {
+            let before = Benchmarks.portRenderCPU(swiftSample)
+            let run = try await bench.run(
+                flag: .swift, topic: "bench.swift", expected: sizes.swift, repetition: round, progress: log)
+            let after = Benchmarks.portRenderCPU(swiftSample)
+            swift.append(BenchReport.SwiftRound(run: run, renderBefore: before, renderAfter: after))
+            log(
+                String(
+                    format:
+                        "  round %d: %.0f events/s; serve CPU %.1f µs per event, render %.1f: harness %.2f× the render",
+                    round, run.rate, swift.last!.serve, swift.last!.render, swift.last!.harnessRatio))
+        }
 
         let memoryTarget = sizes.memory.last!
         log(
@@ -197,10 +224,11 @@ struct BenchAllCommand: AsyncParsableCommand {
 
         var report = BenchReport(
             quick: quick, seed: seed, startedAt: started, seconds: Date().timeIntervalSince(started), render: render,
-            bridge: bridge, ceilingWork: ceilingWork, shadow: shadow, pace: pace, latency: latency,
-            added: addedFigures,
-            swift: swift, memory: memory, rssGrowth: growth, sizes: sizes.dictionary)
+            bridge: bridge, shadow: shadow, pace: pace, latency: latency, swift: swift, memory: memory,
+            rssGrowth: growth, sizes: sizes.dictionary)
         report.workers = workers
+        let versions = ShadowStore.Versions.current(legacyDirectory: try legacy.resolvedDirectory())
+        report.versions = ["legacy": versions.legacy, "port_build_id": versions.port]
         let paths = try report.write(to: output)
         print(report.markdown)
         log("bench: wrote " + paths.joined(separator: " and "))
@@ -214,7 +242,7 @@ struct BenchAllCommand: AsyncParsableCommand {
 extension BenchAllCommand.Sizes {
     var dictionary: [String: Any] {
         [
-            "render": render, "swift_passes": swiftPasses, "bridge": bridge, "bridge_rounds": bridgeRounds,
+            "repetitions": repetitions, "render": render, "swift_passes": swiftPasses, "bridge": bridge,
             "shadow": shadow, "ceiling_renders": shadow, "latency": latency, "swift_mode": swift,
             "memory_checkpoints": memory, "workers": workers, "worker_pairs": workerPairs,
         ]
