@@ -173,9 +173,16 @@ package enum Benchmarks {
         defer { try? FileManager.default.removeItem(at: corpus) }
         let payloads = lines.map { Array($0.utf8) }
         let events = payloads.count
-        let python = try PlainPythonLoop(legacyDirectory: legacyDirectory, corpus: corpus.path)
+        // The loops run where the bridge's Python thread runs, at its priority (they never run at
+        // the same time as it): unpinned, a loop moved between CPUs and shared them with the
+        // harness's threads, and the comparison measured the placement, not the bridge.
+        let placement = service.interpreter.placement
+        let python = try PlainPythonLoop(
+            legacyDirectory: legacyDirectory, corpus: corpus.path, cpu: placement.cpu, nice: placement.nice)
         let floorLoop = try floor.map {
-            try PlainPythonLoop(executable: $0, legacyDirectory: legacyDirectory, corpus: corpus.path)
+            try PlainPythonLoop(
+                executable: $0, legacyDirectory: legacyDirectory, corpus: corpus.path, cpu: placement.cpu,
+                nice: placement.nice)
         }
         // Warm-up on every side: imports, template caches, the allocator.
         _ = try await renderAll(payloads[0..<min(500, events)], service: service, concurrency: concurrency)

@@ -27,14 +27,22 @@ package final class PlainPythonLoop {
             print(time.perf_counter() - started, flush=True)
         """
 
-    /// Starts `executable -I` with the legacy service and the corpus loaded.
-    package init(executable: String = "/usr/bin/python3", legacyDirectory: String, corpus: String) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-I", "-c", Self.script, legacyDirectory, corpus]
+    /// Starts `executable -I` with the legacy service and the corpus loaded, on `cpu` at `nice` if
+    /// given: where and at what priority the bridge's Python thread runs, so that the loop and the
+    /// bridge are compared on the same footing.
+    package init(
+        executable: String = "/usr/bin/python3", legacyDirectory: String, corpus: String, cpu: Int32? = nil,
+        nice: Int32? = nil
+    ) throws {
+        var command = [executable, "-I", "-c", Self.script, legacyDirectory, corpus]
+        if let nice { command = ["/usr/bin/nice", "-n", "\(nice)"] + command }
+        if let cpu { command = ["/usr/bin/taskset", "-c", "\(cpu)"] + command }
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.standardInput = input
         process.standardOutput = output
         try process.run()
-        guard try readLine() == "ready" else { throw BenchmarkError("the plain loop in \(executable) did not start") }
+        guard try readLine() == "ready" else { throw BenchmarkError("the plain loop in \(command.joined(separator: " ").prefix(80)) did not start") }
     }
 
     /// Renders events `range` of the corpus; the seconds Python measured around its loop.
