@@ -42,7 +42,9 @@ package final class PlainPythonLoop {
         process.standardInput = input
         process.standardOutput = output
         try process.run()
-        guard try readLine() == "ready" else { throw BenchmarkError("the plain loop in \(command.joined(separator: " ").prefix(80)) did not start") }
+        guard try readLine() == "ready" else {
+            throw BenchmarkError("the plain loop in \(command.joined(separator: " ").prefix(80)) did not start")
+        }
     }
 
     /// Renders events `range` of the corpus; the seconds Python measured around its loop.
