@@ -4,7 +4,7 @@ export SWIFT_DETERMINISTIC_HASHING := 1
 PYTHON := /usr/bin/python3
 SWIFT_FLAGS := $(if $(CI),-Xswiftc -warnings-as-errors,)
 
-.PHONY: setup build demo test test-swift test-legacy test-corpus test-browser test-fuzz test-crash lint format bench
+.PHONY: setup build demo test test-swift test-legacy test-corpus test-browser test-fuzz test-crash lint format bench duckdb parquet
 
 setup:
 	@bash scripts/setup.sh
@@ -55,6 +55,23 @@ CRASH_EVENTS ?= 3000
 CRASH_KILLS ?= 3
 test-crash: build
 	bash scripts/crash-test.sh $(CRASH_EVENTS) $(CRASH_KILLS)
+
+## DuckDB from PyPI in .venv (Debian's python3), the Parquet writer of `make parquet`.
+duckdb: .venv/duckdb-installed
+.venv/duckdb-installed: | setup
+	$(PYTHON) -m venv .venv
+	.venv/bin/pip install --quiet duckdb
+	touch $@
+
+## Comparisons (WHAT=daily: the daily counts) since SINCE from the store DB, as Parquet in OUT:
+## `invoice-shadow export` writes CSV, DuckDB converts it.
+SINCE ?= 30d
+DB ?= shadow.db
+WHAT ?= comparisons
+OUT ?= $(WHAT).parquet
+parquet: build duckdb
+	.build/debug/invoice-shadow export --since $(SINCE) --what $(WHAT) --db $(DB) --format csv --output .build/export.csv
+	.venv/bin/python -c "import duckdb; duckdb.sql(\"COPY (SELECT * FROM read_csv_auto('.build/export.csv')) TO '$(OUT)' (FORMAT parquet)\"); print('parquet: wrote $(OUT),', duckdb.sql(\"SELECT count(*) FROM '$(OUT)'\").fetchall()[0][0], 'rows')"
 
 ## Every benchmark in one run (release build); writes shadow-reports/bench.json and bench.md.
 bench: setup

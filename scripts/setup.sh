@@ -11,6 +11,7 @@ PACKAGES=(
     libsqlite3-dev sqlite3                                       # the store
     libssl-dev                                                   # libcrypto's HMAC-SHA256 keys the redaction tokens
     libxml2-utils                                                # xmllint validates the JUnit reports
+    python3-venv                                                 # `make duckdb`: DuckDB from PyPI for exports to Parquet
     chromium                                                     # the dashboard's headless-browser check
     libcurl4                                                     # FoundationNetworking (the web tests' HTTP client)
     tzdata
