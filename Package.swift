@@ -186,6 +186,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "BatchWritingTests", dependencies: ["BatchWriting"]),
+        .testTarget(name: "ShadowBenchmarksTests", dependencies: ["ShadowBenchmarks"]),
         .testTarget(
             name: "RedactionTests",
             dependencies: [
