@@ -61,8 +61,9 @@ package struct BenchReport {
     package var sizes: [String: Any]
     /// `serve --workers 2` against one worker, if measured.
     package var workers: WorkersBenchmark.Scaling?
-    /// The versions measured: `legacy` (a hash of its files) and `port` (the binary's build id).
-    package var versions: [String: String] = [:]
+    /// What was measured: `legacy` (a hash of its files), `port_build_id` (the binary's GNU build
+    /// id) and `commit` (``checkoutCommit()``), as far as known.
+    package var build: [String: String] = [:]
 
     package init(
         quick: Bool, seed: UInt64, startedAt: Date, seconds: Double, render: Benchmarks.RenderCPU,
@@ -136,10 +137,9 @@ package struct BenchReport {
         ]
     }
 
-    /// The commit the binary was built from, if this runs in its checkout (`-dirty` when the
-    /// checkout has changes), and the binary's GNU build id.
-    package var build: [String: Any] {
-        var build: [String: Any] = [:]
+    /// The commit of the checkout this runs in (`-dirty` when it has changes), nil outside one or
+    /// without git: bench.json then says nothing of it.
+    package static func checkoutCommit() -> String? {
         func git(_ arguments: [String]) -> String? {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
@@ -153,11 +153,9 @@ package struct BenchReport {
             guard process.terminationStatus == 0 else { return nil }
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        if let commit = git(["rev-parse", "HEAD"]) {
-            let dirty = !(git(["status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty
-            build["commit"] = commit + (dirty ? "-dirty" : "")
-        }
-        return build
+        guard let commit = git(["rev-parse", "HEAD"]) else { return nil }
+        let dirty = !(git(["status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty
+        return commit + (dirty ? "-dirty" : "")
     }
 
     package var machine: [String: Any] {
@@ -191,7 +189,7 @@ package struct BenchReport {
         }
         return [
             "quick": quick, "seed": seed, "started_at": ISO8601DateFormatter().string(from: startedAt),
-            "seconds": seconds, "machine": machine, "build": build.merging(versions) { first, _ in first },
+            "seconds": seconds, "machine": machine, "build": build,
             "events": sizes,
             "render_cpu_ratio": render.roundRatios.json,
             "render_cpu_us": [
@@ -273,11 +271,10 @@ package struct BenchReport {
     package var markdown: String {
         var text = "# invoice-shadow bench\n\n"
         let machine = self.machine
-        let build = self.build
         text +=
             "\(quick ? "Quick run" : "Full run") of \(ISO8601DateFormatter().string(from: startedAt)), "
             + String(format: "%.0f s", seconds) + ", \(machine["build"]!) build"
-            + ((build["commit"] as? String).map { " of \($0.prefix(12))" } ?? "") + ", \(machine["cores"]!) cores"
+            + (build["commit"].map { " of \($0.prefix(12))" } ?? "") + ", \(machine["cores"]!) cores"
             + (machine["cpu"].map { " (\($0))" } ?? "") + ", \(machine["os"]!). All figures from this one run; "
             + "each target's is the median of its repetitions, with the lowest and highest in brackets.\n\n"
         text += "| target | figure | goal | met |\n|---|---|---|---|\n"

@@ -48,7 +48,7 @@ package enum Benchmarks {
         /// Legacy ÷ Swift in each round (legacy and port alternating which goes first).
         package var roundRatios = Repeated([])
         /// Legacy ÷ Swift: the median of the rounds.
-        package var ratio: Double { roundRatios.values.isEmpty ? legacyAll / swiftAll : roundRatios.median }
+        package var ratio: Double { roundRatios.median }
     }
 
     /// The legacy's mean Python work per render over `payloads`, rendered one after the other
@@ -84,8 +84,9 @@ package enum Benchmarks {
         var legacyWall = Duration.zero
         for payload in payloads.prefix(300) { _ = await service.render(event: payload, timeout: .seconds(60)) }
         let port = SwiftInvoiceService()
+        // Invalid events throw: their cost counts like any other (see portRenderCPU).
         for payload in payloads.prefix(300) { _ = try? port.render(event: payload) }
-        for (index, _) in payloads.enumerated() { figures.counts[countries[index], default: 0] += 1 }
+        for country in countries { figures.counts[country, default: 0] += 1 }
         var ratios: [Double] = []
         for round in 0..<rounds {
             var legacyRound = Duration.zero
@@ -147,8 +148,6 @@ package enum Benchmarks {
         /// Per round, the median over its batches of floor ÷ python3, minus 1: what the library
         /// costs before any bridge (nil without the floor).
         package var floorOverPython: Repeated?
-        /// Against python3: the median of the rounds.
-        package var medianOverhead: Double { overPython.median }
         /// On the totals, minus 1.
         package var totalOverhead: Double
         /// Wall time per call outside the Python work, µs.
@@ -200,7 +199,6 @@ package enum Benchmarks {
         var overPython: [Double] = []
         var overFloor: [Double] = []
         var floorOverPython: [Double] = []
-        var batches = 0
         for round in 1...rounds {
             var roundSeconds: [Side: Double] = [:]
             var ratios: (python: [Double], floor: [Double], floorPython: [Double]) = ([], [], [])
@@ -224,7 +222,6 @@ package enum Benchmarks {
                     ratios.floorPython.append(floorSeconds / seconds[.python]!)
                 }
                 for (side, value) in seconds { roundSeconds[side, default: 0] += value }
-                batches += round == 1 ? 1 : 0
             }
             for (side, value) in roundSeconds { totals[side, default: 0] += value }
             overPython.append(median(ratios.python) - 1)
@@ -246,7 +243,8 @@ package enum Benchmarks {
             overFloor: overFloor.isEmpty ? nil : Repeated(overFloor),
             floorOverPython: floorOverPython.isEmpty ? nil : Repeated(floorOverPython),
             totalOverhead: totals[.bridge]! / totals[.python]! - 1,
-            ownCostMicroseconds: (totals[.bridge]! - pythonWork.seconds) / calls * 1e6, batches: batches)
+            ownCostMicroseconds: (totals[.bridge]! - pythonWork.seconds) / calls * 1e6,
+            batches: (events + batch - 1) / batch)
     }
 
     /// Renders every payload through the bridge, `concurrency` at a time; the Python work time summed.

@@ -58,7 +58,7 @@ public struct StoreRetention: Sendable {
             // moves pages about while the store is busy. Only when a fifth of the file is free (the
             // load fell) is some of it given back, a little each pass.
             if total.folded > 0, try store.freeShare() > 0.2 {
-                reclaimed = try store.reclaim(pages: 2_048)
+                reclaimed = try await store.reclaim(pages: 2_048)
             }
             if total.folded > 0 {
                 logger.info(

@@ -356,11 +356,13 @@ extension ShadowStore {
     /// The signatures not at parity, most frequent first (all runs).
     public func signatureCounts(limit: Int = 100) throws -> [DashboardSnapshot.SignatureCount] {
         try read { db in
+            let builds = try Builds(db)
             // Comparisons still kept, and those retention folded into the daily counts.
-            try Row.fetchAll(
+            return try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT s.id, s.country, s.business_line, s.kind, s.paths, SUM(n) AS n FROM (
+                    SELECT s.id, s.country, s.business_line, s.kind, s.paths, s.first_build_id, s.last_build_id,
+                        SUM(n) AS n FROM (
                         SELECT signature_id, COUNT(*) AS n FROM comparison
                         WHERE kind NOT IN (\(Self.parityKindsSQL)) GROUP BY signature_id
                         UNION ALL
@@ -373,36 +375,37 @@ extension ShadowStore {
                 let signature = try Self.signature(row, countryColumn: "country")
                 var count = DashboardSnapshot.SignatureCount(
                     id: row["id"], text: signature.text, kind: signature.kind.rawValue, count: row["n"])
-                count.versions = try Self.versions(db, signature: row["id"])
+                count.versions = builds.signature(first: row["first_build_id"], last: row["last_build_id"])
                 return count
             }
         }
     }
 
-    /// The builds signature `id` was first and last seen with, and the one before its first, if any.
-    static func versions(_ db: Database, signature id: String) throws -> SignatureVersions {
-        guard
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT f.legacy AS fl, f.port AS fp, f.first_ms AS ff, l.legacy AS ll, l.port AS lp
-                    FROM signature s LEFT JOIN build f ON f.id = s.first_build_id
-                        LEFT JOIN build l ON l.id = s.last_build_id
-                    WHERE s.id = ?
-                    """, arguments: [id])
-        else { return SignatureVersions() }
-        func versions(_ legacy: String?, _ port: String?) -> Versions? {
-            guard let legacy, let port else { return nil }
-            return Versions(legacy: legacy, port: port)
+    /// Every build the store has seen, by id (a handful of rows), read once by a query that names
+    /// the builds of many signatures.
+    struct Builds {
+        private let byID: [Int64: (versions: Versions, firstMs: Int64)]
+
+        init(_ db: Database) throws {
+            var byID: [Int64: (versions: Versions, firstMs: Int64)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, legacy, port, first_ms FROM build") {
+                byID[row["id"]] = (Versions(legacy: row["legacy"], port: row["port"]), row["first_ms"])
+            }
+            self.byID = byID
         }
-        var result = SignatureVersions(first: versions(row["fl"], row["fp"]), last: versions(row["ll"], row["lp"]))
-        if let firstMs = row["ff"] as Int64? {
-            result.before = try Row.fetchOne(
-                db, sql: "SELECT legacy, port FROM build WHERE first_ms < ? ORDER BY first_ms DESC, id DESC LIMIT 1",
-                arguments: [firstMs]
-            ).flatMap { versions($0["legacy"], $0["port"]) }
+
+        /// The builds a signature was first and last seen with, and the one the store saw last
+        /// before its first, if any.
+        func signature(first: Int64?, last: Int64?) -> SignatureVersions {
+            var result = SignatureVersions(
+                first: first.flatMap { byID[$0]?.versions }, last: last.flatMap { byID[$0]?.versions })
+            if let first, let firstMs = byID[first]?.firstMs {
+                result.before =
+                    byID.filter { $0.value.firstMs < firstMs }
+                    .max { ($0.value.firstMs, $0.key) < ($1.value.firstMs, $1.key) }?.value.versions
+            }
+            return result
         }
-        return result
     }
 
     /// The stored events of up to `limit` examples of signature `id`, newest first: what `corpus add`
@@ -429,8 +432,8 @@ extension ShadowStore {
                 let row = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT s.id, s.country, s.business_line, s.kind, s.paths, COUNT(c.event_id) AS n,
-                            MIN(c.recorded_ms) AS first_ms, MAX(c.recorded_ms) AS last_ms
+                        SELECT s.id, s.country, s.business_line, s.kind, s.paths, s.first_build_id, s.last_build_id,
+                            COUNT(c.event_id) AS n, MIN(c.recorded_ms) AS first_ms, MAX(c.recorded_ms) AS last_ms
                         FROM signature s LEFT JOIN comparison c ON c.signature_id = s.id
                         WHERE s.id = ? GROUP BY s.id
                         """, arguments: [id])
@@ -467,14 +470,15 @@ extension ShadowStore {
                 kind: signature.kind.rawValue, paths: signature.paths, count: (row["n"] as Int) + folded,
                 firstSeenMs: row["first_ms"] ?? 0, lastSeenMs: row["last_ms"] ?? 0, countriesAffected: affected,
                 examples: examples)
-            detail.versions = try Self.versions(db, signature: id)
+            detail.versions = try Builds(db).signature(first: row["first_build_id"], last: row["last_build_id"])
             return detail
         }
     }
 
-    static var parityKindsSQL: String {
-        DiscrepancyKind.allCases.filter(\.isParity).map { "'\($0.rawValue)'" }.joined(separator: ",")
-    }
+    static var parityKindsSQL: String { parityKinds.sorted().map { "'\($0)'" }.joined(separator: ",") }
+
+    /// The kinds that count as parity, by name.
+    static let parityKinds = Set(DiscrepancyKind.allCases.filter(\.isParity).map(\.rawValue))
 
     private static func signature(_ row: Row, countryColumn: String) throws -> Signature {
         let paths = try storedJSON([String].self, row["paths"], column: "paths")

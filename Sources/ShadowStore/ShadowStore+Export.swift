@@ -117,7 +117,6 @@ extension ShadowStore {
     private func comparisonPage(since: Date, until: Date, after: (Int64, String)?, limit: Int) throws
         -> [(Int64, ExportedComparison)]
     {
-        let parity = Set(DiscrepancyKind.allCases.filter(\.isParity).map(\.rawValue))
         let start = after ?? (milliseconds(since), "")
         return try read { db in
             let formatter = ISO8601DateFormatter()
@@ -145,7 +144,7 @@ extension ShadowStore {
                         eventID: row["event_id"],
                         recordedAt: formatter.string(from: Date(timeIntervalSince1970: Double(recorded) / 1000)),
                         country: row["country"], businessLine: row["business_line"], eventType: row["event_type"],
-                        kind: kind, atParity: parity.contains(kind), signatureID: row["signature_id"],
+                        kind: kind, atParity: Self.parityKinds.contains(kind), signatureID: row["signature_id"],
                         signature: signature.joined(separator: "|"), primarySide: row["primary_side"],
                         legacyMicroseconds: row["legacy_us"], swiftMicroseconds: row["swift_us"],
                         instance: row["instance"], legacyVersion: row["legacy"], portVersion: row["port"])
@@ -157,7 +156,6 @@ extension ShadowStore {
     /// Per UTC day, country, signature and kind in [`since`, `until`): the counts retention folded
     /// and the comparisons still kept, together.
     public func dailyCounts(since: Date, until: Date) throws -> [ExportedDay] {
-        let parity = Set(DiscrepancyKind.allCases.filter(\.isParity).map(\.rawValue))
         return try read { db in
             var counts: [[String]: Int] = [:]
             for row in try Row.fetchAll(
@@ -177,7 +175,8 @@ extension ShadowStore {
             }
             return counts.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { key in
                 ExportedDay(
-                    day: key[0], country: key[1], signatureID: key[2], kind: key[3], atParity: parity.contains(key[3]),
+                    day: key[0], country: key[1], signatureID: key[2], kind: key[3],
+                    atParity: Self.parityKinds.contains(key[3]),
                     count: counts[key]!)
             }
         }

@@ -93,11 +93,12 @@ extension ShadowStore {
     }
 
     /// Gives up to `pages` free pages back to the file system (a store made with incremental vacuum;
-    /// on an older one, nothing).
+    /// on an older one, nothing). Like ``retainStep(before:examplesPerSignature:batch:)``, it waits
+    /// for the writer without holding a thread.
     /// - Returns: The pages given back.
     @discardableResult
-    public func reclaim(pages: Int = 4_096) throws -> Int {
-        try writeTransaction { db in
+    public func reclaim(pages: Int = 4_096) async throws -> Int {
+        try await writeTransaction { db in
             let before = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
             guard before > 0, try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 2 else { return 0 }
             try db.execute(sql: "PRAGMA incremental_vacuum(\(pages))")

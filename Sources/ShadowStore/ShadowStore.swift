@@ -243,10 +243,9 @@ public final class ShadowStore: Sendable {
                 let signatureID = record.comparison.signature.id  // a hash of its text: once per row
                 var build = runBuild
                 if let versions = record.versions {
-                    if builds[versions] == nil {
-                        builds[versions] = try Self.buildID(versions, db, seen: record.recordedAt)
-                    }
-                    build = builds[versions]
+                    let known = try builds[versions] ?? Self.buildID(versions, db, seen: record.recordedAt)
+                    builds[versions] = known
+                    build = known
                 }
                 if signaturesWritten.insert(signatureID).inserted {
                     try upsertSignature.execute(arguments: [

@@ -56,7 +56,7 @@ private func records(_ prefix: String, _ count: Int, at: Date, mismatchAt path: 
         #expect(days[0].comparisons == 5_020 && days[0].atParity == 5_000)
         #expect(days[1].comparisons == 100)
         // And the file gives the pages back
-        #expect(try store.reclaim(pages: 100_000) > 0)
+        #expect(try await store.reclaim(pages: 100_000) > 0)
         let pagesAfter = try store.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
         #expect(pagesAfter < pagesBefore / 2, "\(pagesBefore) → \(pagesAfter) pages")
     }

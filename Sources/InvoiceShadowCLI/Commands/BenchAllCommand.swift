@@ -228,7 +228,8 @@ struct BenchAllCommand: AsyncParsableCommand {
             rssGrowth: growth, sizes: sizes.dictionary)
         report.workers = workers
         let versions = ShadowStore.Versions.current(legacyDirectory: try legacy.resolvedDirectory())
-        report.versions = ["legacy": versions.legacy, "port_build_id": versions.port]
+        report.build = ["legacy": versions.legacy, "port_build_id": versions.port]
+        report.build["commit"] = BenchReport.checkoutCommit()
         let paths = try report.write(to: output)
         print(report.markdown)
         log("bench: wrote " + paths.joined(separator: " and "))
