@@ -84,7 +84,7 @@ struct BabelFormat: Sendable {
     func currency(_ units: Int128, digits: Int, code: String) -> String {
         var writer = ByteWriter(capacity: 32)
         writeCurrency(units, digits: digits, code: code, into: &writer)
-        return writer.string
+        return writer.string()
     }
 
     /// The symbol `format_currency` writes for `code`.
@@ -118,7 +118,7 @@ struct BabelFormat: Sendable {
                     writer.write(symbol)
                     index += 2
                 } else {
-                    writer.bytes.append(bytes[index])
+                    writer.append(bytes[index])
                     index += 1
                 }
             }
@@ -129,7 +129,7 @@ struct BabelFormat: Sendable {
     func percent(_ rate: Rate) -> String {
         var writer = ByteWriter(capacity: 16)
         writePercent(rate, into: &writer)
-        return writer.string
+        return writer.string()
     }
 
     /// The same, written into `writer` (digits, separators and the sign: nothing HTML escapes).
@@ -142,7 +142,7 @@ struct BabelFormat: Sendable {
     func number(_ text: String) -> String {
         var writer = ByteWriter(capacity: 16)
         writeNumber(text, into: &writer)
-        return writer.string
+        return writer.string()
     }
 
     /// The same, written into `writer`.
@@ -157,7 +157,7 @@ struct BabelFormat: Sendable {
         text.withUTF8 { bytes in
             var start = 0
             if bytes.first == UInt8(ascii: "-") {
-                writer.bytes.append(UInt8(ascii: "-"))
+                writer.append(UInt8(ascii: "-"))
                 start = 1
             }
             var point = start
@@ -170,16 +170,16 @@ struct BabelFormat: Sendable {
                 if index > start,
                     indianGrouping ? remaining == 3 || (remaining > 3 && (remaining - 3) % 2 == 0) : remaining % 3 == 0
                 {
-                    writer.bytes.append(contentsOf: separator)
+                    writer.append(separator)
                 }
-                writer.bytes.append(bytes[index])
+                writer.append(bytes[index])
             }
             guard point < bytes.count else { return }
             var end = bytes.count
             while end > point + 1, bytes[end - 1] == UInt8(ascii: "0") { end -= 1 }
             guard end > point + 1 else { return }
-            writer.bytes.append(decimalByte)
-            for index in (point + 1)..<end { writer.bytes.append(bytes[index]) }
+            writer.append(decimalByte)
+            for index in (point + 1)..<end { writer.append(bytes[index]) }
         }
     }
 

@@ -52,7 +52,7 @@ enum EventDecoder {
 
     // MARK: - Typed readers
 
-    private typealias Members = [(key: PythonString, value: PythonJSON)]
+    private typealias Members = [PythonJSON.Member]
 
     private struct Object {
         let members: Members
@@ -126,7 +126,7 @@ enum EventDecoder {
         guard case .object(let members) = value else {
             throw InvalidEvent(path.isEmpty ? "event" : path, "must be an object, got \(value.typeName)")
         }
-        let isUnknown = { (member: (key: PythonString, value: PythonJSON)) in
+        let isUnknown = { (member: PythonJSON.Member) in
             !member.key.isOneOf(fields)
         }
         // The sorted list only when there is one to report (it was built for every object).

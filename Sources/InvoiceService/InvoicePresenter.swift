@@ -5,7 +5,7 @@ enum InvoicePresenter {
 
     /// The JSON writer's helpers as methods, not closures over a local `var`: closures capturing a
     /// mutable local cost a dynamic exclusivity check per call (see docs/performance-notes.md).
-    private struct JSONWriter {
+    private struct JSONWriter: ~Copyable {
         var w = ByteWriter(capacity: 2048)
         let digits: Int
 
@@ -91,7 +91,7 @@ enum InvoicePresenter {
         j.w.write(",\"tip\":")
         j.money(totals.tip)
         j.w.write("}}")
-        return j.w.bytes
+        return j.w.finish()
     }
 
     static func isoDate(_ date: MoneyEvent.LocalDate) -> String {
@@ -108,10 +108,10 @@ enum InvoicePresenter {
     static func escape(_ text: String) -> String {
         var writer = ByteWriter(capacity: text.utf8.count + 8)
         writer.writeEscaped(text)
-        return writer.string
+        return writer.string()
     }
 
-    private struct HTMLWriter {
+    private struct HTMLWriter: ~Copyable {
         var h = ByteWriter(capacity: 8192)
         let t: [String: String]
         let format: BabelFormat
@@ -283,6 +283,6 @@ enum InvoicePresenter {
             h.write("</ul>\n")
         }
         h.write("</body>\n</html>\n")
-        return h.h.bytes
+        return h.h.finish()
     }
 }

@@ -18,7 +18,15 @@ enum PythonJSON {
     case string(PythonString)
     case array([PythonJSON])
     /// Members in document order; keys are unique.
-    case object([(key: PythonString, value: PythonJSON)])
+    case object([Member])
+
+    /// An object's member. A struct rather than a `(key:value:)` tuple: a tuple's copies and
+    /// destroys go through the runtime's generic tuple witnesses, a struct's are compiled, and
+    /// tearing down each event's tree was a tenth of a render.
+    struct Member {
+        var key: PythonString
+        var value: PythonJSON
+    }
 
     /// Python's `json` raises RecursionError at about this depth of values (measured: 991 nested arrays).
     static let maximumDepth = 991
@@ -110,13 +118,15 @@ enum PythonJSON {
 
         private mutating func object(depth: Int) throws(Failure) -> PythonJSON {
             position += 1
-            var members: [(key: PythonString, value: PythonJSON)] = []
-            var seen = Set<[UInt8]>()
+            var members: [Member] = []
             skipWhitespace()
             if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
                 position += 1
                 return .object(members)
             }
+            // The event's objects hold 3 to 17 members: grown from empty, the array was reallocated
+            // up to five times.
+            members.reserveCapacity(8)
             while true {
                 guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
                     throw .syntax("Expecting property name enclosed in double quotes at byte \(position)")
@@ -129,7 +139,7 @@ enum PythonJSON {
                 position += 1
                 skipWhitespace()
                 let value = try self.value(depth: depth + 1)
-                members.append((key, value))
+                members.append(Member(key: key, value: value))
                 skipWhitespace()
                 guard position < bytes.count else { throw .syntax("Expecting ',' delimiter at byte \(position)") }
                 if bytes[position] == UInt8(ascii: "}") {
@@ -150,6 +160,7 @@ enum PythonJSON {
                     }
                 }
             } else {
+                var seen = Set<[UInt8]>()
                 for member in members where !seen.insert(member.key.identity).inserted {
                     throw .duplicateKey(member.key.pythonRepr)
                 }
@@ -350,7 +361,9 @@ struct PythonString: Sendable {
     /// port matches member names and choices with this: comparing the bytes of every match one by
     /// one through `UTF8View` cost a visible share of serve's CPU in swift mode.
     func isText(_ name: String) -> Bool {
-        if isASCII { return value == name && value.utf8.count == name.utf8.count }
+        // Lengths first: most calls compare a member name with another field's name, and a
+        // mismatch by `==` is an out-of-line call where the counts of two strings are inline.
+        if isASCII { return value.utf8.count == name.utf8.count && value == name }
         return !hasLoneSurrogate && value.isSameText(as: name)
     }
 
