@@ -119,6 +119,11 @@ struct ByteWriter: ~Copyable {
     mutating func writeEscaped(_ text: String) {
         var text = text
         text.withUTF8 { utf8 in
+            // Most text has nothing to escape: one copy then.
+            if !utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) {
+                append(utf8)
+                return
+            }
             for byte in utf8 {
                 switch byte {
                 case UInt8(ascii: "&"): write("&amp;")

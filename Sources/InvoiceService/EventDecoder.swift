@@ -126,12 +126,29 @@ enum EventDecoder {
         guard case .object(let members) = value else {
             throw InvalidEvent(path.isEmpty ? "event" : path, "must be an object, got \(value.typeName)")
         }
-        let isUnknown = { (member: PythonJSON.Member) in
-            !member.key.isOneOf(fields)
+        // Each member's name among `fields`, searched from just past the previous member's: events
+        // list their members in the schema's order, so that is one comparison a member where
+        // searching from the start averaged half the list.
+        var cursor = 0
+        var allKnown = true
+        for member in members {
+            var found = false
+            for step in 0..<fields.count {
+                let index = cursor + step < fields.count ? cursor + step : cursor + step - fields.count
+                if member.key.isText(fields[index]) {
+                    cursor = index + 1 == fields.count ? 0 : index + 1
+                    found = true
+                    break
+                }
+            }
+            if !found {
+                allKnown = false
+                break
+            }
         }
         // The sorted list only when there is one to report (it was built for every object).
-        if members.contains(where: isUnknown),
-            let first = members.filter(isUnknown).map(\.key).sorted(by: PythonString.precedes)
+        if !allKnown,
+            let first = members.filter({ !$0.key.isOneOf(fields) }).map(\.key).sorted(by: PythonString.precedes)
                 .first
         {
             throw InvalidEvent(path.isEmpty ? "event" : path, "unknown field \(first.pythonRepr)")
