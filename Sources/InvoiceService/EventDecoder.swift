@@ -29,7 +29,7 @@ enum EventDecoder {
             throw InvalidEvent(
                 "event", "not valid UTF-8 (byte 0x\(hex2(data[offset])) at offset \(offset))")
         }
-        let document: PythonJSON
+        let document: PythonJSON.Parsed
         do {
             document = try PythonJSON.parse(data)
         } catch {
@@ -42,7 +42,7 @@ enum EventDecoder {
             case .syntax(let detail): throw InvalidEvent("event", "not valid JSON (\(detail))")
             }
         }
-        return try event(document)
+        return try document.withRoot { (root) throws(InvalidEvent) in try event(root) }
     }
 
     private static func hex2(_ byte: UInt8) -> String {
@@ -52,17 +52,13 @@ enum EventDecoder {
 
     // MARK: - Typed readers
 
-    private typealias Members = [PythonJSON.Member]
-
     private struct Object {
-        let members: Members
+        let members: PythonJSON.Members
         let path: String
 
         func has(_ key: String) -> Bool { lookup(key) != nil }
 
-        func lookup(_ key: String) -> PythonJSON? {
-            members.first { $0.key.isText(key) }?.value
-        }
+        func lookup(_ key: String) -> PythonJSON? { members.value(named: key) }
 
         func field(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
@@ -77,13 +73,13 @@ enum EventDecoder {
 
         func optionalText(_ key: String) throws(InvalidEvent) -> String? {
             guard let value = lookup(key) else { return nil }
-            if case .null = value { return nil }
+            if value.isNull { return nil }
             return try EventDecoder.text(value, field: field(key))
         }
 
         func integer(_ key: String, _ low: Int64, _ high: Int64) throws(InvalidEvent) -> Int64 {
             let value = try present(key)
-            guard case .integer(let digits) = value else {
+            guard let digits = value.integerDigits else {
                 throw InvalidEvent(field(key), "must be an integer, got \(value.typeName)")
             }
             guard let number = Int64(digits), number >= low, number <= high else {
@@ -94,7 +90,7 @@ enum EventDecoder {
 
         func choice(_ key: String, _ choices: [String]) throws(InvalidEvent) -> String {
             let value = try present(key)
-            guard case .string(let string) = value else {
+            guard let string = value.string else {
                 throw InvalidEvent(field(key), "must be a string, got \(value.typeName)")
             }
             guard string.isOneOf(choices) else {
@@ -107,7 +103,7 @@ enum EventDecoder {
 
         func array(_ key: String, high: Int, low: Int = 0) throws(InvalidEvent) -> [PythonJSON] {
             let value = try present(key)
-            guard case .array(let values) = value else {
+            guard let values = value.elements else {
                 throw InvalidEvent(field(key), "must be an array, got \(value.typeName)")
             }
             guard values.count >= low, values.count <= high else {
@@ -123,7 +119,7 @@ enum EventDecoder {
     }
 
     private static func object(_ value: PythonJSON, path: String, fields: [String]) throws(InvalidEvent) -> Object {
-        guard case .object(let members) = value else {
+        guard let members = value.members else {
             throw InvalidEvent(path.isEmpty ? "event" : path, "must be an object, got \(value.typeName)")
         }
         // Each member's name among `fields`, searched from just past the previous member's: events
@@ -135,7 +131,7 @@ enum EventDecoder {
             var found = false
             for step in 0..<fields.count {
                 let index = cursor + step < fields.count ? cursor + step : cursor + step - fields.count
-                if member.key.isText(fields[index]) {
+                if members.document.string(at: member.key, isText: fields[index]) {
                     cursor = index + 1 == fields.count ? 0 : index + 1
                     found = true
                     break
@@ -147,17 +143,17 @@ enum EventDecoder {
             }
         }
         // The sorted list only when there is one to report (it was built for every object).
-        if !allKnown,
-            let first = members.filter({ !$0.key.isOneOf(fields) }).map(\.key).sorted(by: PythonString.precedes)
-                .first
-        {
-            throw InvalidEvent(path.isEmpty ? "event" : path, "unknown field \(first.pythonRepr)")
+        if !allKnown {
+            let unknown = members.map({ members.document.string(at: $0.key) }).filter({ !$0.isOneOf(fields) })
+            if let first = unknown.sorted(by: PythonString.precedes).first {
+                throw InvalidEvent(path.isEmpty ? "event" : path, "unknown field \(first.pythonRepr)")
+            }
         }
         return Object(members: members, path: path)
     }
 
     private static func text(_ value: PythonJSON, field: @autoclosure () -> String) throws(InvalidEvent) -> String {
-        guard case .string(let string) = value else {
+        guard let string = value.string else {
             throw InvalidEvent(field(), "must be a string, got \(value.typeName)")
         }
         if string.value.isEmpty { throw InvalidEvent(field(), "must not be empty") }
@@ -171,7 +167,7 @@ enum EventDecoder {
     private static func decimal(
         _ value: PythonJSON, field: @autoclosure () -> String, maxDecimals: Int, what: String, integerDigits: Int
     ) throws(InvalidEvent) -> DecimalAmount {
-        guard case .string(let string) = value else {
+        guard let string = value.string else {
             throw InvalidEvent(field(), "must be a decimal string, got \(value.typeName)")
         }
         let text = string.value
@@ -218,7 +214,7 @@ enum EventDecoder {
         let event = try object(document, path: "", fields: topFields)
 
         let version = try event.present("schema_version")
-        guard case .integer(let versionDigits) = version else {
+        guard let versionDigits = version.integerDigits else {
             throw InvalidEvent("schema_version", "must be an integer, got \(version.typeName)")
         }
         if versionDigits != "1" {
@@ -302,7 +298,7 @@ enum EventDecoder {
 
     private static func timestamp(_ event: Object) throws(InvalidEvent) -> Int64 {
         let value = try event.present("occurred_at")
-        guard case .string(let string) = value else {
+        guard let string = value.string else {
             throw InvalidEvent("occurred_at", "must be a string, got \(value.typeName)")
         }
         let bytes = Array(string.value.utf8)
@@ -343,7 +339,7 @@ enum EventDecoder {
     private static func state(_ object: Object, required: Bool) throws(InvalidEvent) -> String? {
         if required {
             let value = object.lookup("state")
-            if value == nil || { if case .null = value! { return true } else { return false } }() {
+            if value == nil || value!.isNull {
                 throw InvalidEvent(object.field("state"), "is required in this country")
             }
         }

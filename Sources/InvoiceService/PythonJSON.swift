@@ -1,3 +1,4 @@
+import Foundation
 import ShadowCore
 
 /// JSON parsed the way the legacy's `json.loads(text, object_pairs_hook=..., parse_constant=...)`
@@ -7,33 +8,97 @@ import ShadowCore
 ///   than ``maximumDepth`` deep (Python's recursion limit) make the whole document invalid;
 /// - `\ud800` without its pair is a valid string that remembers it held a lone surrogate.
 ///
+/// A parsed document is a flat list of nodes over the document's own bytes (``Document``), and a
+/// value is a node of it: no String is made for a key, and none for a value until it is read. A
+/// tree of enums, arrays of members and a String per key and value cost the port half of each
+/// render to build, walk and tear down (docs/performance-notes.md).
+///
 /// One file, over 400 lines, on purpose: it is one scanner mirroring CPython's `json/scanner.py`
 /// and `_json.c` rule for rule, and is checked against them as a whole.
-enum PythonJSON {
-    case null
-    case bool(Bool)
-    /// An integer's canonical digits (`-0` is `0`).
-    case integer(String)
-    case float
-    case string(PythonString)
-    case array([PythonJSON])
-    /// Members in document order; keys are unique.
-    case object([Member])
+struct PythonJSON {
+    /// The parsed document the value is a node of.
+    let document: Document
+    /// The value's node in ``Document/nodes``.
+    let index: Int
 
-    /// An object's member. A struct rather than a `(key:value:)` tuple: a tuple's copies and
-    /// destroys go through the runtime's generic tuple witnesses, a struct's are compiled, and
-    /// tearing down each event's tree was a tenth of a render.
-    struct Member {
-        var key: PythonString
-        var value: PythonJSON
+    enum Kind: UInt8 {
+        case null, bool, integer, float, string, array, object
+    }
+
+    /// One value, in document order (a container before its contents; an object's members as
+    /// key then value).
+    struct Node {
+        var kind: Kind
+        /// A string with an escape: its text is in ``Document/strings`` at ``extra``.
+        var escaped = false
+        /// A string known to be ASCII only.
+        var ascii = false
+        /// A string's contents (between the quotes), or an integer's digits (without the sign).
+        var start: Int32 = 0
+        var end: Int32 = 0
+        /// The node after this one's contents.
+        var next: Int32 = 0
+        /// A container's count; an integer: 1 when negative (not `-0`); a bool: 1 when true; an
+        /// escaped string: its index in ``Document/strings``.
+        var extra: Int32 = 0
+    }
+
+    /// A parsed document: its nodes, and the strings that held escapes, decoded.
+    struct Parsed {
+        let bytes: [UInt8]
+        let nodes: [Node]
+        let strings: [PythonString]
+
+        /// Calls `body` with the document's root value, valid only within `body`.
+        func withRoot<Result>(_ body: (PythonJSON) throws(InvalidEvent) -> Result) throws(InvalidEvent) -> Result {
+            try bytes.withUnsafeBufferPointer { (bytes) throws(InvalidEvent) in
+                try nodes.withUnsafeBufferPointer { (nodes) throws(InvalidEvent) in
+                    try strings.withUnsafeBufferPointer { (strings) throws(InvalidEvent) in
+                        try body(PythonJSON(document: Document(bytes: bytes, nodes: nodes, strings: strings), index: 0))
+                    }
+                }
+            }
+        }
+    }
+
+    /// A parsed document seen through pointers into its arrays (``Parsed/withRoot(_:)``): values,
+    /// members and iterators copy it with no reference counting, where a class holding the
+    /// arrays made the walk's retains and releases cost more than the tree of enums it replaced.
+    struct Document {
+        let bytes: UnsafeBufferPointer<UInt8>
+        let nodes: UnsafeBufferPointer<Node>
+        let strings: UnsafeBufferPointer<PythonString>
+
+        /// The string node at `index` as Python holds it.
+        func string(at index: Int) -> PythonString {
+            let node = nodes[index]
+            if node.escaped { return strings[Int(node.extra)] }
+            let text = String(decoding: bytes[Int(node.start)..<Int(node.end)], as: UTF8.self)
+            return PythonString(value: text, isASCII: node.ascii)
+        }
+
+        /// Whether the string node at `index` is `name` code point for code point
+        /// (``PythonString/isText(_:)``): an unescaped string's bytes are its code points' UTF-8.
+        func string(at index: Int, isText name: String) -> Bool {
+            let node = nodes[index]
+            if node.escaped { return strings[Int(node.extra)].isText(name) }
+            let count = Int(node.end - node.start)
+            guard name.utf8.count == count else { return false }
+            let start = Int(node.start)
+            return name.utf8.withContiguousStorageIfAvailable { name in
+                count == 0 || memcmp(bytes.baseAddress! + start, name.baseAddress!, count) == 0
+            } ?? name.utf8.elementsEqual(bytes[start..<start + count])
+        }
     }
 
     /// Python's `json` raises RecursionError at about this depth of values (measured: 991 nested arrays).
     static let maximumDepth = 991
 
+    var kind: Kind { document.nodes[index].kind }
+
     /// The JSON type name the legacy's messages use.
     var typeName: String {
-        switch self {
+        switch kind {
         case .null: "null"
         case .bool: "boolean"
         case .integer, .float: "number"
@@ -43,9 +108,68 @@ enum PythonJSON {
         }
     }
 
-    subscript(key: String) -> PythonJSON? {
-        guard case .object(let members) = self else { return nil }
-        return members.first { $0.key.value == key && !$0.key.hasLoneSurrogate }?.value
+    var isNull: Bool { kind == .null }
+
+    /// An integer's canonical digits (`-0` is `0`); nil for any other value.
+    var integerDigits: String? {
+        let node = document.nodes[index]
+        guard node.kind == .integer else { return nil }
+        let digits = String(decoding: document.bytes[Int(node.start)..<Int(node.end)], as: UTF8.self)
+        return node.extra == 1 ? "-" + digits : digits
+    }
+
+    /// A string as Python holds it; nil for any other value.
+    var string: PythonString? { kind == .string ? document.string(at: index) : nil }
+
+    /// An array's elements; nil for any other value.
+    var elements: [PythonJSON]? {
+        let node = document.nodes[index]
+        guard node.kind == .array else { return nil }
+        var values: [PythonJSON] = []
+        values.reserveCapacity(Int(node.extra))
+        var element = index + 1
+        for _ in 0..<node.extra {
+            values.append(PythonJSON(document: document, index: element))
+            element = Int(document.nodes[element].next)
+        }
+        return values
+    }
+
+    /// An object's members in document order, as the key's node and the value; nil for any other
+    /// value. Keys are unique.
+    var members: Members? {
+        let node = document.nodes[index]
+        guard node.kind == .object else { return nil }
+        return Members(document: document, first: index + 1, count: Int(node.extra))
+    }
+
+    /// An object's members, walked in place.
+    struct Members: Sequence {
+        let document: Document
+        let first: Int
+        let count: Int
+
+        struct Iterator: IteratorProtocol {
+            let document: Document
+            var key: Int
+            var remaining: Int
+
+            mutating func next() -> (key: Int, value: PythonJSON)? {
+                guard remaining > 0 else { return nil }
+                remaining -= 1
+                let member = (key, PythonJSON(document: document, index: key + 1))
+                key = Int(document.nodes[key + 1].next)
+                return member
+            }
+        }
+
+        func makeIterator() -> Iterator { Iterator(document: document, key: first, remaining: count) }
+
+        /// The value of the member named `name` (``PythonString/isText(_:)``).
+        func value(named name: String) -> PythonJSON? {
+            for member in self where document.string(at: member.key, isText: name) { return member.value }
+            return nil
+        }
     }
 
     /// Why a document is not valid JSON for the legacy.
@@ -57,23 +181,29 @@ enum PythonJSON {
         case integerTooLong
     }
 
-    static func parse(_ bytes: [UInt8]) throws(Failure) -> PythonJSON {
+    static func parse(_ bytes: [UInt8]) throws(Failure) -> Parsed {
         var parser = Parser(bytes: bytes)
-        return try parser.document()
+        try parser.document()
+        return Parsed(bytes: bytes, nodes: parser.nodes, strings: parser.strings)
     }
 
     private struct Parser {
         let bytes: [UInt8]
         var position = 0
+        var nodes: [Node] = []
+        var strings: [PythonString] = []
 
-        init(bytes: [UInt8]) { self.bytes = bytes }
+        init(bytes: [UInt8]) {
+            self.bytes = bytes
+            // About one node per 12 bytes of an event.
+            nodes.reserveCapacity(bytes.count / 8 + 8)
+        }
 
-        mutating func document() throws(Failure) -> PythonJSON {
+        mutating func document() throws(Failure) {
             skipWhitespace()
-            let value = try self.value(depth: 1)
+            try self.value(depth: 1)
             skipWhitespace()
             guard position == bytes.count else { throw .syntax("Extra data at byte \(position)") }
-            return value
         }
 
         private mutating func skipWhitespace() {
@@ -93,106 +223,155 @@ enum PythonJSON {
             return true
         }
 
-        private mutating func value(depth: Int) throws(Failure) -> PythonJSON {
+        /// A node with nothing inside it.
+        private mutating func leaf(_ kind: Kind, extra: Int32 = 0) {
+            nodes.append(Node(kind: kind, next: Int32(nodes.count + 1), extra: extra))
+        }
+
+        private mutating func value(depth: Int) throws(Failure) {
             if depth > PythonJSON.maximumDepth { throw .tooDeep }
             guard position < bytes.count else { throw .syntax("Expecting value at byte \(position)") }
             switch bytes[position] {
-            case UInt8(ascii: "{"): return try object(depth: depth)
-            case UInt8(ascii: "["): return try array(depth: depth)
-            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "{"): try object(depth: depth)
+            case UInt8(ascii: "["): try array(depth: depth)
+            case UInt8(ascii: "\""): try string()
             case UInt8(ascii: "n") where peek("null"):
                 position += 4
-                return .null
+                leaf(.null)
             case UInt8(ascii: "t") where peek("true"):
                 position += 4
-                return .bool(true)
+                leaf(.bool, extra: 1)
             case UInt8(ascii: "f") where peek("false"):
                 position += 5
-                return .bool(false)
+                leaf(.bool)
             case UInt8(ascii: "N") where peek("NaN"): throw .constant("NaN")
             case UInt8(ascii: "I") where peek("Infinity"): throw .constant("Infinity")
             case UInt8(ascii: "-") where peek("-Infinity"): throw .constant("-Infinity")
-            default: return try number()
+            default: try number()
             }
         }
 
-        private mutating func object(depth: Int) throws(Failure) -> PythonJSON {
+        private mutating func object(depth: Int) throws(Failure) {
+            let me = nodes.count
+            nodes.append(Node(kind: .object))
             position += 1
-            var members: [Member] = []
+            var count: Int32 = 0
             skipWhitespace()
             if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
                 position += 1
-                return .object(members)
-            }
-            // The event's objects hold 3 to 17 members: grown from empty, the array was reallocated
-            // up to five times.
-            members.reserveCapacity(8)
-            while true {
-                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
-                    throw .syntax("Expecting property name enclosed in double quotes at byte \(position)")
-                }
-                let key = try string()
-                skipWhitespace()
-                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
-                    throw .syntax("Expecting ':' delimiter at byte \(position)")
-                }
-                position += 1
-                skipWhitespace()
-                let value = try self.value(depth: depth + 1)
-                members.append(Member(key: key, value: value))
-                skipWhitespace()
-                guard position < bytes.count else { throw .syntax("Expecting ',' delimiter at byte \(position)") }
-                if bytes[position] == UInt8(ascii: "}") {
+            } else {
+                while true {
+                    guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                        throw .syntax("Expecting property name enclosed in double quotes at byte \(position)")
+                    }
+                    try string()
+                    skipWhitespace()
+                    guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
+                        throw .syntax("Expecting ':' delimiter at byte \(position)")
+                    }
                     position += 1
-                    break
+                    skipWhitespace()
+                    try self.value(depth: depth + 1)
+                    count += 1
+                    skipWhitespace()
+                    guard position < bytes.count else { throw .syntax("Expecting ',' delimiter at byte \(position)") }
+                    if bytes[position] == UInt8(ascii: "}") {
+                        position += 1
+                        break
+                    }
+                    guard bytes[position] == UInt8(ascii: ",") else {
+                        throw .syntax("Expecting ',' delimiter at byte \(position)")
+                    }
+                    position += 1
+                    skipWhitespace()
                 }
-                guard bytes[position] == UInt8(ascii: ",") else {
-                    throw .syntax("Expecting ',' delimiter at byte \(position)")
-                }
-                position += 1
-                skipWhitespace()
             }
-            // The legacy's object_pairs_hook runs when an object closes, inner objects first.
-            if members.count <= 24 {
-                for index in members.indices.dropFirst() {
-                    for earlier in 0..<index where members[earlier].key.sameKey(as: members[index].key) {
-                        throw .duplicateKey(members[index].key.pythonRepr)
+            nodes[me].extra = count
+            nodes[me].next = Int32(nodes.count)
+            try checkKeys(object: me, count: Int(count))
+        }
+
+        /// The legacy's object_pairs_hook runs when an object closes, inner objects first: a
+        /// duplicate key is reported then.
+        private func checkKeys(object: Int, count: Int) throws(Failure) {
+            guard count > 1 else { return }
+            try withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { (keys) throws(Failure) in
+                var key = object + 1
+                for index in 0..<count {
+                    keys[index] = key
+                    key = Int(nodes[key + 1].next)
+                }
+                try checkKeys(UnsafeBufferPointer(keys))
+            }
+        }
+
+        private func checkKeys(_ keys: UnsafeBufferPointer<Int>) throws(Failure) {
+            let count = keys.count
+            func sameKey(_ left: Int, _ right: Int) -> Bool {
+                let (a, b) = (nodes[left], nodes[right])
+                guard a.escaped || b.escaped else {
+                    let length = Int(a.end - a.start)
+                    guard length == Int(b.end - b.start) else { return false }
+                    return bytes.withUnsafeBufferPointer { bytes in
+                        length == 0
+                            || memcmp(bytes.baseAddress! + Int(a.start), bytes.baseAddress! + Int(b.start), length)
+                                == 0
+                    }
+                }
+                return keyString(left).sameKey(as: keyString(right))
+            }
+            if count <= 24 {
+                for index in keys.indices.dropFirst() {
+                    for earlier in 0..<index where sameKey(keys[earlier], keys[index]) {
+                        throw .duplicateKey(keyString(keys[index]).pythonRepr)
                     }
                 }
             } else {
                 var seen = Set<[UInt8]>()
-                for member in members where !seen.insert(member.key.identity).inserted {
-                    throw .duplicateKey(member.key.pythonRepr)
+                for key in keys where !seen.insert(keyString(key).identity).inserted {
+                    throw .duplicateKey(keyString(key).pythonRepr)
                 }
             }
-            return .object(members)
         }
 
-        private mutating func array(depth: Int) throws(Failure) -> PythonJSON {
+        /// A key as Python holds it (for the duplicate check's rarer paths and its message).
+        private func keyString(_ index: Int) -> PythonString {
+            let node = nodes[index]
+            if node.escaped { return strings[Int(node.extra)] }
+            return PythonString(
+                value: String(decoding: bytes[Int(node.start)..<Int(node.end)], as: UTF8.self), isASCII: node.ascii)
+        }
+
+        private mutating func array(depth: Int) throws(Failure) {
+            let me = nodes.count
+            nodes.append(Node(kind: .array))
             position += 1
-            var values: [PythonJSON] = []
+            var count: Int32 = 0
             skipWhitespace()
             if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
                 position += 1
-                return .array(values)
-            }
-            while true {
-                skipWhitespace()
-                values.append(try value(depth: depth + 1))
-                skipWhitespace()
-                guard position < bytes.count else { throw .syntax("Expecting ',' delimiter at byte \(position)") }
-                if bytes[position] == UInt8(ascii: "]") {
+            } else {
+                while true {
+                    skipWhitespace()
+                    try value(depth: depth + 1)
+                    count += 1
+                    skipWhitespace()
+                    guard position < bytes.count else { throw .syntax("Expecting ',' delimiter at byte \(position)") }
+                    if bytes[position] == UInt8(ascii: "]") {
+                        position += 1
+                        break
+                    }
+                    guard bytes[position] == UInt8(ascii: ",") else {
+                        throw .syntax("Expecting ',' delimiter at byte \(position)")
+                    }
                     position += 1
-                    return .array(values)
                 }
-                guard bytes[position] == UInt8(ascii: ",") else {
-                    throw .syntax("Expecting ',' delimiter at byte \(position)")
-                }
-                position += 1
             }
+            nodes[me].extra = count
+            nodes[me].next = Int32(nodes.count)
         }
 
-        private mutating func number() throws(Failure) -> PythonJSON {
+        private mutating func number() throws(Failure) {
             let start = position
             func digits() -> Int {
                 let before = position
@@ -224,10 +403,17 @@ enum PythonJSON {
                 }
                 if digits() == 0 { position = mark } else { isFloat = true }
             }
-            if isFloat { return .float }
-            let digitText = String(decoding: bytes[integerStart..<integerEnd], as: UTF8.self)
-            if digitText.count > 4300 { throw .integerTooLong }
-            return .integer(negative && digitText != "0" ? "-" + digitText : digitText)
+            if isFloat {
+                leaf(.float)
+                return
+            }
+            if integerEnd - integerStart > 4300 { throw .integerTooLong }
+            // `-0` is `0`: its only digit is a lone zero.
+            let isZero = integerEnd - integerStart == 1 && bytes[integerStart] == UInt8(ascii: "0")
+            var node = Node(kind: .integer, start: Int32(integerStart), end: Int32(integerEnd))
+            node.next = Int32(nodes.count + 1)
+            node.extra = negative && !isZero ? 1 : 0
+            nodes.append(node)
         }
 
         private mutating func hex4() throws(Failure) -> UInt32 {
@@ -246,21 +432,44 @@ enum PythonJSON {
             return value
         }
 
-        private mutating func string() throws(Failure) -> PythonString {
+        /// A string's node: its bytes in place when it has no escape (the bytes are valid UTF-8,
+        /// checked before parsing), else its text decoded into ``strings``.
+        private mutating func string() throws(Failure) {
+            let opening = position
             position += 1
             let start = position
-            // Fast path: no escape. The bytes are already valid UTF-8 (checked before parsing).
             var bits: UInt8 = 0
             while position < bytes.count {
                 let byte = bytes[position]
                 if byte == UInt8(ascii: "\"") {
-                    let value = String(decoding: bytes[start..<position], as: UTF8.self)
+                    var node = Node(kind: .string, ascii: bits < 0x80, start: Int32(start), end: Int32(position))
+                    node.next = Int32(nodes.count + 1)
+                    nodes.append(node)
                     position += 1
-                    return PythonString(value: value, isASCII: bits < 0x80)
+                    return
                 }
                 bits |= byte
                 if byte < 0x20 { throw .syntax("Invalid control character at byte \(position)") }
                 if byte == UInt8(ascii: "\\") { break }
+                position += 1
+            }
+            position = opening
+            let text = try escapedString()
+            var node = Node(kind: .string, escaped: true)
+            node.next = Int32(nodes.count + 1)
+            node.extra = Int32(strings.count)
+            strings.append(text)
+            nodes.append(node)
+        }
+
+        /// A string with an escape, decoded (or an unterminated one's error).
+        private mutating func escapedString() throws(Failure) -> PythonString {
+            position += 1
+            let start = position
+            while position < bytes.count {
+                let byte = bytes[position]
+                if byte < 0x20 { throw .syntax("Invalid control character at byte \(position)") }
+                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { break }
                 position += 1
             }
             var buffer = Array(bytes[start..<position])
