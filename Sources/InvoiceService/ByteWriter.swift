@@ -50,8 +50,12 @@ struct ByteWriter: ~Copyable {
     }
 
     mutating func write(_ text: String) {
-        var text = text
-        text.withUTF8 { append($0) }
+        // In place (a small string's bytes on the stack): a mutable copy for `withUTF8` cost a
+        // retain and a release per write.
+        if text.utf8.withContiguousStorageIfAvailable({ append($0) }) == nil {
+            var text = text
+            text.withUTF8 { append($0) }
+        }
     }
 
     mutating func write(integer value: Int128) {

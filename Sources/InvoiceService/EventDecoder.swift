@@ -16,6 +16,16 @@ enum EventDecoder {
         "business_line", "currency", "invoice_seq", "customer", "provider", "trip", "order", "charges", "refund",
     ]
     static let eventTypes = ["trip_completed", "order_delivered", "refund_issued"]
+    // Each object's fields, made once (a literal at the call made an array per object).
+    static let customerFields = ["id", "name", "email", "tax_id", "state"]
+    static let providerFields = ["id", "legal_name", "tax_id", "state"]
+    static let tripFields = ["distance_km", "duration_min", "pickup", "dropoff"]
+    static let orderFields = ["restaurant", "items"]
+    static let itemFields = ["name", "quantity", "unit_price", "category"]
+    static let itemCategories = ["prepared_food", "grocery", "alcohol"]
+    static let chargeFields = ["kind", "amount"]
+    static let refundFields = ["original_invoice_seq", "reason"]
+    static let businessLines = ["rides", "eats"]
 
     static func decode(_ data: [UInt8]) throws(InvalidEvent) -> MoneyEvent {
         if data.count > maxEventBytes {
@@ -54,13 +64,16 @@ enum EventDecoder {
 
     private struct Object {
         let members: PythonJSON.Members
-        let path: String
+        let path: FieldPath
 
         func has(_ key: String) -> Bool { lookup(key) != nil }
 
         func lookup(_ key: String) -> PythonJSON? { members.value(named: key) }
 
-        func field(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+        func field(_ key: String) -> String {
+            let path = path.text
+            return path.isEmpty ? key : "\(path).\(key)"
+        }
 
         func present(_ key: String) throws(InvalidEvent) -> PythonJSON {
             guard let value = lookup(key) else { throw InvalidEvent(field(key), "is required") }
@@ -118,9 +131,25 @@ enum EventDecoder {
         }
     }
 
-    private static func object(_ value: PythonJSON, path: String, fields: [String]) throws(InvalidEvent) -> Object {
+    /// Where an object is in the event, spelled out only for an error: `charges[3]` made for
+    /// every charge and item was a String built and freed each time.
+    private enum FieldPath {
+        case top
+        case named(String)
+        case element(of: String, Int)
+
+        var text: String {
+            switch self {
+            case .top: ""
+            case .named(let name): name
+            case .element(let array, let index): "\(array)[\(index)]"
+            }
+        }
+    }
+
+    private static func object(_ value: PythonJSON, path: FieldPath, fields: [String]) throws(InvalidEvent) -> Object {
         guard let members = value.members else {
-            throw InvalidEvent(path.isEmpty ? "event" : path, "must be an object, got \(value.typeName)")
+            throw InvalidEvent(path.text.isEmpty ? "event" : path.text, "must be an object, got \(value.typeName)")
         }
         // Each member's name among `fields`, searched from just past the previous member's: events
         // list their members in the schema's order, so that is one comparison a member where
@@ -146,7 +175,7 @@ enum EventDecoder {
         if !allKnown {
             let unknown = members.map({ members.document.string(at: $0.key) }).filter({ !$0.isOneOf(fields) })
             if let first = unknown.sorted(by: PythonString.precedes).first {
-                throw InvalidEvent(path.isEmpty ? "event" : path, "unknown field \(first.pythonRepr)")
+                throw InvalidEvent(path.text.isEmpty ? "event" : path.text, "unknown field \(first.pythonRepr)")
             }
         }
         return Object(members: members, path: path)
@@ -211,7 +240,7 @@ enum EventDecoder {
     // MARK: - The event
 
     private static func event(_ document: PythonJSON) throws(InvalidEvent) -> MoneyEvent {
-        let event = try object(document, path: "", fields: topFields)
+        let event = try object(document, path: .top, fields: topFields)
 
         let version = try event.present("schema_version")
         guard let versionDigits = version.integerDigits else {
@@ -241,7 +270,7 @@ enum EventDecoder {
                 "\(PythonText.jsonDumpsASCII(locale)) is not supported for \(countryCode) "
                     + "(\(rules.locales.joined(separator: ", ")))")
         }
-        let businessLine = try event.choice("business_line", ["rides", "eats"])
+        let businessLine = try event.choice("business_line", businessLines)
         let expectedLine = eventType == "trip_completed" ? "rides" : eventType == "order_delivered" ? "eats" : nil
         if let expectedLine, businessLine != expectedLine {
             throw InvalidEvent("business_line", "\(eventType) events are \(expectedLine), got \(businessLine)")
@@ -348,7 +377,7 @@ enum EventDecoder {
 
     private static func decodeCustomer(_ event: Object, country: String) throws(InvalidEvent) -> MoneyEvent.Customer {
         let customer = try object(
-            try event.present("customer"), path: "customer", fields: ["id", "name", "email", "tax_id", "state"])
+            try event.present("customer"), path: .named("customer"), fields: customerFields)
         let id = try customer.text("id")
         let name = try customer.text("name")
         let email = try customer.text("email")
@@ -362,7 +391,7 @@ enum EventDecoder {
 
     private static func decodeProvider(_ event: Object, country: String) throws(InvalidEvent) -> MoneyEvent.Provider {
         let provider = try object(
-            try event.present("provider"), path: "provider", fields: ["id", "legal_name", "tax_id", "state"])
+            try event.present("provider"), path: .named("provider"), fields: providerFields)
         let id = try provider.text("id")
         let legalName = try provider.text("legal_name")
         let taxID = try provider.optionalText("tax_id")
@@ -376,7 +405,7 @@ enum EventDecoder {
             return nil
         }
         let trip = try object(
-            try event.present("trip"), path: "trip", fields: ["distance_km", "duration_min", "pickup", "dropoff"])
+            try event.present("trip"), path: .named("trip"), fields: tripFields)
         let distance = try decimal(
             try trip.present("distance_km"), field: "trip.distance_km", maxDecimals: 3, what: "a distance",
             integerDigits: 5)
@@ -394,17 +423,17 @@ enum EventDecoder {
             if event.has("order") { throw InvalidEvent("order", "only eats events carry an order") }
             return nil
         }
-        let order = try object(try event.present("order"), path: "order", fields: ["restaurant", "items"])
+        let order = try object(try event.present("order"), path: .named("order"), fields: orderFields)
         let restaurant = try order.text("restaurant")
         var items: [MoneyEvent.Item] = []
         for (index, raw) in try order.array("items", high: 500, low: 1).enumerated() {
-            let path = "order.items[\(index)]"
-            let item = try object(raw, path: path, fields: ["name", "quantity", "unit_price", "category"])
+            let path = FieldPath.element(of: "order.items", index)
+            let item = try object(raw, path: path, fields: itemFields)
             let name = try item.text("name")
             let quantity = try item.integer("quantity", 1, 9999)
             let unitPrice = try item.amount("unit_price", currency: currency, digits: digits)
-            if unitPrice.units < 0 { throw InvalidEvent("\(path).unit_price", "must not be negative") }
-            let category = try item.choice("category", ["prepared_food", "grocery", "alcohol"])
+            if unitPrice.units < 0 { throw InvalidEvent("\(path.text).unit_price", "must not be negative") }
+            let category = try item.choice("category", itemCategories)
             items.append(MoneyEvent.Item(name: name, quantity: Int(quantity), unitPrice: unitPrice, category: category))
         }
         return MoneyEvent.Order(restaurant: restaurant, items: items)
@@ -420,14 +449,16 @@ enum EventDecoder {
     {
         var charges: [MoneyEvent.Charge] = []
         for (index, raw) in try event.array("charges", high: 100).enumerated() {
-            let path = "charges[\(index)]"
-            let charge = try object(raw, path: path, fields: ["kind", "amount"])
+            let path = FieldPath.element(of: "charges", index)
+            let charge = try object(raw, path: path, fields: chargeFields)
             let kind = try charge.choice("kind", chargeKinds[businessLine]!)
             let amount = try charge.amount("amount", currency: currency, digits: digits)
             if kind == "promotion" && amount.units > 0 {
-                throw InvalidEvent("\(path).amount", "a promotion is a discount: it must not be positive")
+                throw InvalidEvent("\(path.text).amount", "a promotion is a discount: it must not be positive")
             }
-            if kind != "promotion" && amount.units < 0 { throw InvalidEvent("\(path).amount", "must not be negative") }
+            if kind != "promotion" && amount.units < 0 {
+                throw InvalidEvent("\(path.text).amount", "must not be negative")
+            }
             charges.append(MoneyEvent.Charge(kind: kind, amount: amount))
         }
         return charges
@@ -439,7 +470,7 @@ enum EventDecoder {
             return nil
         }
         let refund = try object(
-            try event.present("refund"), path: "refund", fields: ["original_invoice_seq", "reason"])
+            try event.present("refund"), path: .named("refund"), fields: refundFields)
         let original = try refund.integer("original_invoice_seq", 1, maxSeq)
         let reason = try refund.text("reason")
         return MoneyEvent.Refund(originalInvoiceSeq: original, reason: reason)
