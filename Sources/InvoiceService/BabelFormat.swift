@@ -106,6 +106,35 @@ struct BabelFormat: Sendable {
         Self.writeAffix(suffix, symbol: symbol, into: &writer)
     }
 
+    /// A currency's prefixes and suffixes in this locale, its symbol in place, as bytes.
+    struct CurrencyAffixes {
+        var prefix: [UInt8]
+        var suffix: [UInt8]
+        var negativePrefix: [UInt8]
+        var negativeSuffix: [UInt8]
+    }
+
+    /// The affixes for `symbol`, made once per document rather than once per amount.
+    func currencyAffixes(symbol: String) -> CurrencyAffixes {
+        func bytes(_ affix: String) -> [UInt8] {
+            var writer = ByteWriter(capacity: 16)
+            Self.writeAffix(affix, symbol: symbol, into: &writer)
+            return writer.finish()
+        }
+        return CurrencyAffixes(
+            prefix: bytes(currencyPrefix), suffix: bytes(currencySuffix), negativePrefix: bytes(negativeCurrencyPrefix),
+            negativeSuffix: bytes(negativeCurrencySuffix))
+    }
+
+    /// `writeCurrency(_:digits:symbol:into:)` with the affixes made already.
+    func writeCurrency(_ units: Int128, digits: Int, affixes: CurrencyAffixes, into writer: inout ByteWriter) {
+        writer.append(units < 0 ? affixes.negativePrefix : affixes.prefix)
+        writer.write(
+            minor: units, digits: digits, decimal: decimalByte, group: groupBytes, indian: indianGrouping, signed: false
+        )
+        writer.append(units < 0 ? affixes.negativeSuffix : affixes.suffix)
+    }
+
     /// A pattern's prefix or suffix with `¤` (UTF-8 C2 A4) replaced by `symbol`, byte by byte: a
     /// String built per amount cost a large share of a render.
     private static func writeAffix(_ affix: String, symbol: String, into writer: inout ByteWriter) {

@@ -116,8 +116,8 @@ enum InvoicePresenter {
         let t: [String: String]
         let format: BabelFormat
         let digits: Int
-        /// The currency's symbol (``BabelFormat/symbol(of:)``), looked up once.
-        let symbol: String
+        /// The currency's affixes in this locale (``BabelFormat/currencyAffixes(symbol:)``), made once.
+        let affixes: BabelFormat.CurrencyAffixes
 
         mutating func write(_ text: StaticString) { h.write(text) }
         mutating func label(_ key: String) { h.write(t[key]!) }
@@ -128,7 +128,7 @@ enum InvoicePresenter {
 
         mutating func amountCell(_ units: Int128) {
             h.write("<td class=\"amount\">")
-            format.writeCurrency(units, digits: digits, symbol: symbol, into: &h)
+            format.writeCurrency(units, digits: digits, affixes: affixes, into: &h)
             h.write("</td>")
         }
 
@@ -147,7 +147,7 @@ enum InvoicePresenter {
         let format = BabelFormat.locales[invoice.locale]!
         var h = HTMLWriter(
             t: Labels.escapedTable(forLocale: invoice.locale), format: format, digits: invoice.digits,
-            symbol: BabelFormat.symbol(of: invoice.currency))
+            affixes: format.currencyAffixes(symbol: BabelFormat.symbol(of: invoice.currency)))
         h.write("<!DOCTYPE html>\n<html lang=\"")
         h.text(String(invoice.locale.prefix { $0 != "_" }))
         h.write("\">\n<head>\n<meta charset=\"utf-8\">\n<title>")
