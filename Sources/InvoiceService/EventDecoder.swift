@@ -220,7 +220,17 @@ enum EventDecoder {
         var decimals: Int
 
         init?(_ text: String) {
-            var bytes = Array(text.utf8)[...]
+            // Over the string's own bytes (an array of them per amount showed in the profile).
+            let shape =
+                text.utf8.withContiguousStorageIfAvailable { DecimalShape(bytes: $0) }
+                ?? DecimalShape(
+                    bytes: Array(text.utf8))
+            guard let shape else { return nil }
+            self = shape
+        }
+
+        private init?(bytes: some Collection<UInt8>) {
+            var bytes = bytes[...]
             if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
             let whole = bytes.prefix { $0 >= 0x30 && $0 <= 0x39 }
             guard !whole.isEmpty, whole.count == 1 || whole.first != UInt8(ascii: "0") else { return nil }
@@ -313,10 +323,9 @@ enum EventDecoder {
     }
 
     private static func isUUID(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 36 else { return false }
-        for (index, byte) in bytes.enumerated() {
-            if [8, 13, 18, 23].contains(index) {
+        guard text.utf8.count == 36 else { return false }
+        for (index, byte) in text.utf8.enumerated() {
+            if index == 8 || index == 13 || index == 18 || index == 23 {
                 if byte != UInt8(ascii: "-") { return false }
             } else if !((0x30...0x39).contains(byte) || (0x41...0x46).contains(byte) || (0x61...0x66).contains(byte)) {
                 return false

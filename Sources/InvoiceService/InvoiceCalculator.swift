@@ -58,12 +58,29 @@ enum InvoiceCalculator {
         var rate: Rate
     }
 
+    /// `f"{country}-{line.upper()}-{year:04d}-{seq:08d}"`, written byte by byte: interpolation,
+    /// padding and Unicode upper-casing were a visible share of the calculator.
     static func invoiceNumber(country: String, businessLine: String, year: Int, seq: Int64) -> String {
-        let digits = String(seq)
-        let padded = digits.count >= 8 ? digits : String(repeating: "0", count: 8 - digits.count) + digits
-        let yearText = String(year)
-        return
-            "\(country)-\(businessLine.uppercased())-\(String(repeating: "0", count: max(0, 4 - yearText.count)) + yearText)-\(padded)"
+        var writer = ByteWriter(capacity: 48)
+        writer.write(country)
+        writer.append(UInt8(ascii: "-"))
+        if businessLine.utf8.allSatisfy({ $0 < 0x80 }) {
+            for byte in businessLine.utf8 { writer.append(byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte) }
+        } else {
+            writer.write(businessLine.uppercased())
+        }
+        writer.append(UInt8(ascii: "-"))
+        writePadded(Int64(year), width: 4, into: &writer)
+        writer.append(UInt8(ascii: "-"))
+        writePadded(seq, width: 8, into: &writer)
+        return writer.string()
+    }
+
+    /// `value` with zeros in front up to `width` characters.
+    private static func writePadded(_ value: Int64, width: Int, into writer: inout ByteWriter) {
+        let text = String(value)
+        for _ in 0..<max(0, width - text.utf8.count) { writer.append(UInt8(ascii: "0")) }
+        writer.write(text)
     }
 
     static func build(_ event: MoneyEvent) -> Invoice {
