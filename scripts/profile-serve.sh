@@ -3,6 +3,7 @@
 # recorded with perf, the preload cut away by the phase's CLOCK_MONOTONIC stamps, then reported per
 # event: by thread, by thread and library, and the hottest functions of each busy thread.
 #   scripts/profile-serve.sh [FLAG] [EVENTS]     (defaults: swift 100000; FLAG shadow for the legacy)
+#   TOP=40 scripts/profile-serve.sh ...          (functions listed per busy thread; default 15)
 # Needs a release build (swift build -c release) and perf (apt-get install linux-perf).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,5 +33,5 @@ samples --sort comm,dso | head -30
 for thread in $(samples --sort comm | awk '$1 + 0 >= 5 {print $2}'); do
     echo
     echo "## $thread: hottest functions (share of all the phase's samples)"
-    samples --comm "$thread" --sort sym | head -15 | cut -c1-160
+    samples --comm "$thread" --sort sym | head -${TOP:-15} | cut -c1-160
 done
