@@ -8,10 +8,10 @@ import ShadowCore
 ///   than ``maximumDepth`` deep (Python's recursion limit) make the whole document invalid;
 /// - `\ud800` without its pair is a valid string that remembers it held a lone surrogate.
 ///
-/// A parsed document is a flat list of nodes over the document's own bytes (``Document``), and a
+/// A parsed document is a flat list of nodes over the document's own bytes (``Parsed``), and a
 /// value is a node of it: no String is made for a key, and none for a value until it is read. A
-/// tree of enums, arrays of members and a String per key and value cost the port half of each
-/// render to build, walk and tear down (docs/performance-notes.md).
+/// tree of enums, with an array of members per object and a String per key and value, was most of
+/// the decoder's cost to build, walk and tear down (docs/performance-notes.md).
 ///
 /// One file, over 400 lines, on purpose: it is one scanner mirroring CPython's `json/scanner.py`
 /// and `_json.c` rule for rule, and is checked against them as a whole.
