@@ -4,8 +4,8 @@ import Foundation
 /// string interpolation for the invoice JSON and HTML, which are assembled from many small pieces.
 ///
 /// Its own buffer rather than an `[UInt8]`: a render makes some 250 small writes, and each
-/// `Array.append` checked uniqueness and capacity through the array's header (about a tenth of
-/// the port's CPU per render). Noncopyable, so the buffer has one owner and is freed once.
+/// `Array.append` checked uniqueness and capacity through the array's header (a visible share
+/// of the port's CPU per render). Noncopyable, so the buffer has one owner and is freed once.
 struct ByteWriter: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int

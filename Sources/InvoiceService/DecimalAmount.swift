@@ -38,7 +38,7 @@ struct DecimalAmount: Equatable, Sendable {
     /// Python's `str(Decimal)` for the values the contract produces: plain notation, `scale` decimals.
     var text: String {
         // Through the writer's digit loop when the units fit 64 bits and the scale its buffer (every
-        // real amount and rate): Int128's description, padding and slicing cost 3 % of a render.
+        // real amount and rate): Int128's description, padding and slicing showed in every render's profile.
         let magnitude = units < 0 ? -units : units
         if magnitude <= Int128(UInt64.max), scale <= 24 {
             var writer = ByteWriter(capacity: 48)

@@ -103,12 +103,13 @@ package enum Benchmarks {
                 }
             }
             // Country by country, the clock read around each country's events rather than around
-            // each render: the thread's CPU clock is a system call (0.37 µs measured), and two per
-            // render are part of the figure for a 20-70 µs render, not for the legacy's 800 µs one.
+            // each render: the thread's CPU clock is a system call, and two per render weigh on the
+            // port's short renders where the legacy's long ones barely notice them.
             func swift() {
                 for _ in 0..<swiftPasses {
                     for (country, group) in byCountry {
                         let before = ThreadCPUClock.now()
+                        // An invalid event's error is its answer: its cost counts, the error is dropped.
                         for payload in group { _ = try? port.render(event: payload) }
                         let spent = ThreadCPUClock.now() - before
                         swiftCPU[country, default: .zero] += spent
