@@ -51,12 +51,8 @@ struct PythonJSON {
 
         /// Calls `body` with the document's root value, valid only within `body`.
         func withRoot<Result>(_ body: (PythonJSON) throws(InvalidEvent) -> Result) throws(InvalidEvent) -> Result {
-            try bytes.withUnsafeBufferPointer { (bytes) throws(InvalidEvent) in
-                try nodes.withUnsafeBufferPointer { (nodes) throws(InvalidEvent) in
-                    try strings.withUnsafeBufferPointer { (strings) throws(InvalidEvent) in
-                        try body(PythonJSON(document: Document(bytes: bytes, nodes: nodes, strings: strings), index: 0))
-                    }
-                }
+            try Document.over(bytes, nodes, strings) { (document) throws(InvalidEvent) in
+                try body(PythonJSON(document: document, index: 0))
             }
         }
     }
@@ -68,6 +64,33 @@ struct PythonJSON {
         let bytes: UnsafeBufferPointer<UInt8>
         let nodes: UnsafeBufferPointer<Node>
         let strings: UnsafeBufferPointer<PythonString>
+
+        /// Calls `body` with a document over the three arrays, valid only within `body`.
+        static func over<Result, Failure: Error>(
+            _ bytes: [UInt8], _ nodes: [Node], _ strings: [PythonString],
+            _ body: (Document) throws(Failure) -> Result
+        ) throws(Failure) -> Result {
+            try bytes.withUnsafeBufferPointer { (bytes) throws(Failure) in
+                try nodes.withUnsafeBufferPointer { (nodes) throws(Failure) in
+                    try strings.withUnsafeBufferPointer { (strings) throws(Failure) in
+                        try body(Document(bytes: bytes, nodes: nodes, strings: strings))
+                    }
+                }
+            }
+        }
+
+        /// Whether the string nodes at `left` and `right` are one key to Python
+        /// (``PythonString/sameKey(as:)``): strings without escapes are the same when their bytes are.
+        func sameKey(_ left: Int, _ right: Int) -> Bool {
+            let (a, b) = (nodes[left], nodes[right])
+            guard a.escaped || b.escaped else {
+                let length = Int(a.end - a.start)
+                guard length == Int(b.end - b.start) else { return false }
+                return length == 0
+                    || memcmp(bytes.baseAddress! + Int(a.start), bytes.baseAddress! + Int(b.start), length) == 0
+            }
+            return string(at: left).sameKey(as: string(at: right))
+        }
 
         /// The string node at `index` as Python holds it.
         func string(at index: Int) -> PythonString {
@@ -306,40 +329,20 @@ struct PythonJSON {
         }
 
         private func checkKeys(_ keys: UnsafeBufferPointer<Int>) throws(Failure) {
-            let count = keys.count
-            func sameKey(_ left: Int, _ right: Int) -> Bool {
-                let (a, b) = (nodes[left], nodes[right])
-                guard a.escaped || b.escaped else {
-                    let length = Int(a.end - a.start)
-                    guard length == Int(b.end - b.start) else { return false }
-                    return bytes.withUnsafeBufferPointer { bytes in
-                        length == 0
-                            || memcmp(bytes.baseAddress! + Int(a.start), bytes.baseAddress! + Int(b.start), length)
-                                == 0
+            try Document.over(bytes, nodes, strings) { (document) throws(Failure) in
+                if keys.count <= 24 {
+                    for index in keys.indices.dropFirst() {
+                        for earlier in 0..<index where document.sameKey(keys[earlier], keys[index]) {
+                            throw .duplicateKey(document.string(at: keys[index]).pythonRepr)
+                        }
+                    }
+                } else {
+                    var seen = Set<[UInt8]>()
+                    for key in keys where !seen.insert(document.string(at: key).identity).inserted {
+                        throw .duplicateKey(document.string(at: key).pythonRepr)
                     }
                 }
-                return keyString(left).sameKey(as: keyString(right))
             }
-            if count <= 24 {
-                for index in keys.indices.dropFirst() {
-                    for earlier in 0..<index where sameKey(keys[earlier], keys[index]) {
-                        throw .duplicateKey(keyString(keys[index]).pythonRepr)
-                    }
-                }
-            } else {
-                var seen = Set<[UInt8]>()
-                for key in keys where !seen.insert(keyString(key).identity).inserted {
-                    throw .duplicateKey(keyString(key).pythonRepr)
-                }
-            }
-        }
-
-        /// A key as Python holds it (for the duplicate check's rarer paths and its message).
-        private func keyString(_ index: Int) -> PythonString {
-            let node = nodes[index]
-            if node.escaped { return strings[Int(node.extra)] }
-            return PythonString(
-                value: String(decoding: bytes[Int(node.start)..<Int(node.end)], as: UTF8.self), isASCII: node.ascii)
         }
 
         private mutating func array(depth: Int) throws(Failure) {
