@@ -111,6 +111,28 @@ package final class ServeBenchmark {
         }
     }
 
+    /// A ``Feed`` that generates `count` events (from `seed`, a thousand at a time) and sends them to
+    /// `topic` as serve takes them, at most `ahead` events before it: neither the events nor the
+    /// producer's queue weigh on this process's memory, and the input topic never holds more than
+    /// the embedded broker keeps (about 4.5 MB a partition), however long the run. Phase 5 of bench
+    /// (resident memory over a million events) and `bench serve --fed`.
+    package static func followingFeed(seed: UInt64, count: Int, topic: String, ahead: Int = 10_000) -> Feed {
+        { producer, completed in
+            var produced = 0
+            while produced < count {
+                while produced - completed() > ahead { try await Task.sleep(for: .milliseconds(50)) }
+                let chunk = EventGenerator().events(seed: seed + UInt64(produced), count: min(1_000, count - produced))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for event in chunk {
+                        group.addTask { _ = try await producer.send(topic: topic, key: nil, value: Array(event.utf8)) }
+                    }
+                    try await group.waitForAll()
+                }
+                produced += chunk.count
+            }
+        }
+    }
+
     /// Starts the broker process.
     package init(legacy: LegacyRenderer) throws {
         self.legacy = legacy

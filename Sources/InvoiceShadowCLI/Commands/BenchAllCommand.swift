@@ -176,29 +176,11 @@ struct BenchAllCommand: AsyncParsableCommand {
         let memorySeed = seed + 10_000_000
         let memory = try await bench.run(
             flag: .shadow, topic: "bench.memory", expected: memoryTarget, residentAt: sizes.memory,
-            feed: { producer, completed in
-                // Generated a thousand at a time and kept at most 10,000 ahead of serve, so that
-                // neither the events nor the producer's queue weigh on this process's memory. Fed
-                // 10,000 past the last reading, so the consumer's queue is as full at each reading
-                // as at the others (with the feed ended before the last, that one was taken with
-                // the queue empty and the others with up to 10,000 events in it).
-                let fed = memoryTarget + 10_000
-                var produced = 0
-                while produced < fed {
-                    while produced - completed() > 10_000 { try await Task.sleep(for: .milliseconds(50)) }
-                    let count = min(1_000, fed - produced)
-                    let chunk = EventGenerator().events(seed: memorySeed + UInt64(produced), count: count)
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        for event in chunk {
-                            group.addTask {
-                                _ = try await producer.send(topic: "bench.memory", key: nil, value: Array(event.utf8))
-                            }
-                        }
-                        try await group.waitForAll()
-                    }
-                    produced += count
-                }
-            }, progress: log)
+            // Fed 10,000 past the last reading, so the consumer's queue is as full at each reading
+            // as at the others (with the feed ended before the last, that one was taken with the
+            // queue empty and the others with up to 10,000 events in it).
+            feed: ServeBenchmark.followingFeed(seed: memorySeed, count: memoryTarget + 10_000, topic: "bench.memory"),
+            progress: log)
         let residents = memory.resident
         let middle = residents.first { $0.events >= sizes.memory[1] }?.bytes ?? 0
         let last = residents.last?.bytes ?? 0

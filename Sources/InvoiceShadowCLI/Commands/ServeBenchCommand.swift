@@ -11,8 +11,8 @@ struct ServeBenchCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve throughput in one mode on preloaded events (phases 2 and 4 of `bench`), alone.",
         discussion: """
-            Preloads generated events into the embedded broker (a child process), runs the real serve \
-            engine on them with every country's flag set to --flag, and prints events per second, the \
+            Preloads generated events into the embedded broker (a child process; --fed or --paced feed \
+            them while serve runs instead), runs the real serve engine on them with every country's flag set to --flag, and prints events per second, the \
             CPUs busy (this process and the broker's) and serve's CPU per event. Faster to repeat than \
             the whole `bench` when working on serve's speed; writes no report. It logs the \
             CLOCK_MONOTONIC time of the first event consumed and the last recorded, for \
@@ -40,6 +40,13 @@ struct ServeBenchCommand: AsyncParsableCommand {
             valueName: "RATE"))
     var paced: Double?
 
+    @Flag(
+        help: ArgumentHelp(
+            "Feed the events as serve takes them, at most 10,000 ahead, instead of preloading them (as phase 5 of "
+                + "bench does): for runs longer than the embedded broker keeps, such as memory over millions of "
+                + "events with --resident-at."))
+    var fed = false
+
     @Option(help: "Legacy-primary events in flight at once (serve's window; default: serve's).")
     var window: Int?
 
@@ -64,6 +71,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
     @OptionGroup var legacy: LegacyOptions
 
     func validate() throws {
+        if fed && paced != nil { throw ValidationError("--fed and --paced are two ways to feed: choose one.") }
         for (name, value) in [
             ("--window", window), ("--port-window", portWindow), ("--consume-batch", consumeBatch),
             ("--maximum-batch", maximumBatch),
@@ -85,6 +93,9 @@ struct ServeBenchCommand: AsyncParsableCommand {
             feed = ServeBenchmark.pacedFeed(
                 generator.events(seed: seed, count: events).map { Array($0.utf8) }, topic: "bench.swift",
                 perSecond: paced)
+        } else if fed {
+            // 10,000 past the last: the consumer's queue is as full at the end as it was before.
+            feed = ServeBenchmark.followingFeed(seed: seed, count: events + 10_000, topic: "bench.swift")
         } else {
             for chunk in stride(from: 0, to: events, by: 10_000) {
                 try await bench.produce(
