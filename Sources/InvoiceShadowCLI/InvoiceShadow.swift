@@ -7,8 +7,9 @@ struct InvoiceShadow: AsyncParsableCommand {
         commandName: "invoice-shadow",
         abstract: "Run the Swift invoice service in shadow beside the legacy Python service, and prove parity.",
         discussion: """
-            The legacy service (legacy/invoicing) runs inside this process through Debian's CPython;
-            both implementations get the same event bytes and their invoices are compared.
+            The legacy service (legacy/invoicing) runs inside this process through Debian's \
+            CPython; both implementations get the same event bytes and their invoices are \
+            compared.
 
             Start with:
               invoice-shadow serve --demo

@@ -14,22 +14,27 @@ struct BenchAllCommand: AsyncParsableCommand {
         abstract: "Every benchmark in one run; writes bench.json and bench.md (the default of `bench`).",
         discussion: """
             On the same generated events, in one process run:
-              1. render CPU per invoice, legacy (through the bridge) against the port, per country;
-                 and the bridge against a plain /usr/bin/python3 loop;
-              2. serve throughput in shadow mode (legacy primary, Swift shadow, diff, SQLite, Kafka in
-                 and out) as a fraction of the legacy-alone ceiling, 1 ÷ legacy render time (the
-                 fastest of three measurements: the render phase, right before and right after, all on
-                 the phase's own events);
-              3. latency serve adds to the primary path: event consumed → primary published (acknowledged
-                 by the broker), minus the primary render and its wait for the Python thread to finish
-                 other events (the legacy alone waits as long; shown apart), at a quarter of the ceiling;
-              4. swift-mode throughput end to end (Kafka in, Swift, Kafka out, SQLite, HTML objects);
+              1. render CPU per invoice, legacy (through the bridge) against the port, per \
+            country; and the bridge against a plain /usr/bin/python3 loop;
+              2. serve throughput in shadow mode (legacy primary, Swift shadow, diff, SQLite, \
+            Kafka in and out) as a fraction of the legacy-alone ceiling, 1 ÷ legacy render time \
+            (the fastest of three measurements: the render phase, right before and right after, \
+            all on the phase's own events);
+              3. latency serve adds to the primary path: event consumed → primary published \
+            (acknowledged by the broker), minus the primary render and its wait for the Python \
+            thread to finish other events (the legacy alone waits as long; shown apart), at a \
+            quarter of the ceiling;
+              4. swift-mode throughput end to end (Kafka in, Swift, Kafka out, SQLite, HTML \
+            objects);
               5. resident memory in shadow mode at 0, 100k and 1M events;
-              6. serve --workers 2 against --workers 1 in shadow mode (real processes, alternating, three
-                 pairs): workers_scaling, and the harness's own CPU per event beside it.
-            The broker is librdkafka's embedded cluster in a child process (`invoice-shadow broker`),
-            so memory and CPU read here are the harness's. The full run takes about fifteen minutes
-            (1M events through the legacy at ~1,300/s); --quick takes under a minute. Use a release build:
+              6. serve --workers 2 against --workers 1 in shadow mode (real processes, \
+            alternating, three pairs): workers_scaling, and the harness's own CPU per event beside \
+            it.
+
+            The broker is librdkafka's embedded cluster in a child process (`invoice-shadow \
+            broker`), so memory and CPU read here are the harness's. The full run takes about an \
+            hour on two cores, most of it phase 5's million events in shadow mode; --quick takes \
+            about six minutes. Use a release build:
               swift build -c release && .build/release/invoice-shadow bench [--quick]
             """)
 

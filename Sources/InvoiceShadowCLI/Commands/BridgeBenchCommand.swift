@@ -12,15 +12,14 @@ struct BridgeBenchCommand: AsyncParsableCommand {
             "Bridge overhead against its floor and a plain /usr/bin/python3 loop, and memory over many trivial calls.",
         discussion: """
             Renders the same generated events through the embedded interpreter, in a plain \
-            /usr/bin/python3 loop (a second process) and in the same loop in python-floor (python3's \
-            own main linked with the libpython3.11.a the bridge links, built beside invoice-shadow), \
-            rotating the three batch by batch in one run, and reports calls/s for each and the \
-            bridge's overhead per round: the median over its batches of bridge time ÷ floor time \
-            (the target, ≤ 2%) and ÷ python3 time for the same events.
+            /usr/bin/python3 loop (a second process) and in the same loop in python-floor \
+            (python3's own main linked with the libpython3.11.a the bridge links, built beside \
+            invoice-shadow), rotating the three batch by batch in one run, and reports calls/s for \
+            each and the bridge's overhead per round: the median over its batches of bridge time ÷ \
+            floor time (the target, ≤ 2%) and ÷ python3 time for the same events.
 
             Then makes --trivial-calls calls of a trivial function and reports resident memory \
             before and after, so a reference-counting leak shows up. Use a release build:
-
               swift build -c release && .build/release/invoice-shadow bench bridge
             """)
 

@@ -8,21 +8,21 @@ struct BrokerCommand: AsyncParsableCommand {
         commandName: "broker",
         abstract: "Run librdkafka's embedded Kafka cluster on its own and print its bootstrap address.",
         discussion: """
-            Creates the topics (--topics; by default money.events, money.events.dlq,
-            invoices.rendered, and shadow.comparisons and shadow.flags for serve --instance) and prints
-            "bootstrap: HOST:PORT" on a line of its own, then serves until interrupted (Ctrl-C or
-            SIGTERM). Any Kafka client can use it, for example:
+            Creates the topics (--topics; by default money.events, money.events.dlq, \
+            invoices.rendered, and shadow.comparisons and shadow.flags for serve --instance) and \
+            prints "bootstrap: HOST:PORT" on a line of its own, then serves until interrupted \
+            (Ctrl-C or SIGTERM). Any Kafka client can use it, for example:
               invoice-shadow broker &
               kcat -b HOST:PORT -t money.events -P < events.jsonl
 
-            Capacity: this is librdkafka's mock cluster. It keeps about 4.5 MB of messages per
-            partition and drops the oldest beyond that, without telling anyone (serve notices the
-            gap when it consumes past it, logs it and records it in lost_events). The default 32
-            partitions hold 100,000 generated events of about 1 KB each when they are keyed, as
-            Money events are (by event id: kcat -K); keyless messages from a librdkafka producer
-            (kcat -P without -K) go to partitions in sticky batches and crowd a few of them (21,178
-            of 100,000 dropped, measured). Feed more than that faster than serve consumes, and give
-            the topic more partitions.
+            Capacity: this is librdkafka's mock cluster. It keeps about 4.5 MB of messages per \
+            partition and drops the oldest beyond that, without telling anyone (serve notices the \
+            gap when it consumes past it, logs it and records it in lost_events). The default 32 \
+            partitions hold 100,000 generated events of about 1 KB each when they are keyed, as \
+            Money events are (by event id: kcat -K); keyless messages from a librdkafka producer \
+            (kcat -P without -K) go to partitions in sticky batches and crowd a few of them \
+            (21,178 of 100,000 dropped, measured). Feed more than that faster than serve consumes, \
+            and give the topic more partitions.
             """)
 
     @Option(help: "Brokers in the cluster.")

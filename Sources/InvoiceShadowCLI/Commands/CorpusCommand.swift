@@ -10,12 +10,12 @@ struct CorpusCommand: ParsableCommand {
         commandName: "corpus",
         abstract: "Pin discrepancies as regression tests in the replay corpus.",
         discussion: """
-            invoice-shadow corpus add --signature 3f2a9c1e07b4d5a6 --db shadow.db
-            appends that signature's stored example events (redacted, as the store keeps them) to
-            Tests/Corpus/events.jsonl, which CI replays at 100% parity; until the difference is fixed
-            or decided (an ignore rule, a known difference), CI says so. Then
-            invoice-shadow replay Tests/Corpus/events.jsonl --signature 3f2a9c1e07b4d5a6
-            replays only those events.
+            Appends a signature's stored example events (redacted, as the store keeps them) to \
+            Tests/Corpus/events.jsonl, which CI replays at 100% parity; until the difference is \
+            fixed or decided (an ignore rule, a known difference), CI says so. The second command \
+            replays only those events:
+              invoice-shadow corpus add --signature 3f2a9c1e07b4d5a6 --db shadow.db
+              invoice-shadow replay Tests/Corpus/events.jsonl --signature 3f2a9c1e07b4d5a6
             """,
         subcommands: [CorpusAdd.self])
 }

@@ -8,11 +8,13 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write comparisons or daily counts as JSON lines or CSV, for a warehouse.",
         discussion: """
-            invoice-shadow export --since 7d --format csv --output comparisons.csv
-            invoice-shadow export --what daily --since 2026-11-01 --until 2026-12-01 --format jsonl
-            Nothing personal is exported: no event, no invoice (the columns are listed in the
-            README, "Export"). Times are UTC. Rows are read a page at a time, so an export of
+            Nothing personal is exported: no event, no invoice (the columns are listed in the \
+            README, "Export"). Times are UTC. Rows are read a page at a time, so an export of \
             millions of comparisons runs beside serve without holding the store.
+
+            Examples:
+              invoice-shadow export --since 7d --format csv --output comparisons.csv
+              invoice-shadow export --what daily --since 2026-11-01 --until 2026-12-01 --format jsonl
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, csv }

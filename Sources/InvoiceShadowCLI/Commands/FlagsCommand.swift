@@ -13,14 +13,14 @@ struct FlagsCommand: ParsableCommand {
         commandName: "flags",
         abstract: "Show, change and audit the per-country cutover flags.",
         discussion: """
-            A flag says who serves a country: legacy (Python only), shadow (Python serves, Swift
-            shadows), live (Swift serves, Python shadows), swift (Swift only). Moving to live or
-            swift needs evidence in the store: over the last 24 h, at least 1,000 comparisons and
-            parity of 99.9% or better at 95% confidence (the lower Wilson bound: about 2,700 clean
-            comparisons), and Swift's render times not shown slower than legacy's (one-sided
-            Mann-Whitney test); before that the gate says how many more clean comparisons it needs.
-            --gate-* options change the rules; --force with a reason overrides. A running `serve`
-            picks a change up within a second.
+            A flag says who serves a country: legacy (Python only), shadow (Python serves, Swift \
+            shadows), live (Swift serves, Python shadows), swift (Swift only). Moving to live or \
+            swift needs evidence in the store: over the last 24 h, at least 1,000 comparisons and \
+            parity of 99.9% or better at 95% confidence (the lower Wilson bound: about 2,700 clean \
+            comparisons), and Swift's render times not shown slower than legacy's (one-sided \
+            Mann-Whitney test); before that the gate says how many more clean comparisons it \
+            needs. --gate-* options change the rules; --force with a reason overrides. A running \
+            `serve` picks a change up within a second.
             """,
         subcommands: [FlagsList.self, FlagsSet.self, FlagsPlan.self, FlagsHistory.self],
         defaultSubcommand: FlagsList.self)
@@ -77,12 +77,13 @@ struct FlagsSet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set", abstract: "Change a country's flag (gated by evidence, audited).",
         discussion: """
-            Example: invoice-shadow flags set DE live --reason "parity proven in CW47"
-
-            Instances that share their flags (serve --instance) take changes from the flags topic
-            only: pass --brokers, and the change is gate-checked on this store (which holds every
-            instance's comparisons), proposed on the topic, and applied by every instance in the
+            Instances that share their flags (serve --instance) take changes from the flags topic \
+            only: pass --brokers, and the change is gate-checked on this store (which holds every \
+            instance's comparisons), proposed on the topic, and applied by every instance in the \
             topic's order. It is refused if another change to the country came first.
+
+            Example:
+              invoice-shadow flags set DE live --reason "parity proven in CW47"
             """)
 
     @Argument(help: "The country (ISO code, e.g. DE).")
@@ -170,12 +171,15 @@ struct FlagsPlan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan", abstract: "Ramp a country through live percentages to its target, on evidence.",
         discussion: """
-            invoice-shadow flags plan DE --to swift --steps 1,5,25,50,100 --hold 30m
-            A running serve moves DE to live 1%, then to each next percentage once the hold has
-            passed and the gate passes on that step's own evidence (waiting while it is
-            inconclusive), then to swift; each step is an audit row by invoice-shadow. A revert, or
-            a flag changed by hand, interrupts the plan. --pause, --resume and --cancel act on it;
-            without options, every plan is listed with what it waits for.
+            A running serve moves the country to the first live percentage, then to each next one \
+            once the hold has passed and the gate passes on that step's own evidence (waiting \
+            while it is inconclusive), then to the target; each step is an audit row by \
+            invoice-shadow. A revert, or a flag changed by hand, interrupts the plan. --pause, \
+            --resume and --cancel act on it; without options, every plan is listed with what it \
+            waits for.
+
+            Example: DE to swift through five live steps, each held at least 30 minutes:
+              invoice-shadow flags plan DE --to swift --steps 1,5,25,50,100 --hold 30m
             """)
 
     @Argument(help: "The country; none lists every plan.")

@@ -8,9 +8,9 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Write realistic Money-System events as JSON lines, the same bytes for the same seed.",
         discussion: """
-            Every country and business line, refunds, and edge cases: zero amounts, promotions,
-            huge orders, long names, non-Latin scripts, HTML-significant characters, and dates on
-            the DE 2020 and CH 2024 rate boundaries. About 1% break one rule of the contract on
+            Every country and business line, refunds, and edge cases: zero amounts, promotions, \
+            huge orders, long names, non-Latin scripts, HTML-significant characters, and dates on \
+            the DE 2020 and CH 2024 rate boundaries. About 1% break one rule of the contract on \
             purpose (--invalid-share) so that error paths are compared too.
 
             Example:

@@ -12,13 +12,16 @@ struct RenderBenchCommand: AsyncParsableCommand {
         commandName: "render",
         abstract: "Render CPU per invoice: the legacy (through the bridge) against the Swift port, per country.",
         discussion: """
-            Renders the same generated events with both implementations in one run and compares the
-            CPU time each spends per invoice: the legacy's is the Python thread's own CPU time per call
-            (CLOCK_THREAD_CPUTIME_ID, bridge excluded), the port's is the calling thread's CPU time
-            around each render. Target: the port at least 50 times cheaper. Use a release build:
+            Renders the same generated events with both implementations in one run and compares \
+            the CPU time each spends per invoice: the legacy's is the Python thread's own CPU time \
+            per call (CLOCK_THREAD_CPUTIME_ID, bridge excluded), the port's is the calling \
+            thread's CPU time around each render. Target: the port at least 50 times cheaper. Use \
+            a release build:
               swift build -c release && .build/release/invoice-shadow bench render
-            `--port-only` times the port alone (no interpreter is started), for iterating on the
-            port: its figure is only comparable with another `--port-only` run in the same minutes.
+
+            `--port-only` times the port alone (no interpreter is started), for iterating on the \
+            port: its figure is only comparable with another `--port-only` run in the same \
+            minutes.
             """)
 
     @Option(help: "Generated events.")

@@ -9,8 +9,8 @@ struct RenderCommand: AsyncParsableCommand {
         commandName: "render",
         abstract: "Render one event with the embedded legacy service and print the result.",
         discussion: """
-            Prints {"html": "...", "invoice": {...}} as one JSON object, the same shape as
-            `python3 -m invoicing render`. An invalid event prints "invalid event: FIELD: REASON"
+            Prints {"html": "...", "invoice": {...}} as one JSON object, the same shape as \
+            `python3 -m invoicing render`. An invalid event prints "invalid event: FIELD: REASON" \
             on standard error and exits 1; a Python exception prints its traceback and exits 1.
 
             Example:

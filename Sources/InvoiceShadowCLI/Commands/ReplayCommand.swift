@@ -13,12 +13,13 @@ struct ReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Run both implementations over recorded events, record every comparison, and write reports.",
         discussion: """
-            Reads JSON-lines files (from `generate` or `record`), renders each event with the legacy
-            service (embedded) and the Swift port, compares canonical forms, and records one row per
-            event in the store (replaying again replaces rows, never duplicates them). Writes
-            run-N-TIME.{html,md,json,junit.xml} and latest.* into --reports.
+            Reads JSON-lines files (from `generate` or `record`), renders each event with the \
+            legacy service (embedded) and the Swift port, compares canonical forms, and records \
+            one row per event in the store (replaying again replaces rows, never duplicates them). \
+            Writes run-N-TIME.{html,md,json,junit.xml} and latest.* into --reports.
 
-            Exits 1 when parity is below --min-parity or a signature not listed in --known appears.
+            Exits 1 when parity is below --min-parity or a signature not listed in --known \
+            appears.
 
             Examples:
               invoice-shadow replay Tests/Corpus/events.jsonl --min-parity 100 --known known-differences.json

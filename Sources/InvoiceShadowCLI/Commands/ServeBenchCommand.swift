@@ -11,13 +11,13 @@ struct ServeBenchCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve throughput in one mode on preloaded events (phases 2 and 4 of `bench`), alone.",
         discussion: """
-            Preloads generated events into the embedded broker (a child process; --fed or --paced feed \
-            them while serve runs instead), runs the real serve engine on them with every country's flag set to --flag, and prints events per second, the \
-            CPUs busy (this process and the broker's) and serve's CPU per event. Faster to repeat than \
-            the whole `bench` when working on serve's speed; writes no report. It logs the \
-            CLOCK_MONOTONIC time of the first event consumed and the last recorded, for \
-            `perf record -k CLOCK_MONOTONIC` and `perf report --time START,END`. Use a release build:
-
+            Preloads generated events into the embedded broker (a child process; --fed or --paced \
+            feed them while serve runs instead), runs the real serve engine on them with every \
+            country's flag set to --flag, and prints events per second, the CPUs busy (this \
+            process and the broker's) and serve's CPU per event. Faster to repeat than the whole \
+            `bench` when working on serve's speed; writes no report. It logs the CLOCK_MONOTONIC \
+            time of the first event consumed and the last recorded, for `perf record -k \
+            CLOCK_MONOTONIC` and `perf report --time START,END`. Use a release build:
               swift build -c release && .build/release/invoice-shadow bench serve --flag swift
             """)
 

@@ -21,35 +21,36 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Consume Money-System events from Kafka, serve each country from its flag, shadow the other side.",
         discussion: """
-            Without --brokers it starts librdkafka's embedded Kafka cluster in this process, creates
-            money.events, money.events.dlq and invoices.rendered, and prints "bootstrap: HOST:PORT",
-            the address any Kafka client (kcat included) can produce to. With --brokers it joins that
-            cluster as a member of the consumer group --group.
+            Without --brokers it starts librdkafka's embedded Kafka cluster in this process, \
+            creates money.events, money.events.dlq and invoices.rendered, and prints "bootstrap: \
+            HOST:PORT", the address any Kafka client (kcat included) can produce to. With \
+            --brokers it joins that cluster as a member of the consumer group --group.
 
-            The dashboard is at http://127.0.0.1:8080/ (--http): parity per country, signatures
-            with both invoices side by side, flags with their evidence and history, /metrics for
-            Prometheus, and a JSON API under /api/. Changing a flag needs a token from --tokens.
+            The dashboard is at http://127.0.0.1:8080/ (--http): parity per country, signatures \
+            with both invoices side by side, flags with their evidence and history, /metrics for \
+            Prometheus, and a JSON API under /api/. Changing a flag needs a token from --tokens. \
             Once it listens, serve prints "http: http://HOST:PORT/".
 
-            Every event gets one row in the store; rendered invoices go to invoices.rendered (key:
-            invoice number) with the HTML in --objects; invalid events go to money.events.dlq with a
-            "reason" header. Offsets are committed only after all of that is durable. Ctrl-C stops
-            cleanly.
+            Every event gets one row in the store; rendered invoices go to invoices.rendered (key: \
+            invoice number) with the HTML in --objects; invalid events go to money.events.dlq with \
+            a "reason" header. Offsets are committed only after all of that is durable. Ctrl-C \
+            stops cleanly.
 
-            Several machines: give each serve its own --db and --objects, the same --brokers and
-            --group, and a name with --instance. Each then publishes its comparisons to
-            shadow.comparisons and reads everyone's into its store, and flag changes travel through
-            shadow.flags, so every dashboard, report and gate sees all of the evidence and every
-            instance serves with the same flags (README: "Several instances, one harness").
+            Several machines: give each serve its own --db and --objects, the same --brokers and \
+            --group, and a name with --instance. Each then publishes its comparisons to \
+            shadow.comparisons and reads everyone's into its store, and flag changes travel \
+            through shadow.flags, so every dashboard, report and gate sees all of the evidence and \
+            every instance serves with the same flags (README: "Several instances, one harness").
 
             Try it:
               invoice-shadow serve --demo          # embedded broker + 50 generated events/s
 
-            --demo also starts a ramp plan for one country in shadow (DE on a new store): live 10%,
-            live 50%, then swift, 30 s holds, each step on its own evidence, so that the dashboard
-            shows a country moving over about three minutes. Unless --gate-* options are given, the
-            demo lowers the gate to 200 comparisons at 99% (a demo-only floor; 1,000 at 99.9% is the
-            default everywhere else).
+            --demo also starts a ramp plan for one country in shadow (DE on a new store): live \
+            10%, live 50%, then swift, 30 s holds, each step on its own evidence, so that the \
+            dashboard shows a country moving over about three minutes. Unless --gate-* options are \
+            given, the demo lowers the gate to 200 comparisons at 99% (a demo-only floor; 1,000 at \
+            99.9% is the default everywhere else).
+
               kcat -b HOST:PORT -t invoices.rendered -C -o beginning -e
               sqlite3 shadow.db "SELECT country, kind, COUNT(*) FROM comparison GROUP BY 1, 2"
             """)
@@ -391,11 +392,12 @@ struct RecordCommand: AsyncParsableCommand {
         commandName: "record",
         abstract: "Copy events from a Kafka topic into a JSON-lines file that replay reads.",
         discussion: """
-            Reads the topic from the beginning in a group of its own (nothing is committed for
-            serve's group) and writes one event per line, byte for byte but its personal data
-            (replaced by keyed tokens of the same shape; --no-redaction keeps it); an event that cannot
-            travel as one line is written as {"$bytes": "<base64>"}. Stops after --max events or
-            after --idle seconds without a new one.
+            Reads the topic from the beginning in a group of its own (nothing is committed for \
+            serve's group) and writes one event per line, byte for byte but its personal data \
+            (replaced by keyed tokens of the same shape; --no-redaction keeps it); an event that \
+            cannot travel as one line is written as {"$bytes": "<base64>"}. Stops after --max \
+            events or after --idle seconds without a new one.
+
               invoice-shadow record --brokers HOST:PORT --output Tests/Corpus/live.jsonl --max 5000
             """)
 

@@ -17,11 +17,11 @@ struct LegacyOptions: ParsableArguments {
         help: ArgumentHelp(
             "Where the embedded Python thread runs: dedicated or shared.",
             discussion: """
-                dedicated (the default): pinned to the last CPU the process may use, at nice -10, so the \
-                legacy, which the GIL keeps to that one thread, is not slowed by the harness's own work \
-                (nice below 0 needs root or CAP_SYS_NICE; without it the thread stays pinned at the \
-                process's priority, and serve's start-up line says so). shared: wherever the scheduler \
-                puts it, at the process's priority.
+                dedicated (the default): pinned to the last CPU the process may use, at nice -10, \
+                so the legacy, which the GIL keeps to that one thread, is not slowed by the \
+                harness's own work (nice below 0 needs root or CAP_SYS_NICE; without it the thread \
+                stays pinned at the process's priority, and serve's start-up line says so). \
+                shared: wherever the scheduler puts it, at the process's priority.
                 """,
             valueName: "PLACEMENT"))
     var pythonThread: PythonThreadOption = .dedicated
