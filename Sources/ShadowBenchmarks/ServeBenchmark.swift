@@ -111,17 +111,20 @@ package final class ServeBenchmark {
         }
     }
 
-    /// A ``Feed`` that generates `count` events (from `seed`, a thousand at a time) and sends them to
-    /// `topic` as serve takes them, at most `ahead` events before it: neither the events nor the
-    /// producer's queue weigh on this process's memory, and the input topic never holds more than
-    /// the embedded broker keeps (about 4.5 MB a partition), however long the run. Phase 5 of bench
-    /// (resident memory over a million events) and `bench serve --fed`.
+    /// A ``Feed`` that generates events (from `seed`, a thousand at a time) and sends them to `topic`
+    /// as serve takes them, at most `ahead` events before it: neither the events nor the producer's
+    /// queue weigh on this process's memory, and the input topic never holds more than the embedded
+    /// broker keeps (about 4.5 MB a partition), however long the run. It feeds `ahead` events past
+    /// the `count` serve is to record, so that the consumer's queue is as full when the last is
+    /// recorded as before (a feed ended at `count` left it empty at the end and full at every
+    /// earlier reading of resident memory). Phase 5 of bench and `bench serve --fed`.
     package static func followingFeed(seed: UInt64, count: Int, topic: String, ahead: Int = 10_000) -> Feed {
         { producer, completed in
+            let fed = count + ahead
             var produced = 0
-            while produced < count {
+            while produced < fed {
                 while produced - completed() > ahead { try await Task.sleep(for: .milliseconds(50)) }
-                let chunk = EventGenerator().events(seed: seed + UInt64(produced), count: min(1_000, count - produced))
+                let chunk = EventGenerator().events(seed: seed + UInt64(produced), count: min(1_000, fed - produced))
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for event in chunk {
                         group.addTask { _ = try await producer.send(topic: topic, key: nil, value: Array(event.utf8)) }

@@ -181,10 +181,7 @@ struct BenchAllCommand: AsyncParsableCommand {
         let memorySeed = seed + 10_000_000
         let memory = try await bench.run(
             flag: .shadow, topic: "bench.memory", expected: memoryTarget, residentAt: sizes.memory,
-            // Fed 10,000 past the last reading, so the consumer's queue is as full at each reading
-            // as at the others (with the feed ended before the last, that one was taken with the
-            // queue empty and the others with up to 10,000 events in it).
-            feed: ServeBenchmark.followingFeed(seed: memorySeed, count: memoryTarget + 10_000, topic: "bench.memory"),
+            feed: ServeBenchmark.followingFeed(seed: memorySeed, count: memoryTarget, topic: "bench.memory"),
             progress: log)
         let residents = memory.resident
         let middle = residents.first { $0.events >= sizes.memory[1] }?.bytes ?? 0

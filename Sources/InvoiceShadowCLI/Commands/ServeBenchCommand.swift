@@ -94,8 +94,7 @@ struct ServeBenchCommand: AsyncParsableCommand {
                 generator.events(seed: seed, count: events).map { Array($0.utf8) }, topic: "bench.swift",
                 perSecond: paced)
         } else if fed {
-            // 10,000 past the last: the consumer's queue is as full at the end as it was before.
-            feed = ServeBenchmark.followingFeed(seed: seed, count: events + 10_000, topic: "bench.swift")
+            feed = ServeBenchmark.followingFeed(seed: seed, count: events, topic: "bench.swift")
         } else {
             for chunk in stride(from: 0, to: events, by: 10_000) {
                 try await bench.produce(
