@@ -9,7 +9,7 @@ import ShadowCore
 struct ServeBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve throughput in one mode on preloaded events (phases 2 and 4 of `bench`), alone.",
+        abstract: "Serve throughput in one mode (phases 2 to 5 of `bench`), alone.",
         discussion: """
             Preloads generated events into the embedded broker (a child process; --fed or --paced \
             feed them while serve runs instead), runs the real serve engine on them with every \
