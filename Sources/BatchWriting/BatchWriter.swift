@@ -20,9 +20,24 @@ package final class BatchWriter<Item: Sendable>: Sendable {
 
     private struct State: Sendable {
         var pending: [Pending] = []
+        /// The items of `pending`.
+        var pendingItems = 0
         var closed = false
         /// A batch is being written (by the thread, or inline by a caller).
         var busy = false
+        /// What the thread is waiting for, so that a submission wakes it only when that changes.
+        var thread = ThreadWait.running
+        /// Submissions that woke the thread.
+        var wakeUps = 0
+    }
+
+    /// Why the writer thread is asleep (or that it is not, and looks at `pending` before it sleeps).
+    private enum ThreadWait: Sendable {
+        case running
+        /// For anything to write.
+        case work
+        /// For the batch's most pressing submission to be due (or for `maximumBatch` items).
+        case due(ContinuousClock.Instant)
     }
 
     private let state = Mutex(State())
@@ -80,23 +95,42 @@ package final class BatchWriter<Item: Sendable>: Sendable {
     ///   - linger: How long these items may wait for a fuller batch; nil: the writer's `linger`.
     package func submit(contentsOf items: [Item], linger: Duration? = nil) async throws {
         guard !items.isEmpty else { return }
-        let due = ContinuousClock.now + (linger ?? self.linger)
+        let linger = linger ?? self.linger
         // One item: a caller on the primary path at low load. (Batches come under load, when the
         // pool's threads are better left rendering.)
         if writesInlineWhenIdle, items.count == 1, try writeInlineIfIdle(items) { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let accepted = state.withLock { state -> Bool in
-                guard !state.closed else { return false }
+            // nil: closed. Only a submission that changes what the sleeping thread waits for wakes
+            // it: while a batch lingers, the others join it without a wake-up each.
+            let wake = state.withLock { state -> Bool? in
+                guard !state.closed else { return nil }
+                // Read under the lock: submissions of one linger are due in the order they queue,
+                // so a later one never wakes the thread lingering for an earlier one.
+                let due = ContinuousClock.now + linger
                 state.pending.append(Pending(items: items, continuation: continuation, due: due))
-                return true
+                state.pendingItems += items.count
+                switch state.thread {
+                case .running:
+                    return false
+                case .due(let until) where due >= until && state.pendingItems < maximumBatch:
+                    return false
+                case .work, .due:
+                    state.thread = .running
+                    state.wakeUps += 1
+                    return true
+                }
             }
-            if accepted {
-                wakeup.signal()
-            } else {
-                continuation.resume(throwing: CancellationError())
+            switch wake {
+            case nil: continuation.resume(throwing: CancellationError())
+            case true?: wakeup.signal()
+            case false?: break
             }
         }
     }
+
+    /// How many submissions have woken the writer thread: one per batch under a linger, not one
+    /// per submission (each wake-up of a sleeping thread costs CPU on both sides).
+    package var wakeUps: Int { state.withLock { $0.wakeUps } }
 
     /// Writes `items` on the calling thread if nothing is queued or being written; false otherwise.
     private func writeInlineIfIdle(_ items: [Item]) throws -> Bool {
@@ -110,7 +144,9 @@ package final class BatchWriter<Item: Sendable>: Sendable {
             // Whatever queued meanwhile is the thread's (and a close waits for the thread).
             let wake = state.withLock { state -> Bool in
                 state.busy = false
-                return !state.pending.isEmpty || state.closed
+                guard !state.pending.isEmpty || state.closed, case .work = state.thread else { return false }
+                state.thread = .running
+                return true
             }
             if wake { wakeup.signal() }
         }
@@ -129,34 +165,46 @@ package final class BatchWriter<Item: Sendable>: Sendable {
         finished.wait()
     }
 
-    /// Waits for the next item, spinning for `spin` first: under load the next item arrives within
-    /// microseconds, while waking a sleeping thread costs 0.1-1 ms on a virtual machine (the idle
-    /// vCPU halts), which a caller on the primary path pays.
+    /// Waits until there is something to write and no caller is writing inline (or the writer is
+    /// closed), spinning for `spin` first: under load the next item arrives within microseconds,
+    /// while waking a sleeping thread costs 0.1-1 ms on a virtual machine (the idle vCPU halts),
+    /// which a caller on the primary path pays.
     private func awaitWork() {
-        if spin > .zero {
-            let until = ContinuousClock.now + spin
-            repeat {
-                if wakeup.wait(timeout: .now()) == .success { return }
+        let spinUntil = ContinuousClock.now + spin
+        while true {
+            let (ready, spinning) = state.withLock { state -> (Bool, Bool) in
+                if !state.busy && (state.closed || !state.pending.isEmpty) { return (true, false) }
+                if spin > .zero && ContinuousClock.now < spinUntil { return (false, true) }
+                state.thread = .work
+                return (false, false)
+            }
+            if ready { return }
+            if spinning {
                 sched_yield()
-            } while ContinuousClock.now < until
+            } else {
+                wakeup.wait()
+            }
         }
-        wakeup.wait()
     }
 
-    /// Waits until the first pending submission is due, or `maximumBatch` items wait (every
-    /// submission signals, and may bring its due time forward; so does a close).
+    /// Waits until the first pending submission is due, or `maximumBatch` items wait. A submission
+    /// wakes the thread only if it is due sooner or fills the batch; so does a close.
     private func letBatchFill() {
         while true {
-            let due = state.withLock { state -> ContinuousClock.Instant? in
-                guard !state.closed, state.pending.reduce(0, { $0 + $1.items.count }) < maximumBatch else { return nil }
-                return state.pending.lazy.map(\.due).min()
+            let until = state.withLock { state -> ContinuousClock.Instant? in
+                guard !state.closed, state.pendingItems < maximumBatch,
+                    let due = state.pending.lazy.map(\.due).min(), due > .now
+                else {
+                    state.thread = .running
+                    return nil
+                }
+                state.thread = .due(due)
+                return due
             }
-            let now = ContinuousClock.now
-            guard let due, due > now else { return }
-            let (seconds, attoseconds) = (due - now).components
-            let timeout =
-                DispatchTime.now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
-            if wakeup.wait(timeout: timeout) == .timedOut { return }
+            guard let until else { return }
+            let (seconds, attoseconds) = (until - .now).components
+            _ = wakeup.wait(
+                timeout: .now() + .nanoseconds(max(0, Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))))
         }
     }
 
@@ -164,33 +212,33 @@ package final class BatchWriter<Item: Sendable>: Sendable {
         while true {
             awaitWork()
             letBatchFill()
-            while true {
-                let (batch, closed) = state.withLock { state -> ([Pending], Bool) in
-                    // A caller writing inline wakes the thread when it is done.
-                    guard !state.busy else { return ([], false) }
-                    // Whole callers, until `maximumBatch` items.
-                    var count = 0
-                    var items = 0
-                    while count < state.pending.count && items < maximumBatch {
-                        items += state.pending[count].items.count
-                        count += 1
-                    }
-                    let batch = Array(state.pending.prefix(count))
-                    state.pending.removeFirst(count)
-                    state.busy = !batch.isEmpty
-                    return (batch, state.closed)
+            let (batch, closed) = state.withLock { state -> ([Pending], Bool) in
+                // A caller writing inline wakes the thread when it is done.
+                guard !state.busy else { return ([], false) }
+                // Whole callers, until `maximumBatch` items.
+                var count = 0
+                var items = 0
+                while count < state.pending.count && items < maximumBatch {
+                    items += state.pending[count].items.count
+                    count += 1
                 }
-                if batch.isEmpty {
-                    if closed {
-                        finished.signal()
-                        return
-                    }
-                    break
-                }
-                let result = Result { try write(batch.count == 1 ? batch[0].items : batch.flatMap(\.items)) }
-                state.withLock { $0.busy = false }
-                for pending in batch { pending.continuation.resume(with: result) }
+                let batch = Array(state.pending.prefix(count))
+                state.pending.removeFirst(count)
+                state.pendingItems -= items
+                state.busy = !batch.isEmpty
+                return (batch, state.closed)
             }
+            if batch.isEmpty {
+                if closed {
+                    finished.signal()
+                    return
+                }
+                continue
+            }
+            // What arrived during this write waits out its own linger before the next.
+            let result = Result { try write(batch.count == 1 ? batch[0].items : batch.flatMap(\.items)) }
+            state.withLock { $0.busy = false }
+            for pending in batch { pending.continuation.resume(with: result) }
         }
     }
 }

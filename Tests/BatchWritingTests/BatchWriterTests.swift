@@ -116,4 +116,39 @@ import Testing
         eager.close()
         batches.close()
     }
+
+    @Test func submissionsJoiningALingeringBatchDoNotWakeTheThreadEachAndLaterOnesWaitTheirOwnLinger() async throws {
+        let log = Log()
+        let writing = Mutex(false)
+        let batches = BatchWriter<Int>(name: "test-writer", maximumBatch: 20, linger: .seconds(60)) { items in
+            writing.withLock { $0 = true }
+            Thread.sleep(forTimeInterval: 0.1)
+            log.batches.withLock { $0.append((items, true)) }
+        }
+        // Given twenty submissions, one after the other, under a linger none of them outlives: the
+        // twentieth fills the batch
+        let late = try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<20 {
+                group.addTask { try await batches.submit(index) }
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            // and one more made while their batch is being written, which may wait 500 ms
+            while !writing.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(2)) }
+            let submitted = ContinuousClock.now
+            let late = Task {
+                try await batches.submit(contentsOf: [20], linger: .milliseconds(500))
+                return ContinuousClock.now - submitted
+            }
+            try await group.waitForAll()
+            return late
+        }
+        // Then the twenty went in one write, having woken the thread at most twice: for the first
+        // (if it was asleep) and for the one that filled the batch, not once for each
+        #expect(log.batches.withLock { $0.map { $0.items.sorted() } } == [Array(0..<20)])
+        #expect(batches.wakeUps <= 2)
+        // And the late one waited out its own linger rather than going right after that write
+        #expect(try await late.value >= .milliseconds(500))
+        #expect(log.batches.withLock { $0.last?.items } == [20])
+        batches.close()
+    }
 }

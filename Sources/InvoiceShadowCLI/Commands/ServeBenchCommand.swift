@@ -61,6 +61,12 @@ struct ServeBenchCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
+            "Milliseconds the row writer lets a batch of legacy-primary rows fill (serve's rowLinger; "
+                + "default: serve's).", valueName: "MS"))
+    var rowLinger: Int?
+
+    @Option(
+        help: ArgumentHelp(
             "Milliseconds the row writer lets a batch of port-primary rows fill (serve's portRowLinger; "
                 + "default: serve's).", valueName: "MS"))
     var portRowLinger: Int?
@@ -78,8 +84,8 @@ struct ServeBenchCommand: AsyncParsableCommand {
         ] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1 (got \(value)).") }
         }
-        if let portRowLinger, portRowLinger < 0 {
-            throw ValidationError("--port-row-linger must be 0 or more milliseconds (got \(portRowLinger)).")
+        for (name, value) in [("--row-linger", rowLinger), ("--port-row-linger", portRowLinger)] {
+            if let value, value < 0 { throw ValidationError("\(name) must be 0 or more milliseconds (got \(value)).") }
         }
     }
 
@@ -110,11 +116,12 @@ struct ServeBenchCommand: AsyncParsableCommand {
             flag: flag, topic: "bench.swift", expected: events,
             residentAt: residentAt.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) },
             recordsTimings: paced != nil, feed: feed,
-            tune: { [window, portWindow, consumeBatch, maximumBatch, portRowLinger] configuration in
+            tune: { [window, portWindow, consumeBatch, maximumBatch, rowLinger, portRowLinger] configuration in
                 if let window { configuration.window = window }
                 if let portWindow { configuration.portWindow = portWindow }
                 if let consumeBatch { configuration.consumeBatch = consumeBatch }
                 if let maximumBatch { configuration.maximumBatch = maximumBatch }
+                if let rowLinger { configuration.rowLinger = .milliseconds(rowLinger) }
                 if let portRowLinger { configuration.portRowLinger = .milliseconds(portRowLinger) }
             }, progress: log)
         await service.interpreter.shutdown()
