@@ -248,9 +248,6 @@ package final class ServeBenchmark {
         var threadsAtStart: [String: Duration] = [:]
         var lastReport = ContinuousClock.now
         var checkpoints = residentAt.filter { $0 > 0 }.sorted()
-        // The events the phase's clock and CPU readings cover: a fed topic holds more, which serve
-        // goes on completing until it stops, outside them.
-        var completedAtFinish = 0
         let deadline = ContinuousClock.now + .seconds(3600 * 2)
         while ContinuousClock.now < deadline {
             let counters = engine.counters
@@ -268,16 +265,18 @@ package final class ServeBenchmark {
                 checkpoints.removeFirst()
             }
             if counters.completed >= expected {
-                completedAtFinish = counters.completed
+                // What the clock and CPU readings cover: a fed topic holds more, which serve goes
+                // on completing until it stops, outside them.
+                result.events = counters.completed
                 break
             }
             if ContinuousClock.now - lastReport > .seconds(10) {
                 progress("\(topic): \(counters.completed) of \(expected) events recorded")
                 lastReport = .now
             }
-            // Every 10 ms: this loop runs in serve's process, and its timer's wake-ups count as
-            // serve's CPU and take the harness's CPU from it (polling each millisecond was some 60
-            // µs per event in shadow mode). 10 ms is 0.1 % of the shortest phase.
+            // Not every millisecond: this loop runs in serve's process, and its timer's wake-ups
+            // count as serve's CPU and take the harness's CPU from it (docs/performance-notes.md).
+            // 10 ms is 0.1 % of the shortest phase.
             try await Task.sleep(for: .milliseconds(10))
         }
         let finished = ContinuousClock.now
@@ -295,7 +294,6 @@ package final class ServeBenchmark {
         try await serving.value
         result.legacyRenderMicroseconds = try store.meanRenderMicroseconds(runID: runID).legacy
         consumer.close()
-        result.events = completedAtFinish
         result.skippedShadows = engine.counters.skippedShadows
         result.seconds = started.map { (finished - $0).seconds } ?? 0
         let primary = timings.withLock { $0 }

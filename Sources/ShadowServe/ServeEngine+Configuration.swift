@@ -31,8 +31,8 @@ extension ServeEngine {
         /// rows are waiting). Default 50 ms: at shadow mode's rates rows would otherwise go a few per
         /// transaction, each a commit and a wake-up of the writer's thread on the CPU the harness
         /// shares. Rows gate only offset commits and the window: legacy-primary rows also hold the
-        /// legacy's `window`, which they fill only past `window` ÷ `rowLinger` events a second (5,120
-        /// by default, over ten times what one Python thread renders).
+        /// legacy's `window`, which they fill only past `window` ÷ `rowLinger` events a second, far
+        /// more than one Python thread renders.
         public var rowLinger: Duration = .milliseconds(50)
         /// ``rowLinger`` for the rows of port-primary events, which hold only the deep `portWindow`.
         /// Default 200 ms.
