@@ -132,6 +132,9 @@ package final class BatchWriter<Item: Sendable>: Sendable {
     /// per submission (each wake-up of a sleeping thread costs CPU on both sides).
     package var wakeUps: Int { state.withLock { $0.wakeUps } }
 
+    /// The items queued and not yet taken into a batch.
+    package var queuedItems: Int { state.withLock { $0.pendingItems } }
+
     /// Writes `items` on the calling thread if nothing is queued or being written; false otherwise.
     private func writeInlineIfIdle(_ items: [Item]) throws -> Bool {
         let idle = state.withLock { state -> Bool in

@@ -120,9 +120,15 @@ import Testing
     @Test func submissionsJoiningALingeringBatchDoNotWakeTheThreadEachAndLaterOnesWaitTheirOwnLinger() async throws {
         let log = Log()
         let writing = Mutex(false)
+        // The first write holds until the late submission below has queued, so that it is made
+        // during the write however slowly this task is scheduled.
+        let release = DispatchSemaphore(value: 0)
         let batches = BatchWriter<Int>(name: "test-writer", maximumBatch: 20, linger: .seconds(60)) { items in
-            writing.withLock { $0 = true }
-            Thread.sleep(forTimeInterval: 0.1)
+            let first = writing.withLock { writing in
+                defer { writing = true }
+                return !writing
+            }
+            if first { _ = release.wait(timeout: .now() + 60) }
             log.batches.withLock { $0.append((items, true)) }
         }
         // Given twenty submissions, one after the other, under a linger none of them outlives: the
@@ -139,6 +145,8 @@ import Testing
                 try await batches.submit(contentsOf: [20], linger: .milliseconds(500))
                 return ContinuousClock.now - submitted
             }
+            while batches.queuedItems == 0 { try await Task.sleep(for: .milliseconds(2)) }
+            release.signal()
             try await group.waitForAll()
             return late
         }
@@ -146,9 +154,11 @@ import Testing
         // (if it was asleep) and for the one that filled the batch, not once for each
         #expect(log.batches.withLock { $0.map { $0.items.sorted() } } == [Array(0..<20)])
         #expect(batches.wakeUps <= 2)
-        // And the late one waited out its own linger rather than going right after that write
+        // And the late one waited out its own linger rather than going right after that write,
+        // without a wake-up of its own: the thread was writing when it came
         #expect(try await late.value >= .milliseconds(500))
         #expect(log.batches.withLock { $0.last?.items } == [20])
+        #expect(batches.wakeUps <= 2)
         batches.close()
     }
 }
