@@ -73,7 +73,7 @@ import Testing
         }
         #expect(rows.count == 11)
         let kinds = rows.map(\.0)
-        #expect(kinds.filter { $0 == "match" }.count == 6, "\(kinds)")
+        #expect(kinds.filter { $0 == "match" }.count == 6, "\(rows)")
         let errors = rows.compactMap(\.1).joined(separator: "\n")
         #expect(errors.contains("ValueError"))
         #expect(errors.contains("SystemExit"))
