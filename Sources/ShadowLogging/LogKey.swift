@@ -30,6 +30,8 @@ public enum LogKey {
     public static let attempt = "attempt"
     /// A delay before the next attempt, in seconds.
     public static let backoffSeconds = "backoff.seconds"
+    /// How long a piece of work took, in seconds.
+    public static let durationSeconds = "duration.seconds"
     /// The `serve --instance` a change or a comparison came from.
     public static let instance = "instance"
     /// A worker's number, under `serve --workers`.

@@ -12,7 +12,8 @@ import ShadowStore
 ///   failure.
 /// - `retention_folded_total`: comparisons `--retain` folded into the daily counts and deleted, on
 ///   the registry of the process that owns the store (``StoreRetention``); its rate against
-///   `comparisons_total`'s says whether retention keeps up.
+///   `comparisons_total`'s says whether retention keeps up; `retention_pass_seconds`, each pass's
+///   duration, as a histogram.
 /// - `health{check}`: 1 while a health check passes, 0 while it fails (``ServeHealth``).
 /// - `comparisons_total{country, kind}`: one per recorded event; a country outside the contract is
 ///   `country="other"`, so hostile input cannot grow the number of series.

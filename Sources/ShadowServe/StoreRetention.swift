@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Prometheus
+import ShadowCore
 import ShadowLogging
 import ShadowStore
 
@@ -14,11 +15,14 @@ public struct StoreRetention: Sendable {
     let examplesPerSignature: Int
     let health: ServeHealth?
     let folded: Counter?
+    let passSeconds: DurationHistogram?
     let logger: Logger
 
     /// Retention of `store` to `period`, keeping `examplesPerSignature` examples of each signature;
     /// a failing pass fails `health`'s `retention` check until one succeeds; what it folds is counted
-    /// in `registry`'s `invoice_shadow_retention_folded_total`.
+    /// in `registry`'s `invoice_shadow_retention_folded_total`, and how long each pass took in its
+    /// `invoice_shadow_retention_pass_seconds` (a pass goes on until nothing past the period is
+    /// left: passes that grow longer each time are not keeping up).
     public init(
         store: ShadowStore, period: Duration, examplesPerSignature: Int = 5, health: ServeHealth? = nil,
         registry: PrometheusCollectorRegistry? = nil, logger: Logger
@@ -29,6 +33,14 @@ public struct StoreRetention: Sendable {
             descriptor: MetricNameDescriptor(
                 namespace: "invoice_shadow", metricName: "retention_folded", unitName: "total",
                 helpText: "Comparisons folded into the daily counts and deleted by retention."))
+        self.passSeconds = registry?.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "invoice_shadow", metricName: "retention_pass", unitName: "seconds",
+                helpText: "How long each retention pass took, failed ones included."),
+            buckets: [
+                .milliseconds(10), .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5),
+                .seconds(10), .seconds(30), .seconds(60), .seconds(300),
+            ])
         self.period = period
         self.examplesPerSignature = examplesPerSignature
         var logger = logger
@@ -43,6 +55,8 @@ public struct StoreRetention: Sendable {
     public func pass(now: Date = Date()) async -> ShadowStore.RetentionStep {
         let cutoff = now.addingTimeInterval(-Double(period.components.seconds))
         var total = ShadowStore.RetentionStep()
+        let started = ContinuousClock.now
+        defer { passSeconds?.record(ContinuousClock.now - started) }
         do {
             while !Task.isCancelled {
                 let step = try await store.retainStep(before: cutoff, examplesPerSignature: examplesPerSignature)
@@ -62,8 +76,8 @@ public struct StoreRetention: Sendable {
             }
             if total.folded > 0 {
                 logger.info(
-                    "folded \(total.folded) comparisons recorded before \(ISO8601DateFormatter().string(from: cutoff)) into the daily counts and deleted them; \(total.kept) more kept as examples; \(reclaimed) pages given back"
-                )
+                    "folded \(total.folded) comparisons recorded before \(ISO8601DateFormatter().string(from: cutoff)) into the daily counts and deleted them; \(total.kept) more kept as examples; \(reclaimed) pages given back",
+                    metadata: [LogKey.durationSeconds: "\((ContinuousClock.now - started).seconds)"])
             }
             health?.pass(.retention)
         } catch is CancellationError {

@@ -66,5 +66,7 @@ import Testing
         exposition = String(decoding: metrics.exposition(), as: UTF8.self)
         #expect(exposition.contains("invoice_shadow_retention_folded_total 4500"))
         #expect(exposition.contains(#"invoice_shadow_health{check="retention"} 1"#))
+        // And both passes were timed, the failed one too
+        #expect(exposition.contains("invoice_shadow_retention_pass_seconds_count 2"), "\(exposition)")
     }
 }
