@@ -12,17 +12,29 @@ import ShadowCore
 struct ClaimTable: Sendable {
     private var claims: [ExactText: (hash: String, holders: Int)] = [:]
 
-    /// Claims `id` for an event whose bytes hash to `hash`; false when an event in flight holds
-    /// the id with other content.
-    mutating func claim(_ id: String, hash: String) -> Bool {
+    /// What a claim found.
+    enum Claim: Sendable, Equatable {
+        /// No event in flight held the id: this one holds it now.
+        case first
+        /// An event in flight holds the id with the same bytes (a redelivery): they share it.
+        case shared
+        /// An event in flight holds the id with other content.
+        case refused
+
+        /// Whether the event holds the id.
+        var holds: Bool { self != .refused }
+    }
+
+    /// Claims `id` for an event whose bytes hash to `hash`.
+    mutating func claim(_ id: String, hash: String) -> Claim {
         let key = ExactText(id)
         guard let claim = claims[key] else {
             claims[key] = (hash, 1)
-            return true
+            return .first
         }
-        guard claim.hash == hash else { return false }
+        guard claim.hash == hash else { return .refused }
         claims[key] = (hash, claim.holders + 1)
-        return true
+        return .shared
     }
 
     /// One holder fewer for `id`'s claim; the claim goes with its last holder.

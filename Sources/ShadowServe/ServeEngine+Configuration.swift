@@ -93,5 +93,9 @@ extension ServeEngine {
         public var deadLettered = 0
         /// Shadow runs skipped because the shadow queue was full.
         public var skippedShadows = 0
+        /// Events taken again with an id and content already recorded or in flight: Kafka's
+        /// redeliveries (after a crash, a rebalance or a lapsed session), done and published again
+        /// and recorded once. Counted in `completed` too.
+        public var redelivered = 0
     }
 }

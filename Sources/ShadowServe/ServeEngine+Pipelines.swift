@@ -162,20 +162,31 @@ extension ServeEngine {
     /// Per event, whether it keeps its id: it claimed it in flight and the store does not hold the
     /// id with other content (then the claim is released). The claim came first, so there is no
     /// gap in which two events with one id could both pass: a holder's row is written before its
-    /// claim is released.
+    /// claim is released. Events whose id and bytes were in flight or recorded already are counted
+    /// as redelivered.
     private func confirmClaims(_ events: [Admitted]) throws -> [Bool] {
         var held = events.map(\.claimed)
         let claimed = events.filter(\.claimed).map(\.facts.eventID)
         let recorded = try store.recordedEventHashes(
             eventIDs: zip(claimed, recordedIDs.mayContain(claimed)).compactMap { $1 ? $0 : nil })
         var released: [String] = []
+        var redelivered = 0
         for (index, event) in events.enumerated() where held[index] {
-            if let hash = recorded[ExactText(event.facts.eventID)], hash != event.hash {
+            let hash = recorded[ExactText(event.facts.eventID)]
+            if let hash, hash != event.hash {
                 held[index] = false
                 released.append(event.facts.eventID)
+            } else if hash != nil || event.sharedClaim {
+                redelivered += 1
             }
         }
-        if !released.isEmpty { state.withLock { state in released.forEach { state.claims.release($0) } } }
+        if !released.isEmpty || redelivered > 0 {
+            state.withLock { state in
+                released.forEach { state.claims.release($0) }
+                state.counters.redelivered += redelivered
+            }
+        }
+        if redelivered > 0 { metrics.redelivered.increment(by: Int64(redelivered)) }
         return held
     }
 

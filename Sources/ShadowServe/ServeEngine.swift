@@ -69,6 +69,8 @@ public final class ServeEngine: Sendable {
         /// Whether it claimed its id in consumption order (false: an event in flight holds the id
         /// with other content).
         var claimed: Bool
+        /// Whether an event in flight held its id with the same bytes: a redelivery.
+        var sharedClaim = false
     }
 
     /// One event done, waiting for its row.
@@ -244,7 +246,9 @@ public final class ServeEngine: Sendable {
         state.withLock { state in
             // In place: a copy of each event would retain and release its every reference.
             for index in admitted.indices {
-                admitted[index].claimed = state.claims.claim(admitted[index].facts.eventID, hash: admitted[index].hash)
+                let claim = state.claims.claim(admitted[index].facts.eventID, hash: admitted[index].hash)
+                admitted[index].claimed = claim.holds
+                admitted[index].sharedClaim = claim == .shared
             }
         }
         // A batch served by one side only (as in legacy or swift mode) is passed on whole: a filter

@@ -7,7 +7,9 @@ import ShadowStore
 ///
 /// Series (all prefixed `invoice_shadow_`):
 /// - `events_total`, `published_total`, `dead_lettered_total`, `skipped_shadows_total`,
-///   `events_lost_total` (offsets the broker dropped before they were consumed): counters.
+///   `events_lost_total` (offsets the broker dropped before they were consumed),
+///   `redelivered_total` (events taken again whose id and content were already recorded or in
+///   flight): counters.
 /// - `retries_total{target}`: writes to the store, the object store or the broker retried after a
 ///   failure.
 /// - `retention_folded_total`: comparisons `--retain` folded into the daily counts and deleted, on
@@ -31,6 +33,7 @@ public final class ServeMetrics: Sendable {
     let deadLettered: Counter
     let skippedShadows: Counter
     let eventsLost: Counter
+    let redelivered: Counter
     let inFlight: Gauge
     let shadowsInFlight: Gauge
     let consumerLag: Gauge
@@ -64,6 +67,8 @@ public final class ServeMetrics: Sendable {
         deadLettered = counter("dead_lettered", "Events sent to the dead-letter topic.")
         skippedShadows = counter("skipped_shadows", "Shadow renders skipped because the shadow queue was full.")
         eventsLost = counter("events_lost", "Input events the broker dropped before serve consumed them.")
+        redelivered = counter(
+            "redelivered", "Events taken again whose id and content were already recorded or in flight.")
         inFlight = gauge("events_in_flight", "Events consumed and not yet recorded and committed.")
         shadowsInFlight = gauge("shadows_in_flight", "Shadow renders running or queued.")
         consumerLag = gauge("consumer_lag", "Messages in the assigned partitions not processed yet.")

@@ -72,7 +72,8 @@ enum Pages {
         var body: HTML = "<h1>Parity, last \(Format.formatted(snapshot.windowHours, decimals: 0)) hours</h1>"
         body +=
             "<p>Read \(time(snapshot.generatedMs)). serve: \(status.consumed) consumed, \(status.completed) recorded, "
-            + "\(status.published) published, \(status.deadLettered) dead-lettered, \(status.skippedShadows) shadows skipped.</p>"
+            + "\(status.published) published, \(status.deadLettered) dead-lettered, \(status.skippedShadows) shadows skipped, "
+            + "\(status.redelivered) delivered again.</p>"
         if !losses.isEmpty {
             let total = losses.reduce(Int64(0)) { $0 + $1.count }
             body += """

@@ -20,24 +20,32 @@ public struct ServeStatus: Codable, Sendable, Equatable {
     public var deadLettered: Int
     /// Shadow runs skipped.
     public var skippedShadows: Int
+    /// Events taken again whose id and content were already recorded or in flight (Kafka's
+    /// redeliveries); counted in `completed` too.
+    public var redelivered: Int
 
     enum CodingKeys: String, CodingKey {
         case consumed, completed, published
         case deadLettered = "dead_lettered"
         case skippedShadows = "skipped_shadows"
+        case redelivered
     }
 
     /// Creates a status.
-    public init(consumed: Int, completed: Int, published: Int, deadLettered: Int, skippedShadows: Int) {
+    public init(
+        consumed: Int, completed: Int, published: Int, deadLettered: Int, skippedShadows: Int, redelivered: Int
+    ) {
         self.consumed = consumed
         self.completed = completed
         self.published = published
         self.deadLettered = deadLettered
         self.skippedShadows = skippedShadows
+        self.redelivered = redelivered
     }
 
     /// A status with every counter at zero, for a dashboard without a running engine.
-    public static let idle = ServeStatus(consumed: 0, completed: 0, published: 0, deadLettered: 0, skippedShadows: 0)
+    public static let idle = ServeStatus(
+        consumed: 0, completed: 0, published: 0, deadLettered: 0, skippedShadows: 0, redelivered: 0)
 }
 
 /// The HTTP side of `serve`: the dashboard, its JSON API, flag changes, invoices and `/metrics`.

@@ -140,6 +140,7 @@ import Testing
         // its row, and the redelivery is published again (the same invoice) without a second row
         let counters = engine.counters
         #expect(counters.completed == 62)
+        #expect(counters.redelivered == 1)
         #expect(counters.deadLettered == 1)
         #expect(counters.published == 61)
         #expect(try store.comparisonCount() == 61)
@@ -186,8 +187,10 @@ import Testing
         serving.consumer.close()
 
         // Then each id has its own row with its own event's hash, and no event was taken for an
-        // impostor of the other (a duplicate's row would be keyed "<id>#<hash>")
+        // impostor of the other (a duplicate's row would be keyed "<id>#<hash>"); the second two
+        // were counted as delivered again
         #expect(try store.comparisonCount() == 2)
+        #expect(serving.engine.counters.redelivered == 2)
         for (id, event) in zip(ids, events) {
             #expect(try store.recordedEventHash(eventID: id) == StableHash.fnv1aHex(event))
             #expect(try store.recordedEventHash(eventID: id + "#" + StableHash.fnv1aHex(events[0])) == nil)
@@ -229,6 +232,9 @@ import Testing
         let counters = serving.engine.counters
         #expect(counters.deadLettered == 1)
         #expect(counters.published == 2)
+        #expect(counters.redelivered == 1)
+        let metrics = String(decoding: serving.engine.metrics.exposition(), as: UTF8.self)
+        #expect(metrics.contains("invoice_shadow_redelivered_total 1"), "\(metrics)")
         let original = String(format: "7a1d0c3e-2b4f-4c6d-8e9f-%012d", 2)
         #expect(try store.recordedEventHash(eventID: original) == StableHash.fnv1aHex(first[2]))
         #expect(try store.recordedEventHash(eventID: original + "#" + StableHash.fnv1aHex(impostor)) != nil)
@@ -301,6 +307,7 @@ import Testing
         let counters = serving.engine.counters
         #expect(counters.completed == counters.consumed && counters.completed >= 150, "\(counters)")
         #expect(counters.published == counters.completed && counters.deadLettered == 0, "\(counters)")
+        #expect(counters.redelivered == counters.completed - 150, "\(counters)")
         let output = try KafkaConsumer.make(
             bootstrapServers: fixture.broker.bootstrapServers, groupID: "check-output", topics: ["invoices.rendered"])
         let published = await TestSupport.consume(output, count: counters.published, timeout: .seconds(30))

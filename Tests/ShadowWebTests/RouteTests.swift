@@ -79,7 +79,10 @@ struct Fixture {
     {
         ShadowWeb.Configuration(
             store: store, objects: objects,
-            status: { ServeStatus(consumed: 40, completed: 40, published: 40, deadLettered: 1, skippedShadows: 0) },
+            status: {
+                ServeStatus(
+                    consumed: 40, completed: 40, published: 40, deadLettered: 1, skippedShadows: 0, redelivered: 0)
+            },
             metrics: ServeMetrics().registry, tokens: tokens)
     }
 }

@@ -50,7 +50,7 @@ extension ServeCommand {
             return ServeStatus(
                 consumed: total("events_total"), completed: total("comparisons_total"),
                 published: total("published_total"), deadLettered: total("dead_lettered_total"),
-                skippedShadows: total("skipped_shadows_total"))
+                skippedShadows: total("skipped_shadows_total"), redelivered: total("redelivered_total"))
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if !noHTTP {

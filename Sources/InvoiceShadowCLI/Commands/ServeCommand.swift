@@ -234,7 +234,8 @@ struct ServeCommand: AsyncParsableCommand {
             let counters = engine.counters
             return ServeStatus(
                 consumed: counters.consumed, completed: counters.completed, published: counters.published,
-                deadLettered: counters.deadLettered, skippedShadows: counters.skippedShadows)
+                deadLettered: counters.deadLettered, skippedShadows: counters.skippedShadows,
+                redelivered: counters.redelivered)
         }
         // The parts, started in this order and shut down in the reverse one: the counters line and
         // the demo feed first, then the engine (it stops consuming, finishes what is in flight,
@@ -285,7 +286,8 @@ struct ServeCommand: AsyncParsableCommand {
                     logger.info(
                         """
                         consumed \(counters.consumed), recorded \(counters.completed), published \(counters.published), \
-                        dead-lettered \(counters.deadLettered), shadows skipped \(counters.skippedShadows)
+                        dead-lettered \(counters.deadLettered), shadows skipped \(counters.skippedShadows), \
+                        delivered again \(counters.redelivered)
                         """)
                 }, serviceName: "counters"))
         let failure = await runGroup(services, logger: logger, stopWhenInputCloses: workerIndex != nil)
