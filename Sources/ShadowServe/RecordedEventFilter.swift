@@ -15,7 +15,8 @@ import Synchronization
 /// call reads every id once and later ones only rows recorded since, by this process or another
 /// sharing the store), and by the engine with each batch it records, before the batch's ids are
 /// released. Until the first catch-up has read the whole table it answers "maybe" for every id, as
-/// it does while it rebuilds itself at twice the size, once it holds more ids than it was sized for.
+/// it does while it rebuilds itself, sized for the store's rows then, once it holds more ids than
+/// it was sized for.
 /// So an id recorded by another process sharing the store is checked against SQLite only after the
 /// next catch-up (serve runs one a second); one recorded by this process, at once.
 final class RecordedEventFilter: Sendable {
@@ -70,21 +71,31 @@ final class RecordedEventFilter: Sendable {
         let (after, complete) = state.withLock { ($0.through, $0.complete) }
         let (ids, last, more) = try store.eventIDs(after: after, limit: chunk, skippingRun: complete ? run : nil)
         let hashes = ids.map(Self.hash)
-        return state.withLock { state in
+        let full = state.withLock { state -> Bool? in
             // A rebuild that began meanwhile starts again from the first row.
-            guard state.through == after else { return true }
+            guard state.through == after else { return nil }
             for hash in hashes { Self.set(hash, in: &state.bits) }
             state.count += hashes.count
             state.through = last
             if !more { state.complete = true }
-            // Past 8 bits an id, false "maybe"s pass 2 %: again at twice the size, from the first row.
-            if state.count * 8 > state.bits.count * 64 {
-                state = State(bits: Self.words(for: state.count * 2))
-                return true
-            }
-            return more
+            // Past 8 bits an id, false "maybe"s pass 2 %.
+            return state.count * 8 > state.bits.count * 64
         }
+        guard let full else { return true }
+        guard full else { return more }
+        // Again, from the first row, sized for the rows the store holds now and a million more as
+        // at the start: the ids counted include those retention has deleted since, so sizing by
+        // them would grow the filter with every rebuild of a store that does not grow.
+        let rows = try store.comparisonRowsEstimate()
+        state.withLock { $0 = State(bits: Self.words(for: rows + Self.headroom)) }
+        return true
     }
+
+    /// Ids a filter has room for beyond the store's rows when it is made.
+    static let headroom = 1_000_000
+
+    /// How many ids the filter is sized for (16 bits each).
+    var capacity: Int { state.withLock { $0.bits.count * 64 / 16 } }
 
     /// Whether the first catch-up has read the whole table.
     var isComplete: Bool { state.withLock { $0.complete } }

@@ -118,7 +118,7 @@ public final class ServeEngine: Sendable {
             rows = 0
         }
         // Room for the rows there are and a million more before it rebuilds itself larger.
-        recordedIDs = RecordedEventFilter(expected: rows + 1_000_000)
+        recordedIDs = RecordedEventFilter(expected: rows + RecordedEventFilter.headroom)
     }
 
     /// A snapshot of the counters (consumed, recorded, published, dead-lettered, skipped shadows).

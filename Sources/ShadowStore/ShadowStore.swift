@@ -390,10 +390,21 @@ public final class ShadowStore: Sendable {
         }
     }
 
-    /// The number of comparison rows, or a little more (the largest row number: cheap where
-    /// `COUNT(*)` reads the whole table).
+    /// The number of comparison rows, or a little more, read cheaply where `COUNT(*)` reads a whole
+    /// index: the span of row numbers from the oldest row retention has not kept as an example to
+    /// the newest, plus the examples. (The largest row number alone counts every row ever
+    /// recorded: under retention, months of rows long deleted.)
     public func comparisonRowsEstimate() throws -> Int {
-        try writer.unsafeReentrantRead { db in Int(try Self.largestComparisonRow(db)) }
+        try writer.unsafeReentrantRead { db in
+            let examples =
+                try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM comparison WHERE kept = 1")) ?? 0
+            // In row order the examples come first among old rows and are few, so this stops soon.
+            guard
+                let first = try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT rowid FROM comparison WHERE kept = 0 ORDER BY rowid LIMIT 1"))
+            else { return examples }
+            return Int(try Self.largestComparisonRow(db) - first + 1) + examples
+        }
     }
 
     /// The largest comparison row number (0 for none).

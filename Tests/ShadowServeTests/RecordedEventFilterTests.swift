@@ -52,16 +52,21 @@ import Testing
         #expect(filter.mayContain(["mine", "theirs"]) == [false, true])
     }
 
-    @Test func aFilterPastItsSizeRebuildsLargerAndMissesNothing() throws {
-        // Given a filter sized for 1,000 ids (2 MiB: 2^24 bits) and 2.2 million ids, past 8 bits each
+    @Test func aFilterPastItsSizeRebuildsForTheStoresRowsAndMissesNothing() throws {
+        // Given a filter sized for 1,000 ids (2 MiB: 2^24 bits, room for 2^20 ids) that has taken
+        // 2.2 million, past 8 bits each, of a store that holds two rows now (retention deleted the
+        // rest, say)
         let store = try ShadowStore.inMemory()
         let filter = RecordedEventFilter(expected: 1_000)
+        #expect(filter.capacity == 1 << 20)
         let many = (0..<2_200_000).map { "id-\($0)" }
         filter.insert(many)
         try record(["stored-0", "stored-1"], in: store)
-        // When it catches up, it starts again at twice the size, from the first row
+        // When it catches up, it starts again from the first row, sized for the store's rows and
+        // the headroom, not for the ids it had taken (twice those would be 2^23 ids)
         #expect(try filter.catchUp(from: store))
         #expect(!filter.isComplete)
+        #expect(filter.capacity == 1 << 20)
         #expect(filter.mayContain(["anything"]) == [true])
         while try filter.catchUp(from: store) {}
         // Then the rows are in again (ids only inserted before the rebuild were never rows: the
