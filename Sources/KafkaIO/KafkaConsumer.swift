@@ -32,6 +32,28 @@ public struct KafkaMessage: Sendable, Equatable {
     }
 }
 
+/// A partition the consumer group assigned to this member.
+public struct AssignedPartition: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The topic.
+    public var topic: String
+    /// The partition.
+    public var partition: Int32
+
+    /// A partition of a topic.
+    public init(topic: String, partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+
+    /// By topic, then partition.
+    public static func < (left: Self, right: Self) -> Bool {
+        (left.topic, left.partition) < (right.topic, right.partition)
+    }
+
+    /// `topic[partition]`.
+    public var description: String { "\(topic)[\(partition)]" }
+}
+
 /// One assigned partition's offsets as the broker reported them.
 public struct PartitionWatermarks: Sendable, Equatable {
     /// The topic.
@@ -277,6 +299,18 @@ public final class KafkaConsumer: Sendable {
         if result != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError.rdkafka(result, "reading committed offsets") }
         let offset = list!.pointee.elems[0].offset
         return offset >= 0 ? offset : nil
+    }
+
+    /// The partitions assigned to this member now, ordered by topic and partition (none before the
+    /// group has given it any, or while a rebalance takes them away).
+    public func assignment() -> [AssignedPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(handle.pointer, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return (0..<Int(list.pointee.cnt)).map { index in
+            let element = list.pointee.elems[index]
+            return AssignedPartition(topic: String(cString: element.topic), partition: element.partition)
+        }.sorted()
     }
 
     /// The partitions assigned to this member now, with the low and high watermarks librdkafka last

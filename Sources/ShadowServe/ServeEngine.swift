@@ -51,6 +51,8 @@ public final class ServeEngine: Sendable {
         var batches: KafkaMessageBatches?
         /// When events were last found lost before consumption.
         var lastLoss: ContinuousClock.Instant?
+        /// The partitions the group had assigned to this member at the last look (nil: none yet).
+        var assignment: [AssignedPartition]?
     }
 
     /// A message and when it was consumed.
@@ -327,6 +329,7 @@ public final class ServeEngine: Sendable {
                     metadata: [LogKey.error: "\(error)"])
             }
             updateLag()
+            noteAssignment()
             await checkBrokers()
             // A loss stays on /health for 10 minutes: long enough to be seen, not forever.
             if let last = state.withLock({ $0.lastLoss }), ContinuousClock.now - last > .seconds(600) {
@@ -385,6 +388,35 @@ public final class ServeEngine: Sendable {
         }
         let flags = try store.flagSettings()
         state.withLock { $0.flags = flags }
+    }
+
+    /// Logs a change of the partitions the group assigns to this member, and counts it: a rebalance
+    /// (an instance joined or left, or this one's session lapsed) moves partitions, and the events
+    /// done after their last commit are delivered again to whoever gets them.
+    private func noteAssignment() {
+        let now = consumer.assignment()
+        let before = state.withLock { state -> [AssignedPartition]?? in
+            guard state.assignment != now, state.assignment != nil || !now.isEmpty else { return nil }
+            defer { state.assignment = now }
+            return .some(state.assignment)
+        }
+        // nil: nothing changed (or still nothing assigned); .some(nil): the first assignment.
+        guard let before else { return }
+        metrics.assignedPartitions.set(Double(now.count))
+        let kept = Set(before ?? []).intersection(now)
+        let taken = now.filter { !kept.contains($0) }
+        let given = (before ?? []).filter { !kept.contains($0) }
+        var metadata: Logger.Metadata = ["partitions": "\(now.count)"]
+        if !taken.isEmpty { metadata["assigned"] = "\(taken.map(\.description).joined(separator: ","))" }
+        if !given.isEmpty { metadata["revoked"] = "\(given.map(\.description).joined(separator: ","))" }
+        if before == nil {
+            logger.info("the consumer group assigned this member its partitions", metadata: metadata)
+        } else {
+            metrics.assignmentChanges.increment()
+            logger.notice(
+                "the consumer group moved partitions; events done since their last commit are delivered again",
+                metadata: metadata)
+        }
     }
 
     /// Consumer lag: per assigned partition, log end minus the lowest offset not done (or the log

@@ -23,6 +23,9 @@ import ShadowStore
 /// - `added_seconds`: event consumed → primary result published, minus the primary render and its
 ///   wait for the legacy's Python thread to finish other events.
 /// - `events_in_flight`, `shadows_in_flight`: queue depth gauges.
+/// - `assigned_partitions` (a gauge) and `assignment_changes_total`: the input partitions the
+///   consumer group gives this member, and how often serve saw that change after the first
+///   assignment (it looks once a second: a rebalance may show as its revocation and its assignment).
 /// - `consumer_lag`: messages in the assigned partitions not yet processed (log end minus the
 ///   lowest offset not done), from librdkafka's cached watermarks.
 public final class ServeMetrics: Sendable {
@@ -37,6 +40,8 @@ public final class ServeMetrics: Sendable {
     let inFlight: Gauge
     let shadowsInFlight: Gauge
     let consumerLag: Gauge
+    let assignedPartitions: Gauge
+    let assignmentChanges: Counter
     let renderLegacy: DurationHistogram
     let renderSwift: DurationHistogram
     let added: DurationHistogram
@@ -72,6 +77,9 @@ public final class ServeMetrics: Sendable {
         inFlight = gauge("events_in_flight", "Events consumed and not yet recorded and committed.")
         shadowsInFlight = gauge("shadows_in_flight", "Shadow renders running or queued.")
         consumerLag = gauge("consumer_lag", "Messages in the assigned partitions not processed yet.")
+        assignedPartitions = gauge("assigned_partitions", "Input partitions the consumer group assigns to this member.")
+        assignmentChanges = counter(
+            "assignment_changes", "Changes of this member's partitions after the first assignment (rebalances).")
         let render = MetricNameDescriptor(
             namespace: "invoice_shadow", metricName: "render", unitName: "seconds",
             helpText: "Each implementation's own render time.")
