@@ -61,3 +61,21 @@ import Testing
         #expect(output.lines.count == 3)
     }
 }
+
+@Suite struct StatusLinePaceTests {
+    @Test func aLineIsDueOnEveryChangeAndOncePerHeartbeatWhileNothingMoves() {
+        let pace = StatusLinePace<Int>(heartbeat: .seconds(60))
+        let start = ContinuousClock.now
+        func at(_ seconds: Int) -> ContinuousClock.Instant { start + .seconds(seconds) }
+        // The first value is due, and so is each change, however soon
+        #expect(pace.due(1, now: at(0)))
+        #expect(pace.due(2, now: at(2)))
+        // An unchanged value is not, until a minute has passed since the last line
+        #expect(!pace.due(2, now: at(4)))
+        #expect(!pace.due(2, now: at(61)))
+        #expect(pace.due(2, now: at(62)))
+        #expect(!pace.due(2, now: at(64)))
+        // And a change after a quiet spell is due at once
+        #expect(pace.due(3, now: at(66)))
+    }
+}

@@ -88,15 +88,18 @@ extension ServeCommand {
                 service: SupervisorService(supervisor: supervisor),
                 successTerminationBehavior: .gracefullyShutdownGroup,
                 failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "workers"))
+        let progress = StatusLinePace<String>()
         services.append(
             .init(
                 service: PeriodicService(interval: .seconds(2)) {
                     let counters = status()
-                    logger.info(
-                        """
+                    let line = """
                         \(count - supervisor.down.count) of \(count) workers running; consumed \(counters.consumed), \
-                        recorded \(counters.completed), published \(counters.published), dead-lettered \(counters.deadLettered)
-                        """)
+                        recorded \(counters.completed), published \(counters.published), dead-lettered \(counters.deadLettered), \
+                        delivered again \(counters.redelivered)
+                        """
+                    // As a single serve's: every 2 s while it changes, once a minute while it does not.
+                    if progress.due(line) { logger.info("\(line)") }
                 }, serviceName: "counters"))
         let failure = await runGroup(services, logger: logger)
         do {

@@ -279,10 +279,13 @@ struct ServeCommand: AsyncParsableCommand {
             stuckExit: .milliseconds(Int(pythonStuckExit * 1000)), logger: logger)
         services.append(
             .init(service: PeriodicService(interval: .seconds(1)) { pythonWatch.check() }, serviceName: "python-watch"))
+        // Every 2 s while they move; once a minute while they stand still.
+        let progress = StatusLinePace<ServeStatus>()
         services.append(
             .init(
                 service: PeriodicService(interval: .seconds(2)) {
                     let counters = status()
+                    guard progress.due(counters) else { return }
                     logger.info(
                         """
                         consumed \(counters.consumed), recorded \(counters.completed), published \(counters.published), \
