@@ -98,9 +98,6 @@ public final class KafkaConsumer: Sendable {
                 // A crashed member's partitions move after 6 s instead of librdkafka's 45 s (2 s never forms a
                 // group on the mock cluster; 6 s was measured to work).
                 ("session.timeout.ms", "6000"), ("heartbeat.interval.ms", "1000"),
-                // A broker back from an outage is reconnected to within a second, not after
-                // librdkafka's backoff has grown to 10 s, which would outlast the session above.
-                ("reconnect.backoff.max.ms", "1000"),
                 // Events up to 16 MiB are fetched (a partition must not stall behind one big message;
                 // the mock cluster fetches strictly by this limit).
                 ("fetch.message.max.bytes", "16777216"), ("fetch.max.bytes", "67108864"),
@@ -148,8 +145,6 @@ public final class KafkaConsumer: Sendable {
                 ("auto.offset.reset", "earliest"), ("log_level", "3"), ("fetch.wait.max.ms", "5"),
                 ("fetch.message.max.bytes", "16777216"), ("receive.message.max.bytes", "100000000"),
                 ("socket.nagle.disable", "true"),
-                // As the group consumer's: back within a second of the broker.
-                ("reconnect.backoff.max.ms", "1000"),
             ])
         rd_kafka_poll_set_consumer(handle.pointer)
         let partitions = try partitionCount(handle, topic: topic, timeout: timeout)

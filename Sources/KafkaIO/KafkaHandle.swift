@@ -17,10 +17,18 @@ final class KafkaHandle: @unchecked Sendable {
         self.logSink = logSink
     }
 
-    /// Creates a client of `type` with `configuration` (librdkafka property names).
+    /// Properties every client starts from; a caller's `configuration` may override them.
+    static let defaults: [(String, String)] = [
+        // A broker back from an outage is reconnected to within a second, not after librdkafka's
+        // backoff has grown to 10 s, which would outlast a consumer's 6 s session
+        // (docs/serve-tuning.md).
+        ("reconnect.backoff.max.ms", "1000")
+    ]
+
+    /// Creates a client of `type` with ``defaults`` and `configuration` (librdkafka property names).
     /// - Parameters:
     ///   - type: Producer or consumer.
-    ///   - configuration: Properties, applied in order.
+    ///   - configuration: Properties, applied in order after ``defaults``.
     ///   - logger: Where librdkafka's log lines and error reports go; nil leaves them to librdkafka
     ///     (standard error).
     ///   - prepare: A last chance to set callbacks on the raw configuration.
@@ -32,7 +40,7 @@ final class KafkaHandle: @unchecked Sendable {
             throw KafkaError(code: .creation, message: "rd_kafka_conf_new failed")
         }
         var errorText = [CChar](repeating: 0, count: 512)
-        for (name, value) in configuration {
+        for (name, value) in defaults + configuration {
             let result = rd_kafka_conf_set(conf, name, value, &errorText, errorText.count)
             if result != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)

@@ -55,9 +55,6 @@ public final class KafkaProducer: Sendable {
                 ("sticky.partitioning.linger.ms", "0"),
                 ("socket.nagle.disable", "true"),
                 ("log_level", "3"),
-                // A broker back from an outage is reconnected to within a second, not after
-                // librdkafka's backoff has grown to 10 s (docs/serve-tuning.md).
-                ("reconnect.backoff.max.ms", "1000"),
             ] + configuration
         ) { conf in
             rd_kafka_conf_set_dr_msg_cb(conf, deliveryCallback)

@@ -28,11 +28,12 @@ extension ServeEngine {
         /// The most rows written in one SQLite transaction. Default 4,096.
         public var maximumBatch = 4_096
         /// How long the row writer lets a batch fill before its transaction (unless `maximumBatch`
-        /// rows are waiting). Default 50 ms: at shadow mode's rates rows would otherwise go one per
-        /// transaction, each a wake-up of the row writer's thread. Rows gate offset commits and the
-        /// window, so a longer linger commits later and leaves more events to be delivered again if
-        /// serve crashes or its consumer's session lapses (docs/serve-tuning.md); legacy-primary rows
-        /// also hold the legacy's `window`, which a few hundred events a second leave far from full.
+        /// rows are waiting). Default 50 ms: at shadow mode's rates rows would otherwise go a few per
+        /// transaction, each a commit and a wake-up of the writer's thread on the CPU the harness
+        /// shares. Rows gate offset commits, so a longer linger leaves more events to be delivered
+        /// again after a crash or a rebalance (docs/serve-tuning.md), and the window: legacy-primary
+        /// rows also hold the legacy's `window`, which they fill only past `window` ÷ `rowLinger`
+        /// events a second (5,120 by default, over ten times what one Python thread renders).
         public var rowLinger: Duration = .milliseconds(50)
         /// ``rowLinger`` for the rows of port-primary events, which hold only the deep `portWindow`.
         /// Default 200 ms.

@@ -176,7 +176,7 @@ extension ServeEngine {
             if let hash, hash != event.hash {
                 held[index] = false
                 released.append(event.facts.eventID)
-            } else if hash != nil || event.sharedClaim {
+            } else if hash != nil || event.claim == .shared {
                 redelivered += 1
             }
         }

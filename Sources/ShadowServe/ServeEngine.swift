@@ -68,11 +68,10 @@ public final class ServeEngine: Sendable {
         var flag: CutoverFlag
         /// `StableHash.fnv1aHex` of the event.
         var hash: String
-        /// Whether it claimed its id in consumption order (false: an event in flight holds the id
-        /// with other content).
-        var claimed: Bool
-        /// Whether an event in flight held its id with the same bytes: a redelivery.
-        var sharedClaim = false
+        /// What claiming its id in consumption order found (refused until ``admit(_:)`` claims).
+        var claim = ClaimTable.Claim.refused
+        /// Whether it holds its id (false: an event in flight holds the id with other content).
+        var claimed: Bool { claim.holds }
     }
 
     /// One event done, waiting for its row.
@@ -243,14 +242,12 @@ public final class ServeEngine: Sendable {
                 ? setting.flag(country: facts.country, customerID: Self.customerID(message.value)) : setting.state
             return Admitted(
                 consumed: Consumed(message: message, at: batch.polledAt), facts: facts, flag: flag,
-                hash: StableHash.fnv1aHex(message.value), claimed: false)
+                hash: StableHash.fnv1aHex(message.value))
         }
         state.withLock { state in
             // In place: a copy of each event would retain and release its every reference.
             for index in admitted.indices {
-                let claim = state.claims.claim(admitted[index].facts.eventID, hash: admitted[index].hash)
-                admitted[index].claimed = claim.holds
-                admitted[index].sharedClaim = claim == .shared
+                admitted[index].claim = state.claims.claim(admitted[index].facts.eventID, hash: admitted[index].hash)
             }
         }
         // A batch served by one side only (as in legacy or swift mode) is passed on whole: a filter
@@ -395,13 +392,14 @@ public final class ServeEngine: Sendable {
     /// done after their last commit are delivered again to whoever gets them.
     private func noteAssignment() {
         let now = consumer.assignment()
-        let before = state.withLock { state -> [AssignedPartition]?? in
-            guard state.assignment != now, state.assignment != nil || !now.isEmpty else { return nil }
-            defer { state.assignment = now }
-            return .some(state.assignment)
+        let (before, changed) = state.withLock { state in
+            let before = state.assignment
+            // Nothing assigned yet is not a change.
+            let changed = before != now && (before != nil || !now.isEmpty)
+            if changed { state.assignment = now }
+            return (before, changed)
         }
-        // nil: nothing changed (or still nothing assigned); .some(nil): the first assignment.
-        guard let before else { return }
+        guard changed else { return }
         metrics.assignedPartitions.set(Double(now.count))
         let kept = Set(before ?? []).intersection(now)
         let taken = now.filter { !kept.contains($0) }

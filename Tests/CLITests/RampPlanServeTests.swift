@@ -54,18 +54,6 @@ extension RealProcesses {
             for report in await producer.sendAll(messages) { _ = try report.get() }
         }
 
-        /// Waits until `condition` holds; returns whether it did within `timeout`.
-        static func eventually(_ timeout: Duration = .seconds(120), _ condition: () throws -> Bool) async throws
-            -> Bool
-        {
-            let deadline = ContinuousClock.now + timeout
-            while try !condition() {
-                guard ContinuousClock.now < deadline else { return false }
-                try await Task.sleep(for: .milliseconds(250))
-            }
-            return true
-        }
-
         @Test func aPlanAdvancesOnEvidenceWaitsWhileInconclusiveAndRevertsOnARegression() async throws {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("plan-\(UUID())")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -102,9 +90,9 @@ extension RealProcesses {
 
             // When 60 DE events are compared, the plan waits: the evidence is inconclusive
             try await Self.produce(Self.germanEvents(seed: 1, count: 60), to: broker.bootstrap)
-            #expect(try await Self.eventually { try rows() == 60 })
+            #expect(try await TestSupport.eventually { try rows() == 60 })
             #expect(
-                try await Self.eventually(.seconds(10)) {
+                try await TestSupport.eventually(.seconds(10)) {
                     try ShadowStoreProbe.lines(db, "SELECT note FROM ramp_plan").first?.hasPrefix(
                         "waiting for live 10%: inconclusive") == true
                 })
@@ -112,21 +100,21 @@ extension RealProcesses {
 
             // When 100 more arrive (160 clean), it takes its first step
             try await Self.produce(Self.germanEvents(seed: 2, count: 100), to: broker.bootstrap)
-            #expect(try await Self.eventually { try flag() == "live 10.0" }, "\(serve.log.suffix(2000))")
+            #expect(try await TestSupport.eventually { try flag() == "live 10.0" }, "\(serve.log.suffix(2000))")
 
             // And the next one on that step's own 140 comparisons, after its hold
-            #expect(try await Self.eventually { try rows() == 160 })
+            #expect(try await TestSupport.eventually { try rows() == 160 })
             try await Self.produce(Self.germanEvents(seed: 3, count: 140), to: broker.bootstrap)
-            #expect(try await Self.eventually { try flag() == "live 50.0" }, "\(serve.log.suffix(2000))")
+            #expect(try await TestSupport.eventually { try flag() == "live 50.0" }, "\(serve.log.suffix(2000))")
 
             // When the legacy starts to differ (the planted regression) while Swift serves half of DE
-            #expect(try await Self.eventually { try rows() == 300 })
+            #expect(try await TestSupport.eventually { try rows() == 300 })
             try await Self.produce(Self.germanEvents(seed: 4, count: 40, regress: true), to: broker.bootstrap)
 
             // Then the sequential test reverts DE to shadow, and the plan is interrupted
-            #expect(try await Self.eventually { try flag() == "shadow 100.0" }, "\(serve.log.suffix(2000))")
+            #expect(try await TestSupport.eventually { try flag() == "shadow 100.0" }, "\(serve.log.suffix(2000))")
             #expect(
-                try await Self.eventually(.seconds(10)) {
+                try await TestSupport.eventually(.seconds(10)) {
                     try ShadowStoreProbe.lines(db, "SELECT status FROM ramp_plan") == ["interrupted"]
                 })
             let audit = try ShadowStoreProbe.lines(
@@ -138,7 +126,7 @@ extension RealProcesses {
             #expect(try ShadowStoreProbe.count(db, where: "kind = 'mismatch'") >= 6)
 
             // And the listener was told of each automatic change, in order
-            #expect(try await Self.eventually(.seconds(30)) { listener.bodies.value.withLock { $0.count } >= 3 })
+            #expect(try await TestSupport.eventually(.seconds(30)) { listener.bodies.value.withLock { $0.count } >= 3 })
             let notified = try listener.bodies.value.withLock { $0 }.map { body in
                 try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
             }

@@ -25,14 +25,9 @@ import Testing
                 Double($0.split(separator: " ")[1])
             }
         }
-        // Generous: beside the other suites, a rebalance on the embedded broker takes several times
-        // as long as alone.
-        func eventually(_ condition: () -> Bool) async throws -> Bool {
-            let deadline = ContinuousClock.now + .seconds(120)
-            while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
-            return condition()
-        }
-        #expect(try await eventually { metric("invoice_shadow_assigned_partitions") == 3 })
+        // (TestSupport.eventually waits 120 s: beside the other suites, a rebalance on the embedded
+        // broker takes several times as long as alone.)
+        #expect(try await TestSupport.eventually { metric("invoice_shadow_assigned_partitions") == 3 })
         #expect(output.lines.contains { $0.contains("assigned this member its partitions") })
         #expect(metric("invoice_shadow_assignment_changes_total") == 0)
 
@@ -47,7 +42,7 @@ import Testing
         }
 
         // Then serve gives up some of its partitions, says which, and counts the change
-        let shrunk = try await eventually { (metric("invoice_shadow_assigned_partitions") ?? 3) < 3 }
+        let shrunk = try await TestSupport.eventually { (metric("invoice_shadow_assigned_partitions") ?? 3) < 3 }
         polling.withLock { $0 = false }
         done.wait()
         other.close()
@@ -57,7 +52,7 @@ import Testing
             output.lines.contains { $0.contains("the consumer group moved partitions") && $0.contains("revoked=") },
             "\(output.lines.filter { $0.contains("partitions") })")
         // And when that member has left, serve has all three again, with every event's one row
-        #expect(try await eventually { metric("invoice_shadow_assigned_partitions") == 3 })
+        #expect(try await TestSupport.eventually { metric("invoice_shadow_assigned_partitions") == 3 })
         try await serving.stop()
         serving.consumer.close()
         #expect(try fixture.store.comparisonCount() == 30)

@@ -120,6 +120,18 @@ extension TestSupport {
 }
 
 extension TestSupport {
+    /// Waits until `condition` holds, looking every 250 ms; returns whether it did within `timeout`.
+    public static func eventually(_ timeout: Duration = .seconds(120), _ condition: () throws -> Bool) async throws
+        -> Bool
+    {
+        let deadline = ContinuousClock.now + timeout
+        while try !condition() {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        return true
+    }
+
     /// Polls `consumer` on a thread of its own (poll blocks) until `count` messages arrived or
     /// `timeout` passed.
     public static func consume(_ consumer: KafkaConsumer, count: Int, timeout: Duration) async -> [KafkaMessage] {
